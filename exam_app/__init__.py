@@ -1,0 +1,69 @@
+"""Training and certification exams for 用电客户受理员: the application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_datetime
+
+from exam_app import cli, db, security
+from exam_app.accounts import bp as accounts_bp
+from exam_app.accounts.models import ORG_KIND_LABELS, ROLE_LABELS, User
+from exam_app.accounts.permissions import can, enforce_access
+from exam_app.config import Config, PROJECT_ROOT, config_for_env
+from exam_app.core.views import bp as core_bp
+from exam_app.errors import register_error_handlers
+from exam_app.extensions import babel, csrf, login_manager
+from exam_app.i18n import LOCALES, select_locale
+
+
+def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(config_for_env())
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    security.check_production_config(app)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+
+    app.before_request(enforce_access)
+    app.after_request(security.add_security_headers)
+    register_error_handlers(app)
+    cli.register(app)
+
+    app.jinja_env.globals.update(
+        can=can, current_locale=select_locale, LOCALES=LOCALES, ROLE_LABELS=ROLE_LABELS, ORG_KIND_LABELS=ORG_KIND_LABELS
+    )
+    app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
+        format_datetime(value, fmt) if value else ""
+    )
+    return app
+
+
+def _load_user(user_id: str) -> User | None:
+    """Cookie id is "<id>:<session_version>"; an old version means the session was revoked."""
+    raw_id, _, version = user_id.partition(":")
+    if not raw_id.isdigit() or not version.isdigit():
+        return None
+    user = db.get_session().get(User, int(raw_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user

@@ -1,0 +1,333 @@
+"""Account use cases: sign-in with lockout, users, passwords, org units. Flush, never commit."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from exam_app.accounts.models import (
+    ORG_KIND_PARENT,
+    LoginThrottle,
+    OrgKind,
+    OrgUnit,
+    Role,
+    User,
+    UserRole,
+)
+from exam_app.core import audit
+from exam_app.errors import DomainError
+
+EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+#: Letters that cannot be mistaken for one another when read off a screen.
+_TEMP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    method: str
+    min_length: int
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    max_failures: int
+    ip_max_failures: int
+    window: timedelta
+    lockout: timedelta
+
+
+class LoginLocked(DomainError):
+    def __init__(self, until: datetime) -> None:
+        super().__init__(_("登录失败次数过多，账号已临时锁定。"))
+        self.until = until
+
+
+class BadCredentials(DomainError):
+    pass
+
+
+def temporary_password(length: int = 12) -> str:
+    """A random password that meets the rules (letters and digits) and is easy to read out."""
+    while True:
+        candidate = "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(length))
+        if re.search(r"\d", candidate) and re.search(r"[A-Za-z]", candidate):
+            return candidate
+
+
+def check_password_rules(password: str, policy: PasswordPolicy, employee_no: str = "") -> None:
+    if len(password) < policy.min_length:
+        raise DomainError(_("密码至少 %(n)d 位。", n=policy.min_length), field="password")
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
+        raise DomainError(_("密码须同时包含字母和数字。"), field="password")
+    if employee_no and employee_no.lower() in password.lower():
+        raise DomainError(_("密码不能包含工号。"), field="password")
+
+
+def set_password(user: User, password: str, policy: PasswordPolicy, now: datetime) -> None:
+    check_password_rules(password, policy, user.employee_no)
+    user.password_hash = generate_password_hash(password, method=policy.method)
+    user.password_changed_at = now
+    user.session_version += 1
+
+
+# --- sign-in -------------------------------------------------------------------------------
+
+
+def _throttle(session: Session, key: str) -> LoginThrottle:
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(key=key, failures=0)
+        session.add(row)
+    return row
+
+
+def _locked_until(row: LoginThrottle | None, now: datetime) -> datetime | None:
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        return row.locked_until
+    return None
+
+
+def _count_failure(row: LoginThrottle, limit: int, limits: LoginLimits, now: datetime) -> None:
+    if row.failures == 0 or now - row.window_started_at > limits.window:
+        row.failures, row.window_started_at = 0, now
+    row.failures += 1
+    if row.failures >= limit:
+        row.locked_until = now + limits.lockout
+        row.failures = 0
+
+
+def authenticate(
+    session: Session,
+    employee_no: str,
+    password: str,
+    remote_addr: str,
+    limits: LoginLimits,
+    now: datetime,
+) -> User:
+    """Check a sign-in; count failures per account and per address and lock out on too many.
+
+    :raises LoginLocked: while the account or the address is locked (even with the right password)
+    :raises BadCredentials: unknown number, wrong password or deactivated account (one message,
+        so the form does not reveal which numbers exist)
+    """
+    employee_no = employee_no.strip()
+    user_key, ip_key = f"user:{employee_no.lower()}", f"ip:{remote_addr}"
+    for key in (user_key, ip_key):
+        until = _locked_until(session.get(LoginThrottle, key), now)
+        if until is not None:
+            raise LoginLocked(until)
+    user = session.scalar(select(User).where(func.lower(User.employee_no) == employee_no.lower()))
+    if user is not None and user.active and check_password_hash(user.password_hash, password):
+        user_row = session.get(LoginThrottle, user_key)
+        if user_row is not None:
+            session.delete(user_row)
+        return user
+    _count_failure(_throttle(session, user_key), limits.max_failures, limits, now)
+    _count_failure(_throttle(session, ip_key), limits.ip_max_failures, limits, now)
+    session.flush()
+    for key in (user_key, ip_key):
+        until = _locked_until(session.get(LoginThrottle, key), now)
+        if until is not None:
+            audit.record(session, user.id if user else None, "login.locked", key)
+            raise LoginLocked(until)
+    raise BadCredentials(_("工号或密码错误。"))
+
+
+def unlock(session: Session, actor_id: int, user: User) -> None:
+    row = session.get(LoginThrottle, f"user:{user.employee_no.lower()}")
+    if row is not None:
+        session.delete(row)
+    audit.record(session, actor_id, "user.unlock", f"user:{user.id}")
+
+
+def is_locked(session: Session, user: User, now: datetime) -> datetime | None:
+    return _locked_until(session.get(LoginThrottle, f"user:{user.employee_no.lower()}"), now)
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError(_("用户不存在。"))
+    return user
+
+
+def find_user(session: Session, employee_no: str) -> User | None:
+    return session.scalar(select(User).where(User.employee_no == employee_no))
+
+
+def set_roles(user: User, roles: Iterable[Role]) -> None:
+    wanted = {Role(r) for r in roles}
+    if not wanted:
+        raise DomainError(_("至少选择一个角色。"), field="roles")
+    user.role_rows = [r for r in user.role_rows if Role(r.role) in wanted] + [
+        UserRole(role=role.value) for role in sorted(wanted - user.roles)
+    ]
+
+
+def create_user(
+    session: Session,
+    *,
+    employee_no: str,
+    name: str,
+    roles: Iterable[Role],
+    password: str,
+    policy: PasswordPolicy,
+    now: datetime,
+    org_unit: OrgUnit | None = None,
+    position: str = "",
+    must_change_password: bool = True,
+    actor_id: int | None = None,
+) -> User:
+    employee_no = employee_no.strip()
+    if not EMPLOYEE_NO.match(employee_no):
+        raise DomainError(_("工号只能由字母、数字、-、_ 组成（最多 32 位）。"), field="employee_no")
+    if find_user(session, employee_no) is not None:
+        raise DomainError(_("工号 %(no)s 已存在。", no=employee_no), field="employee_no")
+    user = User(
+        employee_no=employee_no,
+        name=name.strip(),
+        org_unit=org_unit,
+        position=position.strip(),
+        must_change_password=must_change_password,
+        password_hash="",
+        session_version=0,
+        active=True,
+    )
+    set_password(user, password, policy, now)
+    set_roles(user, roles)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor_id, "user.create", f"user:{user.id}", employee_no=employee_no)
+    return user
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    name: str,
+    roles: Iterable[Role],
+    org_unit: OrgUnit | None,
+    position: str,
+    actor_id: int,
+) -> None:
+    roles = set(roles)
+    if user.id == actor_id and Role.ADMIN not in roles and Role.ADMIN in user.roles:
+        raise DomainError(_("不能撤销自己的管理员角色。"), field="roles")
+    user.name, user.org_unit, user.position = name.strip(), org_unit, position.strip()
+    set_roles(user, roles)
+    session.flush()
+    audit.record(session, actor_id, "user.update", f"user:{user.id}", roles=sorted(roles))
+
+
+def set_active(session: Session, user: User, active: bool, actor_id: int) -> None:
+    if user.id == actor_id and not active:
+        raise DomainError(_("不能停用自己的账号。"))
+    user.active = active
+    if not active:
+        user.session_version += 1  # signs the user out everywhere
+    audit.record(session, actor_id, "user.activate" if active else "user.deactivate",
+                 f"user:{user.id}")
+
+
+def reset_password(
+    session: Session, user: User, policy: PasswordPolicy, now: datetime, actor_id: int
+) -> str:
+    """Give the user a temporary password that must be changed at the next sign-in."""
+    temp = temporary_password()
+    set_password(user, temp, policy, now)
+    user.must_change_password = True
+    unlock(session, actor_id, user)
+    audit.record(session, actor_id, "user.reset_password", f"user:{user.id}")
+    return temp
+
+
+def change_own_password(
+    session: Session, user: User, current: str, new: str, policy: PasswordPolicy, now: datetime
+) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise DomainError(_("当前密码不正确。"), field="current_password")
+    if check_password_hash(user.password_hash, new):
+        raise DomainError(_("新密码不能与当前密码相同。"), field="password")
+    set_password(user, new, policy, now)
+    user.must_change_password = False
+    audit.record(session, user.id, "user.change_password", f"user:{user.id}")
+
+
+# --- org units -----------------------------------------------------------------------------
+
+
+def get_org_unit(session: Session, unit_id: int) -> OrgUnit:
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise DomainError(_("单位不存在。"))
+    return unit
+
+
+def _check_parent(kind: OrgKind, parent: OrgUnit | None) -> None:
+    wanted = ORG_KIND_PARENT[kind]
+    got = OrgKind(parent.kind) if parent is not None else None
+    if wanted != got:
+        raise DomainError(_("该类型单位的上级单位类型不正确。"), field="parent_id")
+
+
+def save_org_unit(
+    session: Session,
+    unit: OrgUnit | None,
+    *,
+    code: str,
+    name: str,
+    kind: OrgKind,
+    parent: OrgUnit | None,
+    actor_id: int | None,
+) -> OrgUnit:
+    """Create (``unit`` is None) or edit an org unit, keeping the tree's levels and no cycles."""
+    _check_parent(kind, parent)
+    node = parent
+    while node is not None:
+        if unit is not None and node.id == unit.id:
+            raise DomainError(_("不能把单位移到它自己的下级单位中。"), field="parent_id")
+        node = node.parent
+    clash = session.scalar(select(OrgUnit).where(OrgUnit.code == code.strip()))
+    if clash is not None and clash is not unit:
+        raise DomainError(_("单位编码 %(code)s 已存在。", code=code), field="code")
+    parent_id = parent.id if parent else None
+    same_parent = OrgUnit.parent_id.is_(None) if parent_id is None else OrgUnit.parent_id == parent_id
+    sibling = session.scalar(select(OrgUnit).where(same_parent, OrgUnit.name == name.strip()))
+    if sibling is not None and sibling is not unit:
+        raise DomainError(_("同一上级下已有名为“%(name)s”的单位。", name=name), field="name")
+    if unit is None:
+        unit = OrgUnit()
+        session.add(unit)
+    unit.code, unit.name, unit.kind, unit.parent = code.strip(), name.strip(), kind.value, parent
+    session.flush()
+    audit.record(session, actor_id, "org_unit.save", f"org_unit:{unit.id}", name=unit.name)
+    return unit
+
+
+def org_tree(session: Session) -> list[tuple[int, OrgUnit]]:
+    """All units depth-first, each with its depth, for indented lists and select boxes."""
+    units = session.scalars(select(OrgUnit).order_by(OrgUnit.name)).all()
+    by_parent: dict[int | None, list[OrgUnit]] = {}
+    for u in units:
+        by_parent.setdefault(u.parent_id, []).append(u)
+    out: list[tuple[int, OrgUnit]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for u in by_parent.get(parent_id, []):
+            out.append((depth, u))
+            walk(u.id, depth + 1)
+
+    walk(None, 0)
+    return out

@@ -1,0 +1,108 @@
+"""Sign-in, sign-out and the user's own password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from exam_app.accounts import services
+from exam_app.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm
+from exam_app.accounts.permissions import any_user, public
+from exam_app.db import get_session, utcnow
+from exam_app.errors import DomainError
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+
+def password_policy() -> services.PasswordPolicy:
+    cfg = current_app.config
+    return services.PasswordPolicy(cfg["PASSWORD_HASH_METHOD"], cfg["PASSWORD_MIN_LENGTH"])
+
+
+def login_limits() -> services.LoginLimits:
+    cfg = current_app.config
+    return services.LoginLimits(
+        max_failures=cfg["LOGIN_MAX_FAILURES"],
+        ip_max_failures=cfg["LOGIN_IP_MAX_FAILURES"],
+        window=timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"]),
+        lockout=timedelta(seconds=cfg["LOGIN_LOCKOUT_SECONDS"]),
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site; never another host (open-redirect guard)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.netloc and not parts.scheme:
+            return target
+    return url_for("core.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            user = services.authenticate(
+                session, form.employee_no.data or "", form.password.data or "",
+                request.remote_addr or "-", login_limits(), utcnow(),
+            )
+        except services.LoginLocked as exc:
+            session.commit()  # the failure counts must stick even though sign-in failed
+            minutes = max(1, int((exc.until - utcnow()).total_seconds() + 59) // 60)
+            flash(_("登录失败次数过多，已临时锁定，请在 %(m)d 分钟后（%(t)s 之后）再试。",
+                    m=minutes, t=format_datetime(exc.until, "HH:mm")), "danger")
+            status = 429
+        except services.BadCredentials as exc:
+            session.commit()
+            flash(exc.message, "danger")
+            status = 401
+        else:
+            login_user(user, remember=bool(form.remember.data))
+            session.commit()
+            return redirect(_safe_next(form.next.data))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@any_user
+def logout():  # type: ignore[no-untyped-def]
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("您已退出登录。"), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@any_user
+def change_password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = services.get_user(session, current_user.id)
+        try:
+            services.change_own_password(
+                session, user, form.current_password.data or "", form.password.data or "",
+                password_policy(), utcnow(),
+            )
+        except DomainError as exc:
+            form[exc.field or "password"].errors.append(exc.message)
+        else:
+            session.commit()
+            login_user(user)  # the session version moved on; keep this browser signed in
+            flash(_("密码已修改。"), "success")
+            return redirect(url_for("core.index"))
+    return render_template("accounts/change_password.html", form=form)

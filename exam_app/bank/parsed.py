@@ -1,0 +1,148 @@
+"""Plain values that every importer produces and every consumer (CLI, web, services) reads.
+
+Nothing here touches Flask or the database: an importer turns a file into ``ParsedItem`` values,
+and ``bank.services`` decides what to store.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class ItemType(StrEnum):
+    SINGLE = "single"  # 单选
+    MULTIPLE = "multiple"  # 多选
+    JUDGE = "judge"  # 判断
+
+
+#: The two fixed options every true/false item carries; the key is "A" (正确) or "B" (错误).
+JUDGE_OPTIONS: tuple[tuple[str, str], ...] = (("A", "正确"), ("B", "错误"))
+
+
+class ProblemCode(StrEnum):
+    CUT_OFF = "cut_off"  # the item stops before its options
+    NO_ANSWER = "no_answer"
+    ANSWER_NOT_IN_OPTIONS = "answer_not_in_options"
+    OPTION_SEQUENCE = "option_sequence"  # A, C, D ... or A, B, B
+    NOT_A_JUDGEMENT = "not_a_judgement"  # a 判断 item whose key is not 对/错
+    ANSWER_COUNT = "answer_count"  # single with two keys, multiple with one
+    TOO_FEW_OPTIONS = "too_few_options"
+    EMPTY_STEM = "empty_stem"
+    DUPLICATE_IN_FILE = "duplicate_in_file"
+    DUPLICATE_IN_BANK = "duplicate_in_bank"
+    BAD_FIELD = "bad_field"  # spreadsheet cell that is not of its column's kind
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: ProblemCode
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": str(self.code), "message": self.message}
+
+
+@dataclass(frozen=True)
+class OptionData:
+    label: str  # "A", "B", ...
+    text: str
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One question as read from a file, with whatever is wrong with it."""
+
+    number: int  #: its number in the source (the running question number)
+    line: int  #: 1-based line (or spreadsheet row) where it starts
+    type: ItemType
+    stem: str
+    options: tuple[OptionData, ...]
+    answer: tuple[str, ...]  #: option labels, sorted; empty when the source gives none
+    explanation: str = ""
+    #: Optional metadata a richer source (spreadsheet, export fields) carries.
+    category: str | None = None
+    level: str | None = None
+    difficulty: int | None = None
+    source: str | None = None  #: document (and clause) it comes from
+    tags: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    #: ``None``, or where the same question already is: {"source": "file", "number", "line"}
+    #: or {"source": "bank", "id"}.
+    duplicate_of: dict[str, object] | None = None
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.duplicate_of is not None
+
+    @property
+    def status(self) -> str:
+        """``ready`` when it can be stored as is; ``needs_review`` when a person must look."""
+        own = [p for p in self.problems if p.code not in DUPLICATE_CODES]
+        return "needs_review" if own else "ready"
+
+    def with_problem(self, problem: Problem, **changes: object) -> ParsedItem:
+        return replace(self, problems=(*self.problems, problem), **changes)  # type: ignore[arg-type]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "line": self.line,
+            "type": str(self.type),
+            "stem": self.stem,
+            "options": [{"label": o.label, "text": o.text} for o in self.options],
+            "answer": list(self.answer),
+            "explanation": self.explanation,
+            "category": self.category,
+            "level": self.level,
+            "difficulty": self.difficulty,
+            "source": self.source,
+            "tags": list(self.tags),
+            "status": self.status,
+            "problems": [p.as_dict() for p in self.problems],
+            "duplicate_of": self.duplicate_of,
+        }
+
+
+DUPLICATE_CODES = frozenset({ProblemCode.DUPLICATE_IN_FILE, ProblemCode.DUPLICATE_IN_BANK})
+
+
+@dataclass
+class ParseResult:
+    """What an importer read from one file."""
+
+    filename: str
+    items: list[ParsedItem] = field(default_factory=list)
+    #: Problems of the file as a whole (unreadable, wrong encoding, no questions found).
+    file_problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "total": len(self.items),
+            "ready": sum(1 for i in self.items if i.status == "ready" and not i.is_duplicate),
+            "needs_review": sum(
+                1 for i in self.items if i.status == "needs_review" and not i.is_duplicate
+            ),
+            "duplicates": sum(1 for i in self.items if i.is_duplicate),
+            "problems": sum(len(i.problems) for i in self.items),
+        }
+
+
+_PUNCT_FOLD = str.maketrans({"（": "(", "）": ")", "，": ",", "。": ".", "：": ":", "；": ";"})
+_SPACE = re.compile(r"\s+")
+_BLANK = re.compile(r"\(\s*[A-Za-z√×对错]*\s*\)")
+
+
+def normalize_text(text: str) -> str:
+    """Fold width, punctuation and spacing so that the same words compare equal."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_FOLD)
+    text = _BLANK.sub("()", text)
+    return _SPACE.sub("", text).lower()
+
+
+def fingerprint(stem: str, option_texts: list[str] | tuple[str, ...]) -> str:
+    """Identity of a question for duplicate detection: same stem, same option texts in any order."""
+    opts = sorted(normalize_text(t) for t in option_texts)
+    return normalize_text(stem) + "\x1f" + "\x1e".join(opts)

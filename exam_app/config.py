@@ -1,0 +1,74 @@
+"""Configuration classes; the environment is read once, here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_sqlite_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'exam_app.sqlite3'}"
+
+
+class Config:
+    ENV_NAME = os.environ.get("EXAM_APP_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    DATABASE_URL = os.environ.get("DATABASE_URL") or _default_sqlite_url()
+    #: Engine options (pool size etc.); SQLite settings are applied in db.py.
+    DATABASE_ECHO = False
+
+    QUESTION_BANK_DIR = str(PROJECT_ROOT / "question_bank")
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "exam_app" / "translations")
+    LANGUAGES = ("zh_CN", "en")
+
+    # Cookies: never readable by scripts, never sent cross-site on POSTs.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    #: Every POST is still checked: accounts.permissions.enforce_access calls csrf.protect()
+    #: right after the role check, so the order is sign-in, role, then token.
+    WTF_CSRF_CHECK_DEFAULT = False
+    #: Uploads (rosters, question files) are bounded; larger bodies get 413.
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    #: Login throttling: this many failures within the window lock the account (or source address).
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_IP_MAX_FAILURES = 30
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+    #: werkzeug's default (scrypt) is a current memory-hard algorithm.
+    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_MIN_LENGTH = 8
+
+    #: Demo accounts are for trying the product; production refuses them.
+    ALLOW_DEMO_DATA = True
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    ALLOW_DEMO_DATA = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # A cheap hash keeps the suite fast; the algorithm choice itself is tested separately.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+def config_for_env() -> type[Config]:
+    return ProductionConfig if Config.ENV_NAME == "production" else Config

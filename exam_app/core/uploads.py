@@ -1,0 +1,35 @@
+"""Staged uploads: a file checked in a dry run, kept until its owner confirms the import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from exam_app.core.models import StagedUpload
+from exam_app.db import utcnow
+from exam_app.errors import NotFound
+
+
+def stage(
+    session: Session, owner_id: int, kind: str, filename: str, data: bytes,
+    options: dict[str, Any] | None = None,
+) -> StagedUpload:
+    upload = StagedUpload(owner_id=owner_id, kind=kind, filename=filename, data=data,
+                          options=options or {})
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def take(session: Session, upload_id: int, owner_id: int, kind: str) -> StagedUpload:
+    """The owner's unconsumed upload of that kind, marked consumed.
+
+    :raises NotFound: for a missing, used, or someone else's upload (all look the same)
+    """
+    upload = session.get(StagedUpload, upload_id, with_for_update=True)
+    if (upload is None or upload.owner_id != owner_id or upload.kind != kind
+            or upload.consumed_at is not None):
+        raise NotFound("staged upload not found")
+    upload.consumed_at = utcnow()
+    return upload

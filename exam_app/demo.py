@@ -1,0 +1,65 @@
+"""Demo org tree and one account per role, for `make run`. Never loaded in production."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exam_app.accounts import services
+from exam_app.accounts.models import OrgKind, OrgUnit, Role
+
+DEMO_PASSWORD = "demo2026"
+
+#: (code, name, kind, parent code)
+ORG_TREE = [
+    ("CSG", "中国南方电网", OrgKind.GRID, None),
+    ("GD", "广东电网公司", OrgKind.SUBSIDIARY, "CSG"),
+    ("GX", "广西电网公司", OrgKind.SUBSIDIARY, "CSG"),
+    ("GD-GZ", "广州供电局", OrgKind.BUREAU, "GD"),
+    ("GX-NN", "南宁供电局", OrgKind.BUREAU, "GX"),
+    ("GD-GZ-TH", "天河营业厅", OrgKind.TEAM, "GD-GZ"),
+    ("GD-GZ-YX", "越秀营业厅", OrgKind.TEAM, "GD-GZ"),
+    ("GX-NN-QX", "青秀营业厅", OrgKind.TEAM, "GX-NN"),
+]
+
+#: (工号, 姓名, unit code, 岗位, roles)
+DEMO_USERS = [
+    ("A0001", "管理员演示", "CSG", "系统管理员", (Role.ADMIN,)),
+    ("H0001", "人资演示", "GD", "培训专责", (Role.HR,)),
+    ("T0001", "培训师甲", "GD-GZ", "内训师", (Role.TRAINER,)),
+    ("T0002", "培训师乙", "GX-NN", "内训师", (Role.TRAINER,)),
+    ("O0001", "受理员张三", "GD-GZ-TH", "用电客户受理员", (Role.OPERATOR,)),
+    ("O0002", "受理员李四", "GD-GZ-YX", "用电客户受理员", (Role.OPERATOR,)),
+    ("O0003", "受理员王五", "GX-NN-QX", "用电客户受理员", (Role.OPERATOR,)),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    employee_no: str
+    password: str
+    roles: str
+
+
+def load_demo(session: Session, policy: services.PasswordPolicy, now: datetime) -> list[DemoAccount]:
+    """Create what is missing; running it twice changes nothing."""
+    units = {u.code: u for u in session.scalars(select(OrgUnit))}
+    for code, name, kind, parent_code in ORG_TREE:
+        if code not in units:
+            parent = units[parent_code] if parent_code else None
+            units[code] = services.save_org_unit(
+                session, None, code=code, name=name, kind=kind, parent=parent, actor_id=None
+            )
+    accounts = []
+    for employee_no, name, unit_code, position, roles in DEMO_USERS:
+        if services.find_user(session, employee_no) is None:
+            services.create_user(
+                session, employee_no=employee_no, name=name, roles=roles, password=DEMO_PASSWORD,
+                policy=policy, now=now, org_unit=units[unit_code], position=position,
+                must_change_password=False,
+            )
+        accounts.append(DemoAccount(employee_no, DEMO_PASSWORD, ",".join(r.value for r in roles)))
+    return accounts

@@ -1,0 +1,55 @@
+"""Domain errors and the HTTP error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import Forbidden as _HTTP_FORBIDDEN
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as _HTTP_NOT_FOUND
+
+
+class DomainError(Exception):
+    """A rule of the domain said no; ``message`` is shown to the user as is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    pass
+
+
+class PermissionDenied(DomainError):
+    pass
+
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        code = exc.code or 500
+        if _wants_json():
+            return {"error": exc.name, "message": exc.description}, code
+        template = f"errors/{code}.html" if code in (400, 403, 404, 413) else "errors/generic.html"
+        return render_template(template, error=exc), code
+
+    @app.errorhandler(NotFound)
+    def _not_found(exc: NotFound):  # type: ignore[no-untyped-def]
+        return _http_error(_HTTP_NOT_FOUND())
+
+    @app.errorhandler(PermissionDenied)
+    def _forbidden(exc: PermissionDenied):  # type: ignore[no-untyped-def]
+        return _http_error(_HTTP_FORBIDDEN(exc.message))
+
+    @app.errorhandler(500)
+    def _server_error(exc: Exception):  # type: ignore[no-untyped-def]
+        app.extensions["db_session"].rollback()
+        if _wants_json():
+            return {"error": "Internal Server Error", "message": _("服务器内部错误")}, 500
+        return render_template("errors/500.html"), 500

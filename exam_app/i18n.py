@@ -1,0 +1,24 @@
+"""Language and time zone: Chinese first, English second; UTC stored, Asia/Shanghai shown."""
+
+from __future__ import annotations
+
+from flask import request, session
+from flask_login import current_user
+
+LOCALES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    """The user's saved choice, else this browser's choice, else Chinese.
+
+    The browser's Accept-Language is deliberately not consulted: operators' PCs often run an
+    English Windows, and the product's working language is Chinese.
+    """
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return str(current_user.locale)
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return str(chosen)
+    if request.args.get("lang") in LOCALES:
+        return str(request.args["lang"])
+    return "zh_CN"

@@ -1,0 +1,34 @@
+"""Response headers and production safety checks."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def check_production_config(app: Flask) -> None:
+    """Refuse to start a production server with development secrets."""
+    if app.config["ENV_NAME"] != "production" or app.testing:
+        return
+    if app.config["SECRET_KEY"] in ("", "dev-only-not-secret") or len(app.config["SECRET_KEY"]) < 32:
+        raise ConfigError("EXAM_APP_ENV=production needs SECRET_KEY set to 32+ random characters")
+
+
+#: Scripts and styles come only from this site; nothing may frame our pages.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def add_security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

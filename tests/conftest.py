@@ -1,0 +1,143 @@
+"""Fixtures: one migrated database per run (SQLite file, or a fresh PostgreSQL database), emptied
+after every test; the app, its client and CLI runner; sign-in helpers; factories."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from exam_app import create_app, migrate
+from exam_app.accounts import services
+from exam_app.accounts.models import Role, User
+from exam_app.config import TestConfig
+from exam_app.db import Base, utcnow
+
+PASSWORD = "secret123"
+POLICY = services.PasswordPolicy(TestConfig.PASSWORD_HASH_METHOD, 8)
+
+
+def _postgres_database(admin_url: str) -> Iterator[str]:
+    """Create a database of our own on the server and drop it afterwards."""
+    url = make_url(admin_url)
+    name = f"exam_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("TEST_DATABASE_URL", "")
+    if configured.startswith("postgresql"):
+        yield from _postgres_database(configured)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    app = create_app({**settings, "DATABASE_URL": database_url})
+    migrate.upgrade(app.extensions["db_engine"])  # the schema is built the way production does
+    yield app
+    app.extensions["db_session"].remove()
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from empty tables (only tests that use the app touch the database)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app: Flask = request.getfixturevalue("app")
+    app.extensions["db_session"].remove()
+    with app.extensions["db_engine"].begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    with app.app_context():
+        yield app.extensions["db_session"]()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: Role, employee_no: str | None = None, password: str = PASSWORD,
+             name: str = "测试用户", **kwargs: object) -> User:
+        with app.app_context():
+            session = app.extensions["db_session"]()
+            user = services.create_user(
+                session, employee_no=employee_no or f"U{next(counter):04d}", name=name,
+                roles=roles or (Role.OPERATOR,), password=password, policy=POLICY, now=utcnow(),
+                must_change_password=False, **kwargs,  # type: ignore[arg-type]
+            )
+            session.commit()
+            return user
+
+    return make
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                   r'type="hidden" name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def csrf_token(client: FlaskClient, url: str = "/accounts/login") -> str:
+    return csrf_from(client.get(url).get_data(as_text=True))
+
+
+def login(client: FlaskClient, employee_no: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post("/accounts/login", data={
+        "employee_no": employee_no, "password": password, "csrf_token": csrf_token(client),
+    })
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., User]:
+    """Sign the test client in as a new user holding ``roles``."""
+
+    def sign_in(*roles: Role, **kwargs: object) -> User:
+        user = make_user(*roles, **kwargs)
+        response = login(client, user.employee_no)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in

@@ -1,0 +1,92 @@
+"""Every route, every role: the answer matches the table below, and no route goes undeclared."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from exam_app.accounts.models import Role
+from exam_app.accounts.permissions import access_rules
+from tests.conftest import login
+
+ANON = "anonymous"
+ALL_ROLES = (Role.OPERATOR, Role.TRAINER, Role.HR, Role.ADMIN)
+SIGNED_IN = frozenset(ALL_ROLES)
+EVERYONE = frozenset({ANON, *ALL_ROLES})
+ADMIN = frozenset({Role.ADMIN})
+
+#: Who may use each endpoint. Written by hand, independently of the decorators: a route added
+#: without a line here, or a decorator that disagrees with its line, fails this file.
+EXPECTED: dict[str, frozenset[object]] = {
+    "static": EVERYONE,
+    "core.index": SIGNED_IN,
+    "core.set_locale": EVERYONE,
+    "core.healthz": EVERYONE,
+    "accounts.login": EVERYONE,
+    "accounts.logout": SIGNED_IN,
+    "accounts.change_password": SIGNED_IN,
+    "accounts.users_index": ADMIN,
+    "accounts.user_create": ADMIN,
+    "accounts.user_edit": ADMIN,
+    "accounts.user_set_active": ADMIN,
+    "accounts.user_reset_password": ADMIN,
+    "accounts.user_unlock": ADMIN,
+    "accounts.org_units_index": ADMIN,
+    "accounts.org_unit_edit": ADMIN,
+    "accounts.roster_upload": ADMIN,
+    "accounts.roster_confirm": ADMIN,
+    "accounts.roster_template": ADMIN,
+}
+
+
+def test_every_endpoint_declares_its_access_and_is_in_the_table(app: Flask) -> None:
+    rules = access_rules(app)
+    undeclared = sorted(e for e, a in rules.items() if a is None)
+    assert undeclared == [], f"routes without an access rule: {undeclared}"
+    assert sorted(rules) == sorted(EXPECTED), "add new routes to EXPECTED in this file"
+
+
+def test_declared_access_matches_the_table(app: Flask) -> None:
+    for endpoint, access in access_rules(app).items():
+        assert access is not None
+        for who in (ANON, *ALL_ROLES):
+            roles = None if who == ANON else frozenset({who})
+            assert access.admits(roles) == (who in EXPECTED[endpoint]), (endpoint, who)
+
+
+def _requests(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every route, with 1 for every URL argument."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule.rule)
+        if rule.endpoint == "static":
+            url = "/static/css/app.css"
+        method = "GET" if "GET" in (rule.methods or ()) else "POST"
+        out.append((rule.endpoint, method, url))
+    return out
+
+
+@pytest.mark.parametrize("who", [ANON, *ALL_ROLES], ids=str)
+def test_each_role_gets_the_answer_the_table_gives(
+    app: Flask, client: FlaskClient, make_user, who: object  # type: ignore[no-untyped-def]
+) -> None:
+    if who != ANON:
+        user = make_user(who)
+        assert login(client, user.employee_no).status_code == 302
+    for endpoint, method, url in _requests(app):
+        if endpoint == "accounts.logout":
+            continue  # would end the session this loop relies on; covered in test_login
+        response = client.open(url, method=method)
+        response.close()
+        allowed = who in EXPECTED[endpoint]
+        location = response.headers.get("Location", "")
+        if allowed:
+            assert response.status_code not in (401, 403), (endpoint, who, response.status_code)
+            assert "/accounts/login" not in location or endpoint == "accounts.login", (endpoint, who)
+        elif who == ANON:
+            assert response.status_code == 302 and "/accounts/login" in location, (endpoint, who)
+        else:
+            assert response.status_code == 403, (endpoint, who, response.status_code)
