@@ -12,7 +12,7 @@ from exam_app import cli, db, security
 from exam_app.accounts import bp as accounts_bp
 from exam_app.accounts.models import ORG_KIND_LABELS, ROLE_LABELS, User
 from exam_app.accounts.permissions import can, enforce_access
-from exam_app.config import Config, PROJECT_ROOT, config_for_env
+from exam_app.config import PROJECT_ROOT, Config, config_for_env
 from exam_app.core.views import bp as core_bp
 from exam_app.errors import register_error_handlers
 from exam_app.extensions import babel, csrf, login_manager
@@ -50,7 +50,11 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     cli.register(app)
 
     app.jinja_env.globals.update(
-        can=can, current_locale=select_locale, LOCALES=LOCALES, ROLE_LABELS=ROLE_LABELS, ORG_KIND_LABELS=ORG_KIND_LABELS
+        can=can,
+        current_locale=select_locale,
+        LOCALES=LOCALES,
+        ROLE_LABELS=ROLE_LABELS,
+        ORG_KIND_LABELS=ORG_KIND_LABELS,
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else ""

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app wsgi db|users|demo ...``. Each calls services and commits once."""
+"""Command-line tools: ``flask --app wsgi db|users|demo ...``; each calls services, commits once."""
 
 from __future__ import annotations
 
@@ -53,8 +53,14 @@ def create_admin(employee_no: str, name: str, password: str) -> None:
     session = get_session()
     try:
         services.create_user(
-            session, employee_no=employee_no, name=name, roles=[Role.ADMIN], password=password,
-            policy=password_policy(), now=utcnow(), must_change_password=False,
+            session,
+            employee_no=employee_no,
+            name=name,
+            roles=[Role.ADMIN],
+            password=password,
+            policy=password_policy(),
+            now=utcnow(),
+            must_change_password=False,
         )
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc

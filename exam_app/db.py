@@ -1,7 +1,7 @@
 """Database plumbing: the declarative base, UTC datetimes, and one session per request.
 
-Plain SQLAlchemy 2.0 (Flask's "SQLAlchemy pattern" without an import-time engine): the engine is built
-from config in ``init_app``, services take a ``Session``, and the request boundary commits.
+Plain SQLAlchemy 2.0 (Flask's "SQLAlchemy pattern" without an import-time engine): the engine
+is built from config in ``init_app``, services take a ``Session``, the request boundary commits.
 """
 
 from __future__ import annotations

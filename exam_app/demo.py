@@ -44,7 +44,9 @@ class DemoAccount:
     roles: str
 
 
-def load_demo(session: Session, policy: services.PasswordPolicy, now: datetime) -> list[DemoAccount]:
+def load_demo(
+    session: Session, policy: services.PasswordPolicy, now: datetime
+) -> list[DemoAccount]:
     """Create what is missing; running it twice changes nothing."""
     units = {u.code: u for u in session.scalars(select(OrgUnit))}
     for code, name, kind, parent_code in ORG_TREE:
@@ -57,8 +59,15 @@ def load_demo(session: Session, policy: services.PasswordPolicy, now: datetime) 
     for employee_no, name, unit_code, position, roles in DEMO_USERS:
         if services.find_user(session, employee_no) is None:
             services.create_user(
-                session, employee_no=employee_no, name=name, roles=roles, password=DEMO_PASSWORD,
-                policy=policy, now=now, org_unit=units[unit_code], position=position,
+                session,
+                employee_no=employee_no,
+                name=name,
+                roles=roles,
+                password=DEMO_PASSWORD,
+                policy=policy,
+                now=now,
+                org_unit=units[unit_code],
+                position=position,
                 must_change_password=False,
             )
         accounts.append(DemoAccount(employee_no, DEMO_PASSWORD, ",".join(r.value for r in roles)))

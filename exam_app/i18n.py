@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 LOCALES = {"zh_CN": "中文", "en": "English"}
@@ -14,6 +14,8 @@ def select_locale() -> str:
     The browser's Accept-Language is deliberately not consulted: operators' PCs often run an
     English Windows, and the product's working language is Chinese.
     """
+    if not has_request_context():  # CLI commands and services called from tests
+        return "zh_CN"
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
     chosen = session.get("locale")

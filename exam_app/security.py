@@ -13,7 +13,10 @@ def check_production_config(app: Flask) -> None:
     """Refuse to start a production server with development secrets."""
     if app.config["ENV_NAME"] != "production" or app.testing:
         return
-    if app.config["SECRET_KEY"] in ("", "dev-only-not-secret") or len(app.config["SECRET_KEY"]) < 32:
+    if (
+        app.config["SECRET_KEY"] in ("", "dev-only-not-secret")
+        or len(app.config["SECRET_KEY"]) < 32
+    ):
         raise ConfigError("EXAM_APP_ENV=production needs SECRET_KEY set to 32+ random characters")
 
 

@@ -36,9 +36,10 @@ def _postgres_database(admin_url: str) -> Iterator[str]:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -77,8 +78,10 @@ def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Session]:
-    with app.app_context():
-        yield app.extensions["db_session"]()
+    """A session of the test's own (requests use theirs), closed before the tables are emptied."""
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as s:
+        yield s
+        s.rollback()
 
 
 @pytest.fixture
@@ -95,14 +98,25 @@ def runner(app: Flask) -> FlaskCliRunner:
 def make_user(app: Flask) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
-    def make(*roles: Role, employee_no: str | None = None, password: str = PASSWORD,
-             name: str = "测试用户", **kwargs: object) -> User:
+    def make(
+        *roles: Role,
+        employee_no: str | None = None,
+        password: str = PASSWORD,
+        name: str = "测试用户",
+        **kwargs: object,
+    ) -> User:
         with app.app_context():
             session = app.extensions["db_session"]()
             user = services.create_user(
-                session, employee_no=employee_no or f"U{next(counter):04d}", name=name,
-                roles=roles or (Role.OPERATOR,), password=password, policy=POLICY, now=utcnow(),
-                must_change_password=False, **kwargs,  # type: ignore[arg-type]
+                session,
+                employee_no=employee_no or f"U{next(counter):04d}",
+                name=name,
+                roles=roles or (Role.OPERATOR,),
+                password=password,
+                policy=POLICY,
+                now=utcnow(),
+                must_change_password=False,
+                **kwargs,  # type: ignore[arg-type]
             )
             session.commit()
             return user
@@ -110,8 +124,10 @@ def make_user(app: Flask) -> Callable[..., User]:
     return make
 
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                   r'type="hidden" name="csrf_token" value="([^"]+)"')
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_from(html: str) -> str:
@@ -125,9 +141,14 @@ def csrf_token(client: FlaskClient, url: str = "/accounts/login") -> str:
 
 
 def login(client: FlaskClient, employee_no: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post("/accounts/login", data={
-        "employee_no": employee_no, "password": password, "csrf_token": csrf_token(client),
-    })
+    return client.post(
+        "/accounts/login",
+        data={
+            "employee_no": employee_no,
+            "password": password,
+            "csrf_token": csrf_token(client),
+        },
+    )
 
 
 @pytest.fixture

@@ -71,7 +71,10 @@ def _requests(app: Flask) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("who", [ANON, *ALL_ROLES], ids=str)
 def test_each_role_gets_the_answer_the_table_gives(
-    app: Flask, client: FlaskClient, make_user, who: object  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    make_user,
+    who: object,  # type: ignore[no-untyped-def]
 ) -> None:
     if who != ANON:
         user = make_user(who)
@@ -85,7 +88,10 @@ def test_each_role_gets_the_answer_the_table_gives(
         location = response.headers.get("Location", "")
         if allowed:
             assert response.status_code not in (401, 403), (endpoint, who, response.status_code)
-            assert "/accounts/login" not in location or endpoint == "accounts.login", (endpoint, who)
+            assert "/accounts/login" not in location or endpoint == "accounts.login", (
+                endpoint,
+                who,
+            )
         elif who == ANON:
             assert response.status_code == 302 and "/accounts/login" in location, (endpoint, who)
         else:

@@ -47,8 +47,14 @@ def users_index():  # type: ignore[no-untyped-def]
     now = utcnow()
     locked = {u.id for u in users if services.is_locked(session, u, now)}
     return render_template(
-        "accounts/users_index.html", users=users, q=q, page=page, total=total,
-        pages=max(1, -(-total // PAGE_SIZE)), locked=locked, action_form=ConfirmForm(),
+        "accounts/users_index.html",
+        users=users,
+        q=q,
+        page=page,
+        total=total,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        locked=locked,
+        action_form=ConfirmForm(),
     )
 
 
@@ -62,10 +68,16 @@ def user_create():  # type: ignore[no-untyped-def]
         temp = services.temporary_password()
         try:
             user = services.create_user(
-                session, employee_no=form.employee_no.data or "", name=form.name.data or "",
-                roles=[Role(r) for r in form.roles.data or []], password=temp,
-                policy=password_policy(), now=utcnow(), org_unit=unit,
-                position=form.position.data or "", actor_id=current_user.id,
+                session,
+                employee_no=form.employee_no.data or "",
+                name=form.name.data or "",
+                roles=[Role(r) for r in form.roles.data or []],
+                password=temp,
+                policy=password_policy(),
+                now=utcnow(),
+                org_unit=unit,
+                position=form.position.data or "",
+                actor_id=current_user.id,
             )
         except DomainError as exc:
             form[exc.field or "employee_no"].errors.append(exc.message)
@@ -89,9 +101,13 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
         unit = session.get(OrgUnit, form.org_unit_id.data) if form.org_unit_id.data else None
         try:
             services.update_user(
-                session, user, name=form.name.data or "", org_unit=unit,
+                session,
+                user,
+                name=form.name.data or "",
+                org_unit=unit,
                 roles=[Role(r) for r in form.roles.data or []],
-                position=form.position.data or "", actor_id=current_user.id,
+                position=form.position.data or "",
+                actor_id=current_user.id,
             )
         except DomainError as exc:
             form[exc.field or "name"].errors.append(exc.message)
@@ -99,8 +115,9 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
             session.commit()
             flash(_("已保存 %(name)s。", name=user.name), "success")
             return redirect(url_for("accounts.users_index"))
-    return render_template("accounts/user_edit.html", form=form, user=user,
-                           action_form=ConfirmForm())
+    return render_template(
+        "accounts/user_edit.html", form=form, user=user, action_form=ConfirmForm()
+    )
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -115,8 +132,12 @@ def user_set_active(user_id: int):  # type: ignore[no-untyped-def]
             flash(exc.message, "danger")
         else:
             get_session().commit()
-            flash(_("已启用 %(name)s。", name=user.name) if active
-                  else _("已停用 %(name)s。", name=user.name), "success")
+            flash(
+                _("已启用 %(name)s。", name=user.name)
+                if active
+                else _("已停用 %(name)s。", name=user.name),
+                "success",
+            )
     return redirect(url_for("accounts.user_edit", user_id=user.id))
 
 
@@ -126,8 +147,9 @@ def user_reset_password(user_id: int):  # type: ignore[no-untyped-def]
     user = _load_user(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    temp = services.reset_password(get_session(), user, password_policy(), utcnow(),
-                                   current_user.id)
+    temp = services.reset_password(
+        get_session(), user, password_policy(), utcnow(), current_user.id
+    )
     get_session().commit()
     return render_template("accounts/temporary_password.html", user=user, password=temp)
 
@@ -147,10 +169,12 @@ def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
 @allow(Role.ADMIN)
 def org_units_index():  # type: ignore[no-untyped-def]
     session = get_session()
-    counts = dict(session.execute(
-        select(User.org_unit_id, func.count()).group_by(User.org_unit_id)).all())
-    return render_template("accounts/org_units_index.html", tree=services.org_tree(session),
-                           counts=counts)
+    counts = dict(
+        session.execute(select(User.org_unit_id, func.count()).group_by(User.org_unit_id)).all()
+    )
+    return render_template(
+        "accounts/org_units_index.html", tree=services.org_tree(session), counts=counts
+    )
 
 
 @bp.route("/org-units/new", methods=["GET", "POST"], defaults={"unit_id": None})
@@ -168,8 +192,13 @@ def org_unit_edit(unit_id: int | None):  # type: ignore[no-untyped-def]
         parent = session.get(OrgUnit, form.parent_id.data) if form.parent_id.data else None
         try:
             services.save_org_unit(
-                session, unit, code=form.code.data or "", name=form.name.data or "",
-                kind=OrgKind(form.kind.data), parent=parent, actor_id=current_user.id,
+                session,
+                unit,
+                code=form.code.data or "",
+                name=form.name.data or "",
+                kind=OrgKind(form.kind.data),
+                parent=parent,
+                actor_id=current_user.id,
             )
         except DomainError as exc:
             form[exc.field or "name"].errors.append(exc.message)
@@ -194,8 +223,9 @@ def roster_upload():  # type: ignore[no-untyped-def]
             staged = uploads.stage(session, current_user.id, "roster", filename, data)
         session.commit()
     status = 422 if plan is not None and not plan.ok else 200
-    return render_template("accounts/roster.html", form=form, plan=plan, staged=staged,
-                           confirm_form=ConfirmForm()), status
+    return render_template(
+        "accounts/roster.html", form=form, plan=plan, staged=staged, confirm_form=ConfirmForm()
+    ), status
 
 
 @bp.route("/roster/<int:upload_id>/confirm", methods=["POST"])
@@ -220,7 +250,11 @@ def roster_confirm(upload_id: int):  # type: ignore[no-untyped-def]
 @allow(Role.ADMIN)
 def roster_template():  # type: ignore[no-untyped-def]
     body = "\ufeff工号,姓名,单位,岗位,角色\nGZ10001,张三,天河营业厅,用电客户受理员,受理员\n"
-    return body, 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": "attachment; filename=roster_template.csv",
-    }
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": "attachment; filename=roster_template.csv",
+        },
+    )

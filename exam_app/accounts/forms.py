@@ -37,7 +37,8 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("当前密码"), validators=[DataRequired()])
     password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
-        _l("确认新密码"), validators=[DataRequired(), EqualTo("password", _l("两次输入的新密码不一致。"))]
+        _l("确认新密码"),
+        validators=[DataRequired(), EqualTo("password", _l("两次输入的新密码不一致。"))],
     )
     submit = SubmitField(_l("修改密码"))
 
@@ -76,7 +77,10 @@ class OrgUnitForm(FlaskForm):
 class RosterUploadForm(FlaskForm):
     file = FileField(
         _l("名册文件（.xlsx 或 .csv）"),
-        validators=[FileRequired(), FileAllowed(["xlsx", "csv"], _l("只支持 .xlsx 或 .csv 文件。"))],
+        validators=[
+            FileRequired(),
+            FileAllowed(["xlsx", "csv"], _l("只支持 .xlsx 或 .csv 文件。")),
+        ],
     )
     submit = SubmitField(_l("检查（试导入）"))
 

@@ -75,9 +75,7 @@ class OrgUnit(Base):
     parent: Mapped[OrgUnit | None] = relationship(
         back_populates="children", remote_side="OrgUnit.id"
     )
-    children: Mapped[list[OrgUnit]] = relationship(
-        back_populates="parent", order_by="OrgUnit.name"
-    )
+    children: Mapped[list[OrgUnit]] = relationship(back_populates="parent", order_by="OrgUnit.name")
     users: Mapped[list[User]] = relationship(back_populates="org_unit")
 
     @property
@@ -138,7 +136,9 @@ class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (CheckConstraint(_in_check("role", Role), name="role_valid"),)
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")

@@ -65,8 +65,8 @@ def access_rules(app: Flask) -> dict[str, Access | None]:
     """Every endpoint of the app with its declared access (``None`` = undeclared)."""
     rules: dict[str, Access | None] = {}
     for endpoint, view in app.view_functions.items():
-        rules[endpoint] = Access(public=True) if endpoint == "static" else getattr(
-            view, "access", None
+        rules[endpoint] = (
+            Access(public=True) if endpoint == "static" else getattr(view, "access", None)
         )
     return rules
 

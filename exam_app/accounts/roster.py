@@ -1,7 +1,8 @@
-"""Roster files (工号, 姓名, 单位, 岗位, 角色) from Excel or CSV: read, check every row, apply all or none.
+"""Roster files (工号, 姓名, 单位, 岗位, 角色), Excel or CSV: check each row, import all or none.
 
-``read_roster`` is pure (bytes in, rows and row problems out); ``plan_roster`` checks the rows against
-the database without changing it (the dry run); ``apply_roster`` carries out a plan with no problems.
+``read_roster`` is pure (bytes in, rows and row problems out); ``plan_roster`` checks the rows
+against the database without changing it (the dry run); ``apply_roster`` carries out a plan that
+has no problems.
 """
 
 from __future__ import annotations
@@ -32,10 +33,16 @@ HEADERS = {
 REQUIRED = ("employee_no", "name", "unit")
 
 ROLE_NAMES = {
-    "受理员": Role.OPERATOR, "用电客户受理员": Role.OPERATOR, "operator": Role.OPERATOR,
-    "培训师": Role.TRAINER, "trainer": Role.TRAINER,
-    "人资": Role.HR, "人力资源": Role.HR, "hr": Role.HR,
-    "管理员": Role.ADMIN, "admin": Role.ADMIN,
+    "受理员": Role.OPERATOR,
+    "用电客户受理员": Role.OPERATOR,
+    "operator": Role.OPERATOR,
+    "培训师": Role.TRAINER,
+    "trainer": Role.TRAINER,
+    "人资": Role.HR,
+    "人力资源": Role.HR,
+    "hr": Role.HR,
+    "管理员": Role.ADMIN,
+    "admin": Role.ADMIN,
 }
 _ROLE_SPLIT = re.compile(r"[;；,，、/|\s]+")
 
@@ -94,8 +101,10 @@ def _table(data: bytes, filename: str) -> list[list[str]]:
     if filename.lower().endswith((".xlsx", ".xlsm")):
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = wb.worksheets[0]
-        return [["" if v is None else str(v).strip() for v in r]
-                for r in sheet.iter_rows(values_only=True)]
+        return [
+            ["" if v is None else str(v).strip() for v in r]
+            for r in sheet.iter_rows(values_only=True)
+        ]
     text = _decode(data)
     dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
     return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), dialect)]
@@ -124,7 +133,9 @@ def read_roster(data: bytes, filename: str) -> RosterPlan:
                 break
     missing = [HEADERS[k][0] for k in REQUIRED if k not in index]
     if missing:
-        plan.problems.append(RowProblem(1, "header", _("缺少列：%(cols)s", cols="、".join(missing))))
+        plan.problems.append(
+            RowProblem(1, "header", _("缺少列：%(cols)s", cols="、".join(missing)))
+        )
         return plan
     for n, cells in enumerate(table[1:], start=2):
         if not any(c.strip() for c in cells):
@@ -134,8 +145,11 @@ def read_roster(data: bytes, filename: str) -> RosterPlan:
             i = index.get(key)
             return cells[i].strip() if i is not None and i < len(cells) else ""
 
-        plan.rows.append(RosterRow(n, cell("employee_no"), cell("name"), cell("unit"),
-                                   cell("position"), cell("roles")))
+        plan.rows.append(
+            RosterRow(
+                n, cell("employee_no"), cell("name"), cell("unit"), cell("position"), cell("roles")
+            )
+        )
     if not plan.rows:
         plan.problems.append(RowProblem(0, "file", _("文件中没有数据行。")))
     return plan
@@ -172,8 +186,9 @@ class _UnitIndex:
         if len(named) == 1:
             return named[0], None
         if len(named) > 1:
-            return None, _("有 %(n)d 个单位名为“%(name)s”，请写完整路径或单位编码。",
-                           n=len(named), name=text)
+            return None, _(
+                "有 %(n)d 个单位名为“%(name)s”，请写完整路径或单位编码。", n=len(named), name=text
+            )
         return None, _("单位“%(name)s”不存在。", name=text)
 
 
@@ -192,11 +207,19 @@ def plan_roster(session: Session, plan: RosterPlan) -> RosterPlan:
         if not r.employee_no:
             report("工号", _("工号为空。"))
         elif not services.EMPLOYEE_NO.match(r.employee_no):
-            report("工号", _("工号“%(no)s”只能由字母、数字、-、_ 组成（最多 32 位）。",
-                             no=r.employee_no))
+            report(
+                "工号",
+                _("工号“%(no)s”只能由字母、数字、-、_ 组成（最多 32 位）。", no=r.employee_no),
+            )
         elif r.employee_no.lower() in seen:
-            report("工号", _("工号 %(no)s 与第 %(row)d 行重复。", no=r.employee_no,
-                             row=seen[r.employee_no.lower()]))
+            report(
+                "工号",
+                _(
+                    "工号 %(no)s 与第 %(row)d 行重复。",
+                    no=r.employee_no,
+                    row=seen[r.employee_no.lower()],
+                ),
+            )
         else:
             seen[r.employee_no.lower()] = r.row
         if not r.name:
@@ -210,8 +233,13 @@ def plan_roster(session: Session, plan: RosterPlan) -> RosterPlan:
             report("单位", unit_error)
         roles, unknown = parse_roles(r.roles_text)
         if unknown:
-            report("角色", _("未知角色：%(names)s（可用：受理员、培训师、人资、管理员）。",
-                             names="、".join(unknown)))
+            report(
+                "角色",
+                _(
+                    "未知角色：%(names)s（可用：受理员、培训师、人资、管理员）。",
+                    names="、".join(unknown),
+                ),
+            )
         if len(plan.problems) == bad and unit is not None:
             plan._resolved[r.row] = (unit, roles)
             plan.actions[r.row] = _action(session, r, unit, roles)
@@ -223,7 +251,11 @@ def _action(session: Session, r: RosterRow, unit: OrgUnit, roles: frozenset[Role
     if user is None:
         return "create"
     same = (user.name, user.org_unit_id, user.position, user.roles) == (
-        r.name, unit.id, r.position, roles)
+        r.name,
+        unit.id,
+        r.position,
+        roles,
+    )
     return "unchanged" if same else "update"
 
 
@@ -251,8 +283,16 @@ def apply_roster(
         if action == "create":
             temp = services.temporary_password()
             services.create_user(
-                session, employee_no=r.employee_no, name=r.name, roles=roles, password=temp,
-                policy=policy, now=now, org_unit=unit, position=r.position, actor_id=actor_id,
+                session,
+                employee_no=r.employee_no,
+                name=r.name,
+                roles=roles,
+                password=temp,
+                policy=policy,
+                now=now,
+                org_unit=unit,
+                position=r.position,
+                actor_id=actor_id,
             )
             created.append(CreatedAccount(r.employee_no, r.name, temp))
         elif action == "update":
@@ -260,7 +300,13 @@ def apply_roster(
             assert isinstance(user, User)
             user.name, user.org_unit, user.position = r.name, unit, r.position
             services.set_roles(user, roles)
-    audit.record(session, actor_id, "roster.import", plan.filename,
-                 created=len(created), updated=sum(a == "update" for a in plan.actions.values()))
+    audit.record(
+        session,
+        actor_id,
+        "roster.import",
+        plan.filename,
+        created=len(created),
+        updated=sum(a == "update" for a in plan.actions.values()),
+    )
     session.flush()
     return created

@@ -25,6 +25,8 @@ from exam_app.accounts.models import (
 from exam_app.core import audit
 from exam_app.errors import DomainError
 
+__all__ = ["DomainError"]  # re-exported: callers catch the base of LoginLocked/BadCredentials
+
 EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 #: Letters that cannot be mistaken for one another when read off a screen.
 _TEMP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
@@ -237,8 +239,9 @@ def set_active(session: Session, user: User, active: bool, actor_id: int) -> Non
     user.active = active
     if not active:
         user.session_version += 1  # signs the user out everywhere
-    audit.record(session, actor_id, "user.activate" if active else "user.deactivate",
-                 f"user:{user.id}")
+    audit.record(
+        session, actor_id, "user.activate" if active else "user.deactivate", f"user:{user.id}"
+    )
 
 
 def reset_password(
@@ -303,7 +306,9 @@ def save_org_unit(
     if clash is not None and clash is not unit:
         raise DomainError(_("单位编码 %(code)s 已存在。", code=code), field="code")
     parent_id = parent.id if parent else None
-    same_parent = OrgUnit.parent_id.is_(None) if parent_id is None else OrgUnit.parent_id == parent_id
+    same_parent = (
+        OrgUnit.parent_id.is_(None) if parent_id is None else OrgUnit.parent_id == parent_id
+    )
     sibling = session.scalar(select(OrgUnit).where(same_parent, OrgUnit.name == name.strip()))
     if sibling is not None and sibling is not unit:
         raise DomainError(_("同一上级下已有名为“%(name)s”的单位。", name=name), field="name")

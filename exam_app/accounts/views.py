@@ -54,14 +54,24 @@ def login():  # type: ignore[no-untyped-def]
         session = get_session()
         try:
             user = services.authenticate(
-                session, form.employee_no.data or "", form.password.data or "",
-                request.remote_addr or "-", login_limits(), utcnow(),
+                session,
+                form.employee_no.data or "",
+                form.password.data or "",
+                request.remote_addr or "-",
+                login_limits(),
+                utcnow(),
             )
         except services.LoginLocked as exc:
             session.commit()  # the failure counts must stick even though sign-in failed
             minutes = max(1, int((exc.until - utcnow()).total_seconds() + 59) // 60)
-            flash(_("登录失败次数过多，已临时锁定，请在 %(m)d 分钟后（%(t)s 之后）再试。",
-                    m=minutes, t=format_datetime(exc.until, "HH:mm")), "danger")
+            flash(
+                _(
+                    "登录失败次数过多，已临时锁定，请在 %(m)d 分钟后（%(t)s 之后）再试。",
+                    m=minutes,
+                    t=format_datetime(exc.until, "HH:mm"),
+                ),
+                "danger",
+            )
             status = 429
         except services.BadCredentials as exc:
             session.commit()
@@ -95,8 +105,12 @@ def change_password():  # type: ignore[no-untyped-def]
         user = services.get_user(session, current_user.id)
         try:
             services.change_own_password(
-                session, user, form.current_password.data or "", form.password.data or "",
-                password_policy(), utcnow(),
+                session,
+                user,
+                form.current_password.data or "",
+                form.password.data or "",
+                password_policy(),
+                utcnow(),
             )
         except DomainError as exc:
             form[exc.field or "password"].errors.append(exc.message)

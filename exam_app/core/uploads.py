@@ -12,11 +12,16 @@ from exam_app.errors import NotFound
 
 
 def stage(
-    session: Session, owner_id: int, kind: str, filename: str, data: bytes,
+    session: Session,
+    owner_id: int,
+    kind: str,
+    filename: str,
+    data: bytes,
     options: dict[str, Any] | None = None,
 ) -> StagedUpload:
-    upload = StagedUpload(owner_id=owner_id, kind=kind, filename=filename, data=data,
-                          options=options or {})
+    upload = StagedUpload(
+        owner_id=owner_id, kind=kind, filename=filename, data=data, options=options or {}
+    )
     session.add(upload)
     session.flush()
     return upload
@@ -28,8 +33,12 @@ def take(session: Session, upload_id: int, owner_id: int, kind: str) -> StagedUp
     :raises NotFound: for a missing, used, or someone else's upload (all look the same)
     """
     upload = session.get(StagedUpload, upload_id, with_for_update=True)
-    if (upload is None or upload.owner_id != owner_id or upload.kind != kind
-            or upload.consumed_at is not None):
+    if (
+        upload is None
+        or upload.owner_id != owner_id
+        or upload.kind != kind
+        or upload.consumed_at is not None
+    ):
         raise NotFound("staged upload not found")
     upload.consumed_at = utcnow()
     return upload

@@ -32,8 +32,9 @@ def set_locale():  # type: ignore[no-untyped-def]
             current_user.locale = locale
             db.commit()
     target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("core.index"))
+    return redirect(
+        target if target.startswith("/") and not target.startswith("//") else url_for("core.index")
+    )
 
 
 @bp.route("/healthz")

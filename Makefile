@@ -1,0 +1,54 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test` (see README).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+FLASK  := $(BIN)/flask --app wsgi
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# Debian packages the browser tests (and later, certificates) need; installed once, as root.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libharfbuzz-subset0
+
+.PHONY: install translations system-deps db run serve test test-pg lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d exam_app/translations
+
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list | grep -qi "wenquanyi"; then \
+	  echo "installing Debian packages: $(SYSTEM_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
+
+db: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+
+run: db
+	@echo "Serving on http://127.0.0.1:5000  (demo accounts above; Ctrl-C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production-style: gunicorn, several workers; set SECRET_KEY, DATABASE_URL, EXAM_APP_ENV=production.
+serve: install
+	$(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8000 --access-logfile - wsgi:app
+
+test: install system-deps
+	$(BIN)/python -m pytest
+
+test-pg: install system-deps
+	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check exam_app tests bench migrations
+	$(BIN)/ruff format --check exam_app tests bench
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

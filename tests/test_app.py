@@ -1,0 +1,78 @@
+"""The factory, production safety, response headers and cookies."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from exam_app import create_app
+from exam_app.accounts.models import Role
+from exam_app.config import ProductionConfig, TestConfig
+from exam_app.security import ConfigError
+
+
+def test_factory_takes_a_test_mapping(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert app.testing and app.config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
+
+
+def test_production_refuses_the_development_secret(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(ProductionConfig, "ENV_NAME", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+    app = create_app(
+        {
+            **vars_of(ProductionConfig),
+            "SECRET_KEY": "x" * 40,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
+        }
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] and not app.config["ALLOW_DEMO_DATA"]
+
+
+def vars_of(cls: type) -> dict[str, object]:
+    return {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+
+
+def test_production_refuses_demo_accounts(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = {
+        **vars_of(ProductionConfig),
+        "ENV_NAME": "production",
+        "SECRET_KEY": "y" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
+    }
+    result = create_app(settings).test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 1 and "refused" in result.output
+
+
+def test_pages_carry_security_headers(client: FlaskClient) -> None:
+    response = client.get("/accounts/login")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_session_cookie_is_httponly_and_samesite(client: FlaskClient, login_as) -> None:
+    login_as(Role.OPERATOR)
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_oversized_upload_is_refused(client: FlaskClient, login_as, app: Flask) -> None:
+    login_as(Role.ADMIN)
+    body = b"x" * (TestConfig.MAX_CONTENT_LENGTH + 1)
+    response = client.post("/accounts/roster", data=body, content_type="application/octet-stream")
+    assert response.status_code == 413
+
+
+def test_health_check_reaches_the_database(client: FlaskClient) -> None:
+    assert client.get("/healthz").get_json()["status"] == "ok"
+
+
+def test_demo_load_is_idempotent(runner) -> None:  # type: ignore[no-untyped-def]
+    first = runner.invoke(args=["demo", "load"])
+    second = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert "A0001" in first.output and first.output == second.output
