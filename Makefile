@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d exam_app/translations
+	$(BIN)/pybabel compile --use-fuzzy -d exam_app/translations
 
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list | grep -qi "wenquanyi"; then \
@@ -30,6 +30,7 @@ system-deps:
 db: install
 	mkdir -p instance
 	$(FLASK) db upgrade
+	$(FLASK) bank load-shipped
 	$(FLASK) demo load
 
 run: db

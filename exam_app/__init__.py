@@ -12,6 +12,8 @@ from exam_app import cli, db, security
 from exam_app.accounts import bp as accounts_bp
 from exam_app.accounts.models import ORG_KIND_LABELS, ROLE_LABELS, User
 from exam_app.accounts.permissions import can, enforce_access
+from exam_app.bank.models import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS
+from exam_app.bank.views import bp as bank_bp
 from exam_app.config import PROJECT_ROOT, Config, config_for_env
 from exam_app.core.views import bp as core_bp
 from exam_app.errors import register_error_handlers
@@ -43,6 +45,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(bank_bp)
 
     app.before_request(enforce_access)
     app.after_request(security.add_security_headers)
@@ -55,6 +58,9 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         LOCALES=LOCALES,
         ROLE_LABELS=ROLE_LABELS,
         ORG_KIND_LABELS=ORG_KIND_LABELS,
+        LEVEL_LABELS=LEVEL_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        TYPE_LABELS=TYPE_LABELS,
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else ""

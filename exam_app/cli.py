@@ -14,6 +14,7 @@ from exam_app import demo, migrate
 from exam_app.accounts import roster, services
 from exam_app.accounts.models import Role
 from exam_app.accounts.views import password_policy
+from exam_app.bank.cli import bank_cli
 from exam_app.db import get_engine, get_session, utcnow
 from exam_app.errors import DomainError
 
@@ -106,5 +107,5 @@ def demo_load() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli):
+    for group in (db_cli, users_cli, demo_cli, bank_cli):
         app.cli.add_command(group)

@@ -6,6 +6,7 @@ is built from config in ``init_app``, services take a ``Session``, the request b
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,14 +55,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _json_dumps(value: Any) -> str:
+    # Keep Chinese readable in JSON columns, so substring search (LIKE '%电费%') finds it.
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url, echo)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        json_serializer=_json_dumps,
+    )
 
 
 def _make_sqlite_engine(url: str, echo: bool) -> Engine:
-    engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+    engine = create_engine(
+        url, echo=echo, connect_args={"timeout": 30}, json_serializer=_json_dumps
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -1,7 +1,8 @@
 """Every domain's models, imported for Alembic's autogenerate and the migration test."""
 
 from exam_app.accounts import models as accounts_models
+from exam_app.bank import models as bank_models
 from exam_app.core import models as core_models
 from exam_app.db import Base
 
-__all__ = ["Base", "accounts_models", "core_models"]
+__all__ = ["Base", "accounts_models", "bank_models", "core_models"]

@@ -17,6 +17,7 @@ ALL_ROLES = (Role.OPERATOR, Role.TRAINER, Role.HR, Role.ADMIN)
 SIGNED_IN = frozenset(ALL_ROLES)
 EVERYONE = frozenset({ANON, *ALL_ROLES})
 ADMIN = frozenset({Role.ADMIN})
+BANK = frozenset({Role.TRAINER, Role.ADMIN})
 
 #: Who may use each endpoint. Written by hand, independently of the decorators: a route added
 #: without a line here, or a decorator that disagrees with its line, fails this file.
@@ -39,6 +40,12 @@ EXPECTED: dict[str, frozenset[object]] = {
     "accounts.roster_upload": ADMIN,
     "accounts.roster_confirm": ADMIN,
     "accounts.roster_template": ADMIN,
+    "bank.index": BANK,
+    "bank.show": BANK,
+    "bank.import_upload": BANK,
+    "bank.import_confirm": BANK,
+    "bank.template": BANK,
+    "bank.export": BANK,
 }
 
 

@@ -1,0 +1,1 @@
+"""Question bank: items and their versions, categories, importers."""

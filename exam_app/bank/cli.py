@@ -1,0 +1,102 @@
+"""``flask --app wsgi bank import|export|load-shipped``: the bank from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from exam_app.bank import services, shipped
+from exam_app.bank.importers import read_file
+from exam_app.bank.importers.spreadsheet import export_spreadsheet
+from exam_app.bank.parsed import ParseResult
+from exam_app.db import get_session
+from exam_app.errors import DomainError
+
+bank_cli = AppGroup("bank", help="Question bank: import, export, load the shipped bank.")
+
+
+def _report_json(result: ParseResult, batch_summary: dict[str, object] | None) -> str:
+    return json.dumps(
+        {
+            "file": result.filename,
+            "file_problems": result.file_problems,
+            "items": [i.as_dict() for i in result.items],
+            "summary": {**result.summary(), **(batch_summary or {})},
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def _report_text(result: ParseResult) -> None:
+    for problem in result.file_problems:
+        click.echo(f"{result.filename}: {problem}", err=True)
+    for item in result.items:
+        for p in item.problems:
+            click.echo(f"{result.filename}:{item.line}: [{p.code}] {p.message}", err=True)
+
+
+@bank_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would be imported; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--publish", is_flag=True, help="Publish complete items instead of keeping drafts.")
+@click.option("--level", help="Level for items whose source names none, e.g. 中级工.")
+@click.option("--category", help="Category (name or path) for items that carry none.")
+def import_command(
+    path: Path, dry_run: bool, as_json: bool, publish: bool, level: str | None, category: str | None
+) -> None:
+    """Import a question file (.txt, .docx, .xlsx, .csv): all items or none."""
+    session = get_session()
+    data = path.read_bytes()
+    result = services.check_against_bank(session, read_file(data, path.name))
+    summary = None
+    if not dry_run and not result.file_problems:
+        options = services.ImportOptions(publish=publish, level=level, category=category)
+        try:
+            batch = services.import_result(session, result, options, data=data, user_id=None)
+        except DomainError as exc:
+            session.rollback()
+            raise click.ClickException(exc.message) from exc
+        session.commit()
+        summary = batch.summary
+    if as_json:
+        click.echo(_report_json(result, summary))
+    else:
+        _report_text(result)
+        click.echo(
+            json.dumps(
+                {**result.summary(), **(summary or {}), "dry_run": dry_run}, ensure_ascii=False
+            )
+        )
+    if result.file_problems:
+        raise SystemExit(1)
+
+
+@bank_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(path: Path) -> None:
+    """Write every item's current version to PATH (.xlsx or .csv), in the import template."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        raise click.ClickException("export to .xlsx or .csv")
+    rows = shipped.export_rows(get_session())
+    path.write_bytes(export_spreadsheet(rows, fmt))  # type: ignore[arg-type]
+    click.echo(f"exported {len(rows)} items to {path}")
+
+
+@bank_cli.command("load-shipped")
+def load_shipped_command() -> None:
+    """Load question_bank/ (categories and items); running it again changes nothing."""
+    session = get_session()
+    try:
+        summary = shipped.load(session, Path(current_app.config["QUESTION_BANK_DIR"]))
+    except DomainError as exc:
+        session.rollback()
+        raise click.ClickException(exc.message) from exc
+    session.commit()
+    click.echo(json.dumps(summary, ensure_ascii=False))

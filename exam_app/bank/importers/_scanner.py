@@ -1,0 +1,340 @@
+"""The state machine that turns cleaned lines into ``ParsedItem`` values (unvalidated).
+
+It reads line by line, mark by mark, and relies on the *running* question number: after question
+N only ``N+1.`` (or ``1.`` right after a header or bank title) opens a question, so the ``10`` of
+``1.10千伏`` or the ``15`` of ``D、1511.根据…`` never does. Text between questions (regulations,
+document titles) is skipped. A question that stops before its options is kept when it follows
+other questions or a header (validation reports it as cut off); a "question" in stray text is
+kept only when it proves itself with options or an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exam_app.bank.importers._drafts import Draft, build_item, difficulty_of
+from exam_app.bank.importers._segments import (
+    Mark,
+    find_answer,
+    find_bracket_field,
+    find_explanation,
+    find_header,
+    find_number,
+    find_options,
+    first_option_plausible,
+    has_item_marks,
+    is_title_like,
+    level_of,
+    match_field,
+    option_at_line_start,
+    starts_item_part,
+    starts_with_number,
+    title_end,
+)
+from exam_app.bank.parsed import ItemType, ParsedItem
+
+#: How far ahead a stem, option or explanation may continue on lines of its own.
+LOOKAHEAD_LINES = 3
+#: A stem longer than this is not continued onto further lines (it would be swallowing text).
+MAX_STEM_CHARS = 500
+#: A numbering gap this wide is bridged (a source that skips question 3 goes on at 4).
+MAX_SKIPPED_NUMBERS = 3
+#: Same start: a header wins over a field, a field over a number, and so on.
+_PRIORITY = {"header": 0, "type": 1, "stem": 1, "question": 2, "answer": 3, "explanation": 4}
+_SENTENCE_END = tuple("。.？?！!；;)）")
+
+
+def scan_lines(lines: list[str]) -> list[ParsedItem]:
+    """The questions in ``lines`` (as ``clean_lines`` made them), in order."""
+    return Scanner(lines).run()
+
+
+class Scanner:
+    """Walks the cleaned lines once, keeping the running number and the question being read."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.items: list[ParsedItem] = []
+        self.source: str | None = None
+        self.level: str | None = None
+        self.section: ItemType | None = None
+        self.last_number = 0
+        self.restart_ok = True  # "1." may open a question: start of file, header, title
+        self.in_context = False  # nothing but questions since the last header / question
+        self.draft: Draft | None = None
+        self.phase: str | None = None  # stem, option, answer, explanation; None between items
+        self.index = 0  # of the line being scanned
+
+    def run(self) -> list[ParsedItem]:
+        for index, line in enumerate(self.lines):
+            self.index = index
+            if line:
+                self._scan_line(index, line)
+        self._finish()
+        return self.items
+
+    # ------------------------------------------------------------ lines
+
+    def _scan_line(self, index: int, line: str) -> None:
+        start, after = 0, None
+        end = title_end(line)
+        if end is not None:
+            self._open_bank(line[:end].strip())
+            start, after = end, "title"
+        elif self.draft is not None and not self._continues_draft(index, line):
+            self._finish()
+        self._scan_marks(index + 1, line, start, after)
+
+    def _open_bank(self, title: str) -> None:
+        if title == self.source and (self.draft is not None or self.last_number):
+            return  # the title repeated as a page header: the bank goes on
+        self._finish()
+        self.source, self.level, self.section = title, level_of(title), None
+        self.last_number, self.restart_ok, self.in_context = 0, True, False
+
+    def _continues_draft(self, index: int, line: str) -> bool:
+        """Does a line that begins with no mark of its own still belong to the current draft?"""
+        if self._starts_with_mark(line):
+            return True
+        if self.phase == "stem":
+            return self._stem_goes_on(index)
+        if self.phase == "option":
+            return self._ahead(index, starts_item_part)
+        if self.phase == "explanation":
+            return self._explanation_goes_on(index)
+        return False
+
+    def _starts_with_mark(self, line: str) -> bool:
+        mark = self._next_mark(line, 0, None)
+        return mark is not None and mark.start == 0
+
+    def _stem_goes_on(self, index: int) -> bool:
+        assert self.draft is not None
+        return self._item_marks_soon(index, MAX_STEM_CHARS - len(self.draft.stem_text()))
+
+    def _item_marks_soon(self, index: int, room: int) -> bool:
+        """Options or a key on this line or the next few, before anything new opens."""
+        for offset, ahead in enumerate(self.lines[index : index + LOOKAHEAD_LINES]):
+            room -= len(ahead)
+            if room < 0 or offset and self._opens_something(ahead):
+                return False
+            if has_item_marks(ahead):
+                return True
+        return False
+
+    def _explanation_goes_on(self, index: int) -> bool:
+        following = self.lines[index + 1 : index + LOOKAHEAD_LINES + 1]
+        for ahead in following:
+            if is_title_like(ahead):
+                return False
+            if self._opens_something(ahead):
+                return True
+        return len(following) < LOOKAHEAD_LINES  # the file ends: the last explanation goes on
+
+    def _ahead(self, index: int, belongs: Callable[[str], bool]) -> bool:
+        for ahead in self.lines[index + 1 : index + LOOKAHEAD_LINES + 1]:
+            if self._opens_something(ahead):
+                return False
+            if belongs(ahead):
+                return True
+        return False
+
+    def _opens_something(self, line: str) -> bool:
+        """A bank title, header, field or numbered line: a new block, not a continuation."""
+        if is_title_like(line) or starts_with_number(line):
+            return True
+        header = find_header(line, 0)
+        return (header is not None and header.start == 0) or match_field(line, 0) is not None
+
+    # ------------------------------------------------------------ marks within a line
+
+    def _scan_marks(self, line_number: int, line: str, pos: int, after: str | None) -> None:
+        while True:
+            mark = self._next_mark(line, pos, after)
+            self._add_text(line_number, line[pos : mark.start if mark else len(line)])
+            if mark is None:
+                return
+            self._take(mark, line_number)
+            pos, after = mark.end, mark.kind
+
+    def _next_mark(self, line: str, pos: int, after: str | None) -> Mark | None:
+        marks = [find_header(line, pos), self._question_mark(line, pos, after)]
+        if pos == 0 or after is not None:  # a field opens a line or follows a mark
+            marks.append(match_field(line, pos))
+        if self.draft is not None:
+            marks.extend(self._item_marks(line, pos))
+        found = [mark for mark in marks if mark is not None]
+        return min(found, key=lambda m: (m.start, _PRIORITY.get(m.kind, 9)), default=None)
+
+    def _item_marks(self, line: str, pos: int) -> list[Mark | None]:
+        assert self.draft is not None
+        marks: list[Mark | None] = [find_bracket_field(line, pos)]
+        if self.phase != "explanation" or not self.draft.answer_seen:
+            marks.append(find_answer(line, pos))
+        if self.phase != "explanation":
+            marks.append(find_explanation(line, pos))
+        if self.phase == "stem":
+            marks.append(self._first_option(line, pos))
+        elif self.phase == "option":
+            marks.append(self._next_option(line, pos))
+        return marks
+
+    def _first_option(self, line: str, pos: int) -> Mark | None:
+        if pos == 0 and (mark := option_at_line_start(line)) is not None:
+            return mark
+        candidates = (m for m in find_options(line, pos) if m.value == "A")
+        return next((m for m in candidates if self._opens_options(line, m)), None)
+
+    def _opens_options(self, line: str, mark: Mark) -> bool:
+        """An ``A`` inside a stem line opens the options only if B (or a key) comes after it:
+        in ``10kV A、B两相短路时()`` it is the stem's own wording."""
+        if not first_option_plausible(line, mark):
+            return False
+        if find_answer(line, mark.end) or any(m.value != "A" for m in find_options(line, mark.end)):
+            return True
+        following = next((ahead for ahead in self.lines[self.index + 1 :] if ahead), "")
+        opening = option_at_line_start(following)
+        if opening is not None:
+            return opening.value != "A"  # "B、…" goes on; a second "A、…" means this was no option
+        return starts_item_part(following)  # "…()A、唯一选项" then "答案：A"
+
+    def _next_option(self, line: str, pos: int) -> Mark | None:
+        """The option after the last one: its own letter first, any later letter failing that
+        (``A、减收C、增收…``, B missing); so ``C、D`` inside option A's text is not a mark."""
+        if pos == 0 and (mark := option_at_line_start(line)) is not None:
+            return mark  # on a line of its own any letter counts: "A, B, B" is reported later
+        assert self.draft is not None and self.draft.options
+        last = self.draft.options[-1][0]
+        later = [m for m in find_options(line, pos) if m.text > last]
+        wanted = chr(ord(last) + 1)
+        return next((m for m in later if m.value == wanted), later[0] if later else None)
+
+    def _question_mark(self, line: str, pos: int, after: str | None) -> Mark | None:
+        current = self.draft.number if self.draft is not None else self.last_number
+        numbers = [current + 1]
+        if self.restart_ok and (self.draft is None or not self.draft.is_solid):
+            numbers.append(1)  # nothing kept since the header: "1." starts (again)
+        for number in dict.fromkeys(numbers):
+            for match in find_number(line, pos, number):
+                if self._opens_question(line, match.start(), match.end(), pos, after):
+                    return Mark("question", match.start(), match.end(), number)
+        return self._skipped_number(line, pos, current)
+
+    def _skipped_number(self, line: str, pos: int, current: int) -> Mark | None:
+        """A source that skips a number (1, 2, 4) resumes at a line opening with a later number,
+        if that line holds options or a key: otherwise one gap would lose the rest."""
+        if pos != 0 or not current:
+            return None
+        for number in range(current + 2, current + 2 + MAX_SKIPPED_NUMBERS):
+            match = next(iter(find_number(line, 0, number)), None)
+            if match is not None and match.start() == 0 and not line[match.end() :][:1].isdigit():
+                found = self._item_marks_soon(self.index, MAX_STEM_CHARS)
+                return Mark("question", 0, match.end(), number) if found else None
+        return None
+
+    def _opens_question(self, line: str, start: int, end: int, pos: int, after: str | None) -> bool:
+        following = line[end : end + 1]
+        if start == pos and after in ("title", "header", "answer"):
+            return True  # "1.10千伏…" right after a header: the 10 belongs to the stem
+        if start == 0:
+            # A line opening "2.5倍…" inside an unfinished stem is the stem going on.
+            return not (self.phase == "stem" and following.isdigit())
+        if self.draft is None:
+            return False  # between items only a line start (or a header) opens a question
+        before = line[start - 1]
+        if before in ".．" or following.isdigit():
+            return False  # "3.14" and "2.5" are decimals
+        if before.isdigit():
+            return self.phase == "option"  # "D、1511.根据…": option text 15, question 11
+        if self.phase in ("stem", "explanation"):
+            # Inside running text a number opens a question only after a finished sentence.
+            return line[:start].rstrip().endswith(_SENTENCE_END)
+        return True
+
+    # ------------------------------------------------------------ acting on marks
+
+    def _take(self, mark: Mark, line_number: int) -> None:
+        handler = getattr(self, f"_on_{mark.kind}")
+        handler(mark, line_number)
+
+    def _on_header(self, mark: Mark, line_number: int) -> None:
+        self._finish()
+        self.section = mark.item_type
+        self.restart_ok, self.in_context = True, True
+
+    def _on_question(self, mark: Mark, line_number: int) -> None:
+        self._finish()
+        self._open_draft(int(mark.text), line_number)
+
+    def _on_type(self, mark: Mark, line_number: int) -> None:
+        if self.draft is None or self.draft.stem or self.draft.options:
+            self._finish()
+            self._open_draft(self.last_number + 1, line_number)
+        assert self.draft is not None
+        self.draft.declared, self.draft.has_fields = mark.item_type, True
+
+    def _on_stem(self, mark: Mark, line_number: int) -> None:
+        if self.draft is None or self.draft.stem or self.draft.options:
+            self._finish()
+            self._open_draft(self.last_number + 1, line_number)
+        assert self.draft is not None
+        self.draft.has_fields = True
+        self.phase = "stem"
+
+    def _on_option(self, mark: Mark, line_number: int) -> None:
+        assert self.draft is not None
+        self.draft.options.append((mark.text, []))
+        self.phase = "option"
+
+    def _on_answer(self, mark: Mark, line_number: int) -> None:
+        assert self.draft is not None
+        self.draft.answer_seen = True
+        self.draft.key = self.draft.key if mark.value is None else mark.text
+        self.phase = "answer"
+
+    def _on_explanation(self, mark: Mark, line_number: int) -> None:
+        self.phase = "explanation"
+
+    def _on_category(self, mark: Mark, line_number: int) -> None:
+        if self.draft is not None:
+            self.draft.category = mark.text or None
+
+    def _on_difficulty(self, mark: Mark, line_number: int) -> None:
+        if self.draft is not None:
+            self.draft.difficulty = difficulty_of(mark.text)
+
+    def _add_text(self, line_number: int, text: str) -> None:
+        if not text.strip():
+            return
+        draft = self.draft
+        if draft is None:
+            self.in_context = False  # stray text: the next question must prove itself
+        elif self.phase == "stem":
+            draft.stem.append((line_number, text))
+        elif self.phase == "option":
+            draft.options[-1][1].append((line_number, text))
+        elif self.phase == "explanation":
+            draft.explanation.append((line_number, text))
+        # text after a key on its line ("答案：A。") belongs to nothing
+
+    # ------------------------------------------------------------ drafts
+
+    def _open_draft(self, number: int, line_number: int) -> None:
+        declared = self.section
+        self.draft = Draft(number, line_number, self.source, self.level, declared, self.in_context)
+        self.phase = "stem"
+
+    def _finish(self) -> None:
+        """Keep the draft as an item, or drop it as text that only looked like a question."""
+        draft, self.draft, self.phase = self.draft, None, None
+        if draft is None:
+            return
+        judged_section = draft.declared is ItemType.JUDGE and bool(draft.stem)
+        keep = draft.is_solid or (
+            draft.in_context and (draft.looks_like_question or judged_section)
+        )
+        if not keep:
+            self.in_context = False
+            return
+        self.items.append(build_item(draft))
+        self.last_number, self.restart_ok, self.in_context = draft.number, False, True

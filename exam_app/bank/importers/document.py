@@ -1,0 +1,110 @@
+"""Trainers' exam documents (.txt, .docx) -> ``ParsedItem`` values.
+
+The documents are what trainers find on document-sharing sites: question-bank excerpts
+(``用电客户受理员-中级工考试题及答案``) between regulations that are not questions, with questions,
+options and answers glued on one line (``…D、用户正确答案:A2.用钳形万用表…``) and excerpts that
+stop in the middle of a question. ``_segments`` finds the marks in a line, ``_scanner`` decides
+which of them open questions, ``_drafts`` builds each item, and ``bank.validation`` reports what
+is wrong with it. Nothing here invents an answer.
+"""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from flask_babel import gettext as _
+
+from exam_app.bank.importers._scanner import scan_lines
+from exam_app.bank.importers._segments import clean_lines
+from exam_app.bank.parsed import ParseResult
+from exam_app.bank.validation import validate_items
+
+_ENCODINGS = ("UTF-8", "UTF-16", "GB18030")
+
+
+class DocumentError(Exception):
+    """The file cannot be read at all; ``message`` says why, in the trainer's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_document_text(text: str, filename: str) -> ParseResult:
+    """Read the questions in ``text`` (the content of ``filename``), validated."""
+    items = validate_items(scan_lines(clean_lines(text)))
+    result = ParseResult(filename=filename, items=items)
+    if not items:
+        result.file_problems.append(_("文件“%(name)s”中没有找到题目", name=filename))
+    return result
+
+
+def parse_docx(data: bytes, filename: str) -> ParseResult:
+    """Read a Word (.docx) document: its paragraphs and table cells, in order, one per line."""
+    return parse_document_text(docx_text(data, filename), filename)
+
+
+def docx_text(data: bytes, filename: str) -> str:
+    try:
+        document = Document(io.BytesIO(data))
+    except Exception as exc:  # not a zip, no document part, broken XML: all unreadable
+        raise DocumentError(
+            _("文件“%(name)s”不是有效的 Word 文档（.docx）", name=filename)
+        ) from exc
+    return "\n".join(_block_lines(document))
+
+
+def _block_lines(block: DocxDocument | _Cell) -> list[str]:
+    """Paragraph texts of the body or of a table cell, tables included, in document order.
+
+    python-docx renders a manual line break as a line feed: it starts a new line, as in Word.
+    """
+    lines: list[str] = []
+    for part in block.iter_inner_content():
+        if isinstance(part, Paragraph):
+            lines.extend(part.text.split("\n"))
+        else:
+            lines.extend(_table_lines(part))
+    return lines
+
+
+def _table_lines(table: Table) -> list[str]:
+    lines: list[str] = []
+    seen: set[object] = set()  # a merged cell is returned again for every grid position
+    for row in table.rows:
+        for cell in row.cells:
+            if cell._tc not in seen:
+                seen.add(cell._tc)
+                lines.extend(_block_lines(cell))
+    return lines
+
+
+def decode_text(data: bytes, filename: str) -> str:
+    """The text of a .txt file: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8-sig", "gb18030"]  # Chinese Windows saves "ANSI" text as GBK
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _is_text(text):
+            return text
+    raise DocumentError(
+        _(
+            "文件“%(name)s”不是可读的文本文件（已尝试 %(encodings)s 编码）",
+            name=filename,
+            encodings="、".join(_ENCODINGS),
+        )
+    )
+
+
+def _is_text(text: str) -> bool:
+    """Binary files (a .doc or .docx renamed .txt) decode too, but hold control characters."""
+    return not any(ord(char) < 32 and char not in "\t\n\r\f\v" for char in text)

@@ -1,0 +1,56 @@
+"""The shipped bank in ``question_bank/``: a category tree and item files, loaded by `make run`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exam_app.bank import services
+from exam_app.bank.importers import read_file
+from exam_app.bank.models import Item, ItemVersion
+from exam_app.errors import DomainError
+
+
+def read_category_paths(text: str) -> list[str]:
+    """Paths (a/b) from an indented list: two spaces per level, ``#`` starts a comment."""
+    paths: list[str] = []
+    stack: list[str] = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        depth = indent // 2
+        if indent % 2 or depth > len(stack):
+            raise DomainError(f"categories.txt:{n}: indent by two spaces, one level at a time")
+        stack = [*stack[:depth], line.strip()]
+        paths.append("/".join(stack))
+    return paths
+
+
+def load(session: Session, bank_dir: Path) -> dict[str, Any]:
+    """Create the categories, then import every item file published; idempotent."""
+    created_categories = 0
+    for path in read_category_paths((bank_dir / "categories.txt").read_text("utf-8")):
+        created_categories += services.ensure_category(session, path)[1]
+    files: dict[str, Any] = {}
+    for item_file in sorted((bank_dir / "items").glob("*.csv")):
+        data = item_file.read_bytes()
+        result = read_file(data, item_file.name)
+        if result.file_problems:
+            raise DomainError(f"{item_file.name}: {'; '.join(result.file_problems)}")
+        batch = services.import_result(
+            session, result, services.ImportOptions(publish=True), data=data, user_id=None
+        )
+        files[item_file.name] = batch.summary
+    return {"categories_created": created_categories, "files": files}
+
+
+def export_rows(session: Session) -> list[dict[str, Any]]:
+    versions = session.scalars(
+        select(ItemVersion).join(Item, Item.current_version_id == ItemVersion.id).order_by(Item.id)
+    ).all()
+    return [services.as_parsed(v, n) for n, v in enumerate(versions, start=1)]

@@ -1,0 +1,158 @@
+"""Bank pages for trainers: browse, open an item with its versions, import, export."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from exam_app.accounts.forms import ConfirmForm
+from exam_app.accounts.models import Role
+from exam_app.accounts.permissions import allow
+from exam_app.bank import services
+from exam_app.bank.forms import ImportForm
+from exam_app.bank.importers import read_file
+from exam_app.bank.importers.spreadsheet import export_spreadsheet, template_spreadsheet
+from exam_app.bank.models import Category, ItemStatus, Level
+from exam_app.bank.parsed import ItemType
+from exam_app.core import uploads
+from exam_app.db import get_session
+from exam_app.errors import DomainError
+
+bp = Blueprint("bank", __name__, url_prefix="/bank")
+
+PER_PAGE = 30
+BANK_ROLES = (Role.TRAINER, Role.ADMIN)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters() -> services.ItemFilters:
+    args = request.args
+
+    def choice(name: str, allowed: set[str]) -> str:
+        value = args.get(name, "")
+        return value if value in allowed else ""
+
+    return services.ItemFilters(
+        level=choice("level", {v.value for v in Level}),
+        category_id=args.get("category_id", type=int) or None,
+        type=choice("type", {v.value for v in ItemType}),
+        status=choice("status", {v.value for v in ItemStatus}),
+        source=args.get("source", "")[:500],
+        q=args.get("q", "").strip()[:100],
+        needs_review=args.get("needs_review") == "1",
+    )
+
+
+def _category_choices() -> list[tuple[int, str]]:
+    return [(c.id, "\u3000" * d + c.name) for d, c in services.category_tree(get_session())]
+
+
+@bp.route("/")
+@allow(*BANK_ROLES)
+def index():  # type: ignore[no-untyped-def]
+    filters = _filters()
+    page = max(1, request.args.get("page", 1, type=int))
+    session = get_session()
+    items, total = services.page_of_items(session, filters, page, PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "bank/index.html",
+        items=items,
+        total=total,
+        page=page,
+        filters=filters,
+        args=args,
+        pages=max(1, -(-total // PER_PAGE)),
+        categories=_category_choices(),
+        sources=services.sources(session),
+    )
+
+
+@bp.route("/items/<int:item_id>")
+@allow(*BANK_ROLES)
+def show(item_id: int):  # type: ignore[no-untyped-def]
+    try:
+        item = services.get_item(get_session(), item_id)
+    except DomainError:
+        abort(404)
+    return render_template("bank/show.html", item=item)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow(*BANK_ROLES)
+def import_upload():  # type: ignore[no-untyped-def]
+    """Step 1: upload and dry-run; the report lists every item and every problem."""
+    form = ImportForm(category_choices=_category_choices())
+    result, staged = None, None
+    if form.validate_on_submit():
+        session = get_session()
+        data, filename = form.file.data.read(), form.file.data.filename or "upload"
+        result = services.check_against_bank(session, read_file(data, filename))
+        if not result.file_problems:
+            options = {
+                "publish": bool(form.publish.data),
+                "level": form.level.data or None,
+                "category_id": form.category_id.data or None,
+            }
+            staged = uploads.stage(session, current_user.id, "bank", filename, data, options)
+        session.commit()
+    status = 422 if result is not None and result.file_problems else 200
+    return render_template(
+        "bank/import.html", form=form, result=result, staged=staged, confirm_form=ConfirmForm()
+    ), status
+
+
+@bp.route("/import/<int:upload_id>/confirm", methods=["POST"])
+@allow(*BANK_ROLES)
+def import_confirm(upload_id: int):  # type: ignore[no-untyped-def]
+    """Step 2: import the staged file, all or nothing, re-checked against today's bank."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    staged = uploads.take(session, upload_id, current_user.id, "bank")
+    opts = staged.options
+    category = session.get(Category, opts["category_id"]) if opts.get("category_id") else None
+    options = services.ImportOptions(
+        publish=opts.get("publish", False),
+        level=opts.get("level"),
+        category=category.path if category else None,
+    )
+    result = read_file(staged.data, staged.filename)
+    try:
+        batch = services.import_result(
+            session, result, options, data=staged.data, user_id=current_user.id
+        )
+    except DomainError as exc:
+        session.rollback()
+        return render_template("bank/import_done.html", error=exc.message, batch=None), 422
+    session.commit()
+    return render_template("bank/import_done.html", batch=batch, error=None)
+
+
+@bp.route("/template.<fmt>")
+@allow(*BANK_ROLES)
+def template(fmt: str):  # type: ignore[no-untyped-def]
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    return _download(template_spreadsheet(fmt), f"question_template.{fmt}", fmt)  # type: ignore[arg-type]
+
+
+@bp.route("/export.<fmt>")
+@allow(*BANK_ROLES)
+def export(fmt: str):  # type: ignore[no-untyped-def]
+    """The filtered list in the import template's columns (export → import round-trips)."""
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    session = get_session()
+    items = session.scalars(services.filtered_items(session, _filters())).all()
+    rows = [services.as_parsed(i.current, n) for n, i in enumerate(items, start=1) if i.current]
+    return _download(export_spreadsheet(rows, fmt), f"question_bank.{fmt}", fmt)  # type: ignore[arg-type]
+
+
+def _download(body: bytes, filename: str, fmt: str):  # type: ignore[no-untyped-def]
+    mimetype = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+    return (
+        body,
+        200,
+        {"Content-Type": mimetype, "Content-Disposition": f"attachment; filename={filename}"},
+    )
