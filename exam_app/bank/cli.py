@@ -25,6 +25,7 @@ def _report_json(result: ParseResult, batch_summary: dict[str, object] | None) -
             "file": result.filename,
             "file_problems": result.file_problems,
             "items": [i.as_dict() for i in result.items],
+        "skipped": [q.as_dict() for q in result.skipped],
             "summary": {**result.summary(), **(batch_summary or {})},
         },
         ensure_ascii=False,
@@ -38,6 +39,8 @@ def _report_text(result: ParseResult) -> None:
     for item in result.items:
         for p in item.problems:
             click.echo(f"{result.filename}:{item.line}: [{p.code}] {p.message}", err=True)
+    for q in result.skipped:
+        click.echo(f"{result.filename}:{q.line}: [{q.code}] {q.message}", err=True)
 
 
 @bank_cli.command("import")

@@ -109,6 +109,23 @@ class ParsedItem:
 DUPLICATE_CODES = frozenset({ProblemCode.DUPLICATE_IN_FILE, ProblemCode.DUPLICATE_IN_BANK})
 
 
+@dataclass(frozen=True)
+class SkippedQuestion:
+    """A question the file holds that cannot become an item: reported, never silently dropped."""
+
+    line: int
+    #: "unsupported_type" (essay, matching, numerical …) or "malformed"
+    code: str
+    message: str
+    number: int | None = None
+    #: the source's own name for the question type (e.g. "essay"), when known
+    kind: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "number": self.number, "code": self.code,
+                "kind": self.kind, "message": self.message}
+
+
 @dataclass
 class ParseResult:
     """What an importer read from one file."""
@@ -117,6 +134,8 @@ class ParseResult:
     items: list[ParsedItem] = field(default_factory=list)
     #: Problems of the file as a whole (unreadable, wrong encoding, no questions found).
     file_problems: list[str] = field(default_factory=list)
+    #: Questions found but not importable (a type we do not have, or too broken to read).
+    skipped: list[SkippedQuestion] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         return {
@@ -127,6 +146,7 @@ class ParseResult:
             ),
             "duplicates": sum(1 for i in self.items if i.is_duplicate),
             "problems": sum(len(i.problems) for i in self.items),
+            "skipped": len(self.skipped),
         }
 
 

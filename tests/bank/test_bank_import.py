@@ -130,6 +130,7 @@ def test_cli_dry_run_json_reports_the_seed_file(runner) -> None:  # type: ignore
         "needs_review": 6,
         "duplicates": 1,
         "problems": 7,
+        "skipped": 0,
     }
     first = report["items"][0]
     assert set(first) >= {

@@ -58,6 +58,7 @@ def test_each_bank_is_read_with_its_running_numbers(result: ParseResult) -> None
         "needs_review": 6,
         "duplicates": 1,
         "problems": 7,
+        "skipped": 0,
     }
 
 
