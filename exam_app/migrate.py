@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Engine
@@ -9,6 +11,17 @@ from sqlalchemy.engine import Engine
 from exam_app.config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+#: Search structures made by hand in migrations (bank/search.py); autogenerate must not drop them.
+HAND_MADE = ("item_versions_fts", "ix_item_versions_search_trgm")
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic's filter: leave the hand-made search tables and indexes alone."""
+    return not (reflected and compare_to is None and name and name.startswith(HAND_MADE))
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

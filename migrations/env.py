@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from exam_app.config import Config
+from exam_app.migrate import include_object
 from exam_app.models import Base
 
 config = context.config
@@ -20,6 +21,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -14,9 +14,10 @@ from exam_app.db import Base
 def test_upgrade_head_matches_the_models(app: Flask) -> None:
     engine = app.extensions["db_engine"]  # built by `upgrade head` in the app fixture
     with engine.connect() as conn:
-        diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": migrate.include_object}
         )
+        diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"models and migrations disagree; write a migration: {diff}"
 
 

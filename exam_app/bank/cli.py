@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from exam_app.bank import services, shipped
+from exam_app.bank import importing, shipped
 from exam_app.bank.importers import read_file
 from exam_app.bank.importers.spreadsheet import export_spreadsheet
 from exam_app.bank.parsed import ParseResult
@@ -25,7 +25,7 @@ def _report_json(result: ParseResult, batch_summary: dict[str, object] | None) -
             "file": result.filename,
             "file_problems": result.file_problems,
             "items": [i.as_dict() for i in result.items],
-        "skipped": [q.as_dict() for q in result.skipped],
+            "skipped": [q.as_dict() for q in result.skipped],
             "summary": {**result.summary(), **(batch_summary or {})},
         },
         ensure_ascii=False,
@@ -56,12 +56,12 @@ def import_command(
     """Import a question file (.txt, .docx, .xlsx, .csv): all items or none."""
     session = get_session()
     data = path.read_bytes()
-    result = services.check_against_bank(session, read_file(data, path.name))
+    result = importing.check_against_bank(session, read_file(data, path.name))
     summary = None
     if not dry_run and not result.file_problems:
-        options = services.ImportOptions(publish=publish, level=level, category=category)
+        options = importing.ImportOptions(publish=publish, level=level, category=category)
         try:
-            batch = services.import_result(session, result, options, data=data, user_id=None)
+            batch = importing.import_result(session, result, options, data=data, user_id=None)
         except DomainError as exc:
             session.rollback()
             raise click.ClickException(exc.message) from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -21,6 +21,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from exam_app.bank.parsed import ItemType
 from exam_app.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from exam_app.accounts.models import User
 
 
 class ItemStatus(StrEnum):
@@ -132,16 +135,20 @@ class Item(Base):
         ForeignKey("item_versions.id", use_alter=True, name="fk_items_current_version_id"),
         unique=True,
     )
+    #: Classification, not content: moving an item to another category makes no new version.
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
+    category: Mapped[Category | None] = relationship(lazy="joined")
     current: Mapped[ItemVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True, lazy="joined"
     )
     versions: Mapped[list[ItemVersion]] = relationship(
         back_populates="item", foreign_keys="ItemVersion.item_id", order_by="ItemVersion.number"
     )
+    events: Mapped[list[ItemEvent]] = relationship(back_populates="item", order_by="ItemEvent.id")
 
 
 class ItemVersion(Base):
@@ -167,7 +174,6 @@ class ItemVersion(Base):
     options: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     answer: Mapped[list[str]] = mapped_column(JSON, default=list)  #: option labels
     explanation: Mapped[str] = mapped_column(Text, default="")
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     level: Mapped[str | None] = mapped_column(String(30), index=True)
     difficulty: Mapped[int | None] = mapped_column()
     source: Mapped[str] = mapped_column(String(500), default="", index=True)
@@ -177,12 +183,44 @@ class ItemVersion(Base):
     #: normalized stem + option texts: the identity used to find duplicates
     fingerprint: Mapped[str] = mapped_column(Text)
     fingerprint_hash: Mapped[str] = mapped_column(String(64), index=True)
+    #: stem, option texts and explanation: what text search looks in (see bank/search.py)
+    search_text: Mapped[str] = mapped_column(Text, default="")
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     item: Mapped[Item] = relationship(back_populates="versions", foreign_keys=[item_id])
-    category: Mapped[Category | None] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class ItemEventKind(StrEnum):
+    CREATE = "create"
+    EDIT = "edit"
+    SUBMIT = "submit"  # draft -> in review
+    APPROVE = "approve"  # in review -> published
+    SEND_BACK = "send_back"  # in review -> draft, with a comment
+    RETIRE = "retire"
+    RESTORE = "restore"  # retired -> draft
+    RECATEGORIZE = "recategorize"
+
+
+class ItemEvent(Base):
+    """The history of an item: who wrote, submitted, approved, sent back or retired it, and why."""
+
+    __tablename__ = "item_events"
+    __table_args__ = (CheckConstraint(_in_check("kind", ItemEventKind), name="kind_valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("item_versions.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    version: Mapped[ItemVersion | None] = relationship(foreign_keys=[version_id])
 
 
 @event.listens_for(Session, "before_flush")

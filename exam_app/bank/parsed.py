@@ -122,8 +122,13 @@ class SkippedQuestion:
     kind: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"line": self.line, "number": self.number, "code": self.code,
-                "kind": self.kind, "message": self.message}
+        return {
+            "line": self.line,
+            "number": self.number,
+            "code": self.code,
+            "kind": self.kind,
+            "message": self.message,
+        }
 
 
 @dataclass

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_app.bank import services
+from exam_app.bank import browse, importing
+from exam_app.bank.categories import ensure_category
 from exam_app.bank.importers import read_file
-from exam_app.bank.models import Item, ItemVersion
+from exam_app.bank.models import Item
 from exam_app.errors import DomainError
 
 
@@ -35,22 +36,22 @@ def load(session: Session, bank_dir: Path) -> dict[str, Any]:
     """Create the categories, then import every item file published; idempotent."""
     created_categories = 0
     for path in read_category_paths((bank_dir / "categories.txt").read_text("utf-8")):
-        created_categories += services.ensure_category(session, path)[1]
+        created_categories += ensure_category(session, path)[1]
     files: dict[str, Any] = {}
     for item_file in sorted((bank_dir / "items").glob("*.csv")):
         data = item_file.read_bytes()
         result = read_file(data, item_file.name)
         if result.file_problems:
             raise DomainError(f"{item_file.name}: {'; '.join(result.file_problems)}")
-        batch = services.import_result(
-            session, result, services.ImportOptions(publish=True), data=data, user_id=None
+        batch = importing.import_result(
+            session, result, importing.ImportOptions(publish=True), data=data, user_id=None
         )
         files[item_file.name] = batch.summary
     return {"categories_created": created_categories, "files": files}
 
 
 def export_rows(session: Session) -> list[dict[str, Any]]:
-    versions = session.scalars(
-        select(ItemVersion).join(Item, Item.current_version_id == ItemVersion.id).order_by(Item.id)
+    items = session.scalars(
+        select(Item).where(Item.current_version_id.is_not(None)).order_by(Item.id)
     ).all()
-    return [services.as_parsed(v, n) for n, v in enumerate(versions, start=1)]
+    return [browse.as_parsed(i, n) for n, i in enumerate(items, start=1)]

@@ -8,7 +8,8 @@ from flask_login import current_user
 from exam_app.accounts.forms import ConfirmForm
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
-from exam_app.bank import services
+from exam_app.bank import browse, importing
+from exam_app.bank.categories import category_tree
 from exam_app.bank.forms import ImportForm
 from exam_app.bank.importers import read_file
 from exam_app.bank.importers.spreadsheet import export_spreadsheet, template_spreadsheet
@@ -25,14 +26,14 @@ BANK_ROLES = (Role.TRAINER, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _filters() -> services.ItemFilters:
+def _filters() -> browse.ItemFilters:
     args = request.args
 
     def choice(name: str, allowed: set[str]) -> str:
         value = args.get(name, "")
         return value if value in allowed else ""
 
-    return services.ItemFilters(
+    return browse.ItemFilters(
         level=choice("level", {v.value for v in Level}),
         category_id=args.get("category_id", type=int) or None,
         type=choice("type", {v.value for v in ItemType}),
@@ -44,7 +45,7 @@ def _filters() -> services.ItemFilters:
 
 
 def _category_choices() -> list[tuple[int, str]]:
-    return [(c.id, "\u3000" * d + c.name) for d, c in services.category_tree(get_session())]
+    return [(c.id, "\u3000" * d + c.name) for d, c in category_tree(get_session())]
 
 
 @bp.route("/")
@@ -53,7 +54,7 @@ def index():  # type: ignore[no-untyped-def]
     filters = _filters()
     page = max(1, request.args.get("page", 1, type=int))
     session = get_session()
-    items, total = services.page_of_items(session, filters, page, PER_PAGE)
+    items, total = browse.page_of_items(session, filters, page, PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "bank/index.html",
@@ -64,7 +65,7 @@ def index():  # type: ignore[no-untyped-def]
         args=args,
         pages=max(1, -(-total // PER_PAGE)),
         categories=_category_choices(),
-        sources=services.sources(session),
+        sources=browse.sources(session),
     )
 
 
@@ -72,7 +73,7 @@ def index():  # type: ignore[no-untyped-def]
 @allow(*BANK_ROLES)
 def show(item_id: int):  # type: ignore[no-untyped-def]
     try:
-        item = services.get_item(get_session(), item_id)
+        item = browse.get_item(get_session(), item_id)
     except DomainError:
         abort(404)
     return render_template("bank/show.html", item=item)
@@ -87,7 +88,7 @@ def import_upload():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         session = get_session()
         data, filename = form.file.data.read(), form.file.data.filename or "upload"
-        result = services.check_against_bank(session, read_file(data, filename))
+        result = importing.check_against_bank(session, read_file(data, filename))
         if not result.file_problems:
             options = {
                 "publish": bool(form.publish.data),
@@ -112,14 +113,14 @@ def import_confirm(upload_id: int):  # type: ignore[no-untyped-def]
     staged = uploads.take(session, upload_id, current_user.id, "bank")
     opts = staged.options
     category = session.get(Category, opts["category_id"]) if opts.get("category_id") else None
-    options = services.ImportOptions(
+    options = importing.ImportOptions(
         publish=opts.get("publish", False),
         level=opts.get("level"),
         category=category.path if category else None,
     )
     result = read_file(staged.data, staged.filename)
     try:
-        batch = services.import_result(
+        batch = importing.import_result(
             session, result, options, data=staged.data, user_id=current_user.id
         )
     except DomainError as exc:
@@ -144,8 +145,8 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
     if fmt not in ("xlsx", "csv"):
         abort(404)
     session = get_session()
-    items = session.scalars(services.filtered_items(session, _filters())).all()
-    rows = [services.as_parsed(i.current, n) for n, i in enumerate(items, start=1) if i.current]
+    items = session.scalars(browse.filtered_items(session, _filters())).all()
+    rows = [browse.as_parsed(i, n) for n, i in enumerate(items, start=1) if i.current]
     return _download(export_spreadsheet(rows, fmt), f"question_bank.{fmt}", fmt)  # type: ignore[arg-type]
 
 

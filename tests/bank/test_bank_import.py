@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from exam_app.accounts.models import Role
-from exam_app.bank import services
+from exam_app.bank import importing
+from exam_app.bank.categories import ensure_category
 from exam_app.bank.importers import read_file
 from exam_app.bank.models import Item, ItemStatus, ItemVersion, Level
 from exam_app.errors import DomainError
@@ -39,8 +40,8 @@ def _count(session, model=Item) -> int:  # type: ignore[no-untyped-def]
 
 def _import(session, text: str = DOC, name: str = "doc.txt", **opts):  # type: ignore[no-untyped-def]
     data = text.encode("utf-8")
-    batch = services.import_result(
-        session, read_file(data, name), services.ImportOptions(**opts), data=data, user_id=None
+    batch = importing.import_result(
+        session, read_file(data, name), importing.ImportOptions(**opts), data=data, user_id=None
     )
     session.commit()
     return batch
@@ -71,7 +72,7 @@ def test_same_file_twice_changes_nothing(db_session) -> None:  # type: ignore[no
 def test_same_question_with_options_reordered_is_a_bank_duplicate(db_session) -> None:  # type: ignore[no-untyped-def]
     _import(db_session)
     shuffled = "1.供电企业应在（ ）内答复。\nA、10天B、7天C、5天D、3天\n答案：C\n"
-    result = services.check_against_bank(db_session, read_file(shuffled.encode(), "x.txt"))
+    result = importing.check_against_bank(db_session, read_file(shuffled.encode(), "x.txt"))
     item = result.items[0]
     assert item.duplicate_of == {
         "source": "bank",
@@ -81,7 +82,7 @@ def test_same_question_with_options_reordered_is_a_bank_duplicate(db_session) ->
 
 
 def test_a_failure_midway_leaves_nothing(db_session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    real = services.version_values
+    real = importing.version_values
     calls = []
 
     def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -90,7 +91,7 @@ def test_a_failure_midway_leaves_nothing(db_session, monkeypatch) -> None:  # ty
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "version_values", failing)
+    monkeypatch.setattr(importing, "version_values", failing)
     with pytest.raises(RuntimeError):
         _import(db_session)
     db_session.rollback()
@@ -105,10 +106,10 @@ def test_unknown_default_category_is_refused_before_anything_is_stored(db_sessio
 
 
 def test_options_give_level_and_category_only_where_the_file_is_silent(db_session) -> None:  # type: ignore[no-untyped-def]
-    services.ensure_category(db_session, "电费电价/电价政策")
+    ensure_category(db_session, "电费电价/电价政策")
     _import(db_session, "1.题干()。\nA、甲B、乙\n答案:A\n", level="高级工", category="电价政策")
     version = db_session.scalars(select(ItemVersion)).one()
-    assert version.level == Level.SENIOR and version.category.path == "电费电价/电价政策"
+    assert version.level == Level.SENIOR and version.item.category.path == "电费电价/电价政策"
 
 
 def test_versions_are_immutable(db_session) -> None:  # type: ignore[no-untyped-def]
@@ -239,7 +240,7 @@ def test_export_then_import_round_trips(client: FlaskClient, login_as, db_sessio
     assert [(i.stem, [o.text for o in i.options], list(i.answer)) for i in again.items] == [
         (v.stem, [o["text"] for o in v.options], v.answer) for v in stored
     ]
-    assert services.check_against_bank(db_session, again).summary()["duplicates"] == 4
+    assert importing.check_against_bank(db_session, again).summary()["duplicates"] == 4
 
 
 def test_search_finds_chinese_substrings_in_stem_and_options(

@@ -1,8 +1,8 @@
 """question bank
 
-Revision ID: e4554ff95d3a
+Revision ID: d62b939fb8a2
 Revises: cfb9a3febb8c
-Create Date: 2026-11-28 04:21:10.360842
+Create Date: 2026-11-28 04:33:39.394073
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 import exam_app.db
 
-revision = "e4554ff95d3a"
+revision = "d62b939fb8a2"
 down_revision = "cfb9a3febb8c"
 branch_labels = None
 depends_on = None
@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("needs_review", sa.Boolean(), nullable=False),
         sa.Column("current_version_id", sa.Integer(), nullable=True),
+        sa.Column("category_id", sa.Integer(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", exam_app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", exam_app.db.UTCDateTime(timezone=True), nullable=False),
@@ -61,12 +62,16 @@ def upgrade() -> None:
             name=op.f("ck_items_status_valid"),
         ),
         sa.ForeignKeyConstraint(
+            ["category_id"], ["categories.id"], name=op.f("fk_items_category_id_categories")
+        ),
+        sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_items_created_by_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
         sa.UniqueConstraint("current_version_id", name=op.f("uq_items_current_version_id")),
     )
     with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_items_category_id"), ["category_id"], unique=False)
         batch_op.create_index(
             "ix_items_status_current", ["status", "current_version_id"], unique=False
         )
@@ -81,7 +86,6 @@ def upgrade() -> None:
         sa.Column("options", sa.JSON(), nullable=False),
         sa.Column("answer", sa.JSON(), nullable=False),
         sa.Column("explanation", sa.Text(), nullable=False),
-        sa.Column("category_id", sa.Integer(), nullable=True),
         sa.Column("level", sa.String(length=30), nullable=True),
         sa.Column("difficulty", sa.Integer(), nullable=True),
         sa.Column("source", sa.String(length=500), nullable=False),
@@ -89,6 +93,7 @@ def upgrade() -> None:
         sa.Column("problems", sa.JSON(), nullable=False),
         sa.Column("fingerprint", sa.Text(), nullable=False),
         sa.Column("fingerprint_hash", sa.String(length=64), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("import_batch_id", sa.Integer(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", exam_app.db.UTCDateTime(timezone=True), nullable=False),
@@ -103,9 +108,6 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "difficulty IS NULL OR (difficulty BETWEEN 1 AND 5)",
             name=op.f("ck_item_versions_difficulty_range"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["category_id"], ["categories.id"], name=op.f("fk_item_versions_category_id_categories")
         ),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_item_versions_created_by_id_users")
@@ -123,9 +125,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("item_versions", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_item_versions_category_id"), ["category_id"], unique=False
-        )
-        batch_op.create_index(
             batch_op.f("ix_item_versions_fingerprint_hash"), ["fingerprint_hash"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_item_versions_item_id"), ["item_id"], unique=False)
@@ -138,21 +137,87 @@ def upgrade() -> None:
             "fk_items_current_version_id", "item_versions", ["current_version_id"], ["id"]
         )
 
+    op.create_table(
+        "item_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=True),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("at", exam_app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('create', 'edit', 'submit', 'approve', 'send_back', 'retire', "
+            "'restore', 'recategorize')",
+            name=op.f("ck_item_events_kind_valid"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name=op.f("fk_item_events_actor_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["items.id"], name=op.f("fk_item_events_item_id_items")
+        ),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["item_versions.id"],
+            name=op.f("fk_item_events_version_id_item_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_item_events")),
+    )
+    with op.batch_alter_table("item_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_item_events_item_id"), ["item_id"], unique=False)
+
+    _create_search_index()
+
+
+def _create_search_index() -> None:
+    """Chinese substring search (bank/search.py): FTS5 trigram on SQLite, pg_trgm on PostgreSQL."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "CREATE VIRTUAL TABLE item_versions_fts USING fts5("
+            "search_text, content='item_versions', content_rowid='id', tokenize='trigram')"
+        )
+        # Versions are insert-only (never updated), so one trigger keeps the index complete.
+        op.execute(
+            "CREATE TRIGGER item_versions_fts_insert AFTER INSERT ON item_versions BEGIN "
+            "INSERT INTO item_versions_fts(rowid, search_text) "
+            "VALUES (new.id, new.search_text); END"
+        )
+    else:
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute(
+            "CREATE INDEX ix_item_versions_search_trgm ON item_versions "
+            "USING gin (search_text gin_trgm_ops)"
+        )
+
+
+def _drop_search_index() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS item_versions_fts_insert")
+        op.execute("DROP TABLE IF EXISTS item_versions_fts")
+    else:
+        op.execute("DROP INDEX IF EXISTS ix_item_versions_search_trgm")
+
 
 def downgrade() -> None:
+    _drop_search_index()
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_constraint("fk_items_current_version_id", type_="foreignkey")
 
+    with op.batch_alter_table("item_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_item_events_item_id"))
+
+    op.drop_table("item_events")
     with op.batch_alter_table("item_versions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_item_versions_source"))
         batch_op.drop_index(batch_op.f("ix_item_versions_level"))
         batch_op.drop_index(batch_op.f("ix_item_versions_item_id"))
         batch_op.drop_index(batch_op.f("ix_item_versions_fingerprint_hash"))
-        batch_op.drop_index(batch_op.f("ix_item_versions_category_id"))
 
     op.drop_table("item_versions")
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index("ix_items_status_current")
+        batch_op.drop_index(batch_op.f("ix_items_category_id"))
 
     op.drop_table("items")
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
