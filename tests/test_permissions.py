@@ -46,6 +46,18 @@ EXPECTED: dict[str, frozenset[object]] = {
     "bank.import_confirm": BANK,
     "bank.template": BANK,
     "bank.export": BANK,
+    "bank.create": BANK,
+    "bank.edit": BANK,
+    "bank.submit": BANK,
+    "bank.approve": BANK,
+    "bank.send_back": BANK,
+    "bank.retire": BANK,
+    "bank.restore": BANK,
+    "bank.diff": BANK,
+    "bank.bulk": BANK,
+    "bank.bulk_apply": BANK,
+    "bank.categories_index": BANK,
+    "bank.category_edit": BANK,
 }
 
 

@@ -204,6 +204,18 @@ class ItemEventKind(StrEnum):
     RECATEGORIZE = "recategorize"
 
 
+EVENT_LABELS = {
+    ItemEventKind.CREATE: _l("新建"),
+    ItemEventKind.EDIT: _l("修改"),
+    ItemEventKind.SUBMIT: _l("送审"),
+    ItemEventKind.APPROVE: _l("审核通过"),
+    ItemEventKind.SEND_BACK: _l("退回"),
+    ItemEventKind.RETIRE: _l("停用"),
+    ItemEventKind.RESTORE: _l("恢复"),
+    ItemEventKind.RECATEGORIZE: _l("改分类"),
+}
+
+
 class ItemEvent(Base):
     """The history of an item: who wrote, submitted, approved, sent back or retired it, and why."""
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from exam_app.accounts.forms import ConfirmForm
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
-from exam_app.bank import browse, importing
+from exam_app.bank import browse, importing, review
 from exam_app.bank.categories import category_tree
-from exam_app.bank.forms import ImportForm
+from exam_app.bank.forms import ImportForm, SendBackForm
 from exam_app.bank.importers import read_file
 from exam_app.bank.importers.spreadsheet import export_spreadsheet, template_spreadsheet
-from exam_app.bank.models import Category, ItemStatus, Level
+from exam_app.bank.models import EVENT_LABELS, Category, ItemStatus, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.core import uploads
 from exam_app.db import get_session
@@ -26,8 +29,8 @@ BANK_ROLES = (Role.TRAINER, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _filters() -> browse.ItemFilters:
-    args = request.args
+def filters_from(args: MultiDict[str, str]) -> browse.ItemFilters:
+    """Filters from query arguments, ignoring values that are not real choices."""
 
     def choice(name: str, allowed: set[str]) -> str:
         value = args.get(name, "")
@@ -51,13 +54,16 @@ def _category_choices() -> list[tuple[int, str]]:
 @bp.route("/")
 @allow(*BANK_ROLES)
 def index():  # type: ignore[no-untyped-def]
-    filters = _filters()
+    filters = filters_from(request.args)
     page = max(1, request.args.get("page", 1, type=int))
     session = get_session()
     items, total = browse.page_of_items(session, filters, page, PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "bank/index.html",
+        bulk_labels=review.BULK_LABELS,
+        action_form=ConfirmForm(),
+        query=urlencode(args),
         items=items,
         total=total,
         page=page,
@@ -76,7 +82,14 @@ def show(item_id: int):  # type: ignore[no-untyped-def]
         item = browse.get_item(get_session(), item_id)
     except DomainError:
         abort(404)
-    return render_template("bank/show.html", item=item)
+    return render_template(
+        "bank/show.html",
+        item=item,
+        action_form=ConfirmForm(),
+        send_back_form=SendBackForm(),
+        can_approve=review.check_approve(item, current_user.id) is None,
+        EVENT_LABELS=EVENT_LABELS,
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -145,7 +158,7 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
     if fmt not in ("xlsx", "csv"):
         abort(404)
     session = get_session()
-    items = session.scalars(browse.filtered_items(session, _filters())).all()
+    items = session.scalars(browse.filtered_items(session, filters_from(request.args))).all()
     rows = [browse.as_parsed(i, n) for n, i in enumerate(items, start=1) if i.current]
     return _download(export_spreadsheet(rows, fmt), f"question_bank.{fmt}", fmt)  # type: ignore[arg-type]
 

@@ -76,6 +76,9 @@ VARIANTS = {
     "bracket word kept when the answer says otherwise": (
         "1.交流(AC)电压()。A、甲B、乙C、丙答案：B",
         [(1, "single", "交流(AC)电压()。", "A=甲 B=乙 C=丙", "B")]),
+    "a unit in brackets next to a blank": (
+        "1.额定电流(A)为()。A、5B、10答案：A",
+        [(1, "single", "额定电流(A)为()。", "A=5 B=10", "A")]),
     "explanations": (
         "1.热线是（ ）。\nA、95598\nB、12345\nC、10086\n答案：A\n解析：统一热线。\n全国通用。\n"
         "2.乙（ ）。A、一B、二答案：B答案解析:乙对。",
@@ -229,6 +232,23 @@ def test_each_defect_is_reported(text: str, code: ProblemCode, message: str) -> 
 def test_a_defective_item_is_never_given_an_answer() -> None:
     items = read("1.甲（ ）。A、一B、二\n2.乙的期限为()。\n某某管理办法")
     assert [(i.answer, i.status) for i in items] == [((), "needs_review"), ((), "needs_review")]
+
+
+def test_questions_of_other_types_are_reported_as_skipped() -> None:
+    result = parse_document_text(
+        "三、判断题\n1.客户可以报修。答案：对\n四、简答题\n1.简述95598的服务内容。\n"
+        "答：受理咨询、报修、投诉。\n2.简述业扩报装流程。\n题型：填空题\n题干：热线是____。\n"
+        "答案：95598\n题型：判断题\n题干：电费可以不交。\n答案：错",
+        "mixed.txt",
+    )
+    assert [brief(item) for item in result.items] == [JUDGE_TRUE, (4, *JUDGE_FALSE[1:])]
+    assert [(q.line, q.number, q.code, q.kind) for q in result.skipped] == [
+        (4, 1, "unsupported_type", "简答题"),
+        (6, 2, "unsupported_type", "简答题"),
+        (7, 3, "unsupported_type", "填空题"),
+    ]
+    assert result.skipped[0].message == "第1题是简答题，题库只收单选、多选和判断题，未导入"
+    assert result.file_problems == []
 
 
 def test_a_file_without_questions_says_so() -> None:

@@ -16,8 +16,15 @@ SHIPPED = ROOT / "question_bank" / "items" / "seed_banks.csv"
 
 
 def _content(item):  # type: ignore[no-untyped-def]
-    return (item.type, item.stem, [(o.label, o.text) for o in item.options], item.answer,
-            item.level, item.source, [p.code for p in item.problems])
+    return (
+        item.type,
+        item.stem,
+        [(o.label, o.text) for o in item.options],
+        item.answer,
+        item.level,
+        item.source,
+        [p.code for p in item.problems],
+    )
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="seed documents not present beside the project")
@@ -38,9 +45,7 @@ def test_category_tree_file_parses_and_every_shipped_category_is_in_it() -> None
     assert {i.category for i in shipped.items} <= set(paths)
 
 
-@pytest.mark.parametrize(
-    "text", ["a\n   b\n", "a\n    b\n"], ids=["odd indent", "skips a level"]
-)
+@pytest.mark.parametrize("text", ["a\n   b\n", "a\n    b\n"], ids=["odd indent", "skips a level"])
 def test_category_file_mistakes_are_reported_with_the_line(text: str) -> None:
     with pytest.raises(DomainError, match="categories.txt:2"):
         read_category_paths(text)

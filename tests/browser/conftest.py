@@ -47,13 +47,19 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def new_page(browser: Browser) -> Page:
+    """A page in a fresh context (its own cookies): one person at one browser."""
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    page = new_page(browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 def sign_in(page: Page, base: str, employee_no: str, password: str) -> None:

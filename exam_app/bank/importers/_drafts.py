@@ -38,6 +38,7 @@ class Draft:
     category: str | None = None
     difficulty: int | None = None
     has_fields: bool = False  #: read from a learning platform's 题型/题干 export
+    unsupported: str | None = None  #: 简答题 …: reported as skipped, not built
 
     def stem_text(self) -> str:
         return join_pieces(self.stem)
@@ -112,8 +113,11 @@ def _take_bracket_key(stem: str, written: str | None, has_options: bool) -> tupl
 
     With an answer given elsewhere, only a bracket holding that same key is emptied, so that
     ``电压(AC)`` stays when the answer line says B. Letters count only when there are options
-    to point at; √/×/对/错 only when there are none (a judgement).
+    to point at; √/×/对/错 only when there are none (a judgement). A stem that still has an
+    empty blank has no key written in: its ``(A)`` is a unit (``电流(A)为()``).
     """
+    if BLANK.search(stem):
+        return stem, written
     found = [m for m in BRACKET_KEY.finditer(stem) if _usable_key(m.group("key"), has_options)]
     if written is not None:
         found = [m for m in found if _same_key(m.group("key"), written)]

@@ -5,12 +5,16 @@ N only ``N+1.`` (or ``1.`` right after a header or bank title) opens a question,
 ``1.10千伏`` or the ``15`` of ``D、1511.根据…`` never does. Text between questions (regulations,
 document titles) is skipped. A question that stops before its options is kept when it follows
 other questions or a header (validation reports it as cut off); a "question" in stray text is
-kept only when it proves itself with options or an answer.
+kept only when it proves itself with options or an answer. A source that skips a number is
+picked up again at a line opening with a slightly later number, when options follow. Questions
+of sections the bank cannot hold (简答题, 计算题 …) are reported as ``SkippedQuestion`` values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from flask_babel import gettext as _
 
 from exam_app.bank.importers._drafts import Draft, build_item, difficulty_of
 from exam_app.bank.importers._segments import (
@@ -20,18 +24,20 @@ from exam_app.bank.importers._segments import (
     find_explanation,
     find_header,
     find_number,
-    find_options,
+    first_option,
+    first_option_after,
     first_option_plausible,
     has_item_marks,
     is_title_like,
     level_of,
     match_field,
     option_at_line_start,
+    options_lettered,
     starts_item_part,
     starts_with_number,
     title_end,
 )
-from exam_app.bank.parsed import ItemType, ParsedItem
+from exam_app.bank.parsed import ItemType, ParsedItem, SkippedQuestion
 
 #: How far ahead a stem, option or explanation may continue on lines of its own.
 LOOKAHEAD_LINES = 3
@@ -41,12 +47,14 @@ MAX_STEM_CHARS = 500
 MAX_SKIPPED_NUMBERS = 3
 #: Same start: a header wins over a field, a field over a number, and so on.
 _PRIORITY = {"header": 0, "type": 1, "stem": 1, "question": 2, "answer": 3, "explanation": 4}
-_SENTENCE_END = tuple("。.？?！!；;)）")
+_SENTENCE_END = frozenset("。.？?！!；;)）")
 
 
-def scan_lines(lines: list[str]) -> list[ParsedItem]:
-    """The questions in ``lines`` (as ``clean_lines`` made them), in order."""
-    return Scanner(lines).run()
+def scan_lines(lines: list[str]) -> tuple[list[ParsedItem], list[SkippedQuestion]]:
+    """The questions in ``lines`` (as ``clean_lines`` made them), in order, and those of
+    sections the bank cannot hold (简答题, 填空题 …)."""
+    scanner = Scanner(lines)
+    return scanner.run(), scanner.skipped
 
 
 class Scanner:
@@ -55,9 +63,11 @@ class Scanner:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.items: list[ParsedItem] = []
+        self.skipped: list[SkippedQuestion] = []
         self.source: str | None = None
         self.level: str | None = None
         self.section: ItemType | None = None
+        self.unsupported: str | None = None  # the section is 简答题, 填空题 …
         self.last_number = 0
         self.restart_ok = True  # "1." may open a question: start of file, header, title
         self.in_context = False  # nothing but questions since the last header / question
@@ -90,6 +100,7 @@ class Scanner:
             return  # the title repeated as a page header: the bank goes on
         self._finish()
         self.source, self.level, self.section = title, level_of(title), None
+        self.unsupported = None
         self.last_number, self.restart_ok, self.in_context = 0, True, False
 
     def _continues_draft(self, index: int, line: str) -> bool:
@@ -182,7 +193,7 @@ class Scanner:
     def _first_option(self, line: str, pos: int) -> Mark | None:
         if pos == 0 and (mark := option_at_line_start(line)) is not None:
             return mark
-        candidates = (m for m in find_options(line, pos) if m.value == "A")
+        candidates = options_lettered(line, pos, "A")
         return next((m for m in candidates if self._opens_options(line, m)), None)
 
     def _opens_options(self, line: str, mark: Mark) -> bool:
@@ -190,9 +201,9 @@ class Scanner:
         in ``10kV A、B两相短路时()`` it is the stem's own wording."""
         if not first_option_plausible(line, mark):
             return False
-        if find_answer(line, mark.end) or any(m.value != "A" for m in find_options(line, mark.end)):
+        if find_answer(line, mark.end) or first_option_after(line, mark.end, "A"):
             return True
-        following = next((ahead for ahead in self.lines[self.index + 1 :] if ahead), "")
+        following = self._next_nonempty_line()
         opening = option_at_line_start(following)
         if opening is not None:
             return opening.value != "A"  # "B、…" goes on; a second "A、…" means this was no option
@@ -205,9 +216,8 @@ class Scanner:
             return mark  # on a line of its own any letter counts: "A, B, B" is reported later
         assert self.draft is not None and self.draft.options
         last = self.draft.options[-1][0]
-        later = [m for m in find_options(line, pos) if m.text > last]
         wanted = chr(ord(last) + 1)
-        return next((m for m in later if m.value == wanted), later[0] if later else None)
+        return first_option(line, pos, wanted) or first_option_after(line, pos, last)
 
     def _question_mark(self, line: str, pos: int, after: str | None) -> Mark | None:
         current = self.draft.number if self.draft is not None else self.last_number
@@ -215,9 +225,9 @@ class Scanner:
         if self.restart_ok and (self.draft is None or not self.draft.is_solid):
             numbers.append(1)  # nothing kept since the header: "1." starts (again)
         for number in dict.fromkeys(numbers):
-            for match in find_number(line, pos, number):
-                if self._opens_question(line, match.start(), match.end(), pos, after):
-                    return Mark("question", match.start(), match.end(), number)
+            for start, end in find_number(line, pos, number):
+                if self._opens_question(line, start, end, pos, after):
+                    return Mark("question", start, end, number)
         return self._skipped_number(line, pos, current)
 
     def _skipped_number(self, line: str, pos: int, current: int) -> Mark | None:
@@ -226,10 +236,10 @@ class Scanner:
         if pos != 0 or not current:
             return None
         for number in range(current + 2, current + 2 + MAX_SKIPPED_NUMBERS):
-            match = next(iter(find_number(line, 0, number)), None)
-            if match is not None and match.start() == 0 and not line[match.end() :][:1].isdigit():
+            start, end = next(iter(find_number(line, 0, number)), (-1, -1))
+            if start == 0 and not line[end : end + 1].isdigit():
                 found = self._item_marks_soon(self.index, MAX_STEM_CHARS)
-                return Mark("question", 0, match.end(), number) if found else None
+                return Mark("question", 0, end, number) if found else None
         return None
 
     def _opens_question(self, line: str, start: int, end: int, pos: int, after: str | None) -> bool:
@@ -248,8 +258,14 @@ class Scanner:
             return self.phase == "option"  # "D、1511.根据…": option text 15, question 11
         if self.phase in ("stem", "explanation"):
             # Inside running text a number opens a question only after a finished sentence.
-            return line[:start].rstrip().endswith(_SENTENCE_END)
+            return _char_before(line, start) in _SENTENCE_END
         return True
+
+    def _next_nonempty_line(self) -> str:
+        for ahead in range(self.index + 1, len(self.lines)):
+            if self.lines[ahead]:
+                return self.lines[ahead]
+        return ""
 
     # ------------------------------------------------------------ acting on marks
 
@@ -259,7 +275,7 @@ class Scanner:
 
     def _on_header(self, mark: Mark, line_number: int) -> None:
         self._finish()
-        self.section = mark.item_type
+        self.section, self.unsupported = mark.item_type, mark.unsupported_kind
         self.restart_ok, self.in_context = True, True
 
     def _on_question(self, mark: Mark, line_number: int) -> None:
@@ -272,6 +288,7 @@ class Scanner:
             self._open_draft(self.last_number + 1, line_number)
         assert self.draft is not None
         self.draft.declared, self.draft.has_fields = mark.item_type, True
+        self.draft.unsupported = mark.unsupported_kind
 
     def _on_stem(self, mark: Mark, line_number: int) -> None:
         if self.draft is None or self.draft.stem or self.draft.options:
@@ -322,12 +339,16 @@ class Scanner:
     def _open_draft(self, number: int, line_number: int) -> None:
         declared = self.section
         self.draft = Draft(number, line_number, self.source, self.level, declared, self.in_context)
+        self.draft.unsupported = self.unsupported
         self.phase = "stem"
 
     def _finish(self) -> None:
         """Keep the draft as an item, or drop it as text that only looked like a question."""
         draft, self.draft, self.phase = self.draft, None, None
         if draft is None:
+            return
+        if draft.unsupported is not None:
+            self._skip(draft, draft.unsupported)
             return
         judged_section = draft.declared is ItemType.JUDGE and bool(draft.stem)
         keep = draft.is_solid or (
@@ -338,3 +359,27 @@ class Scanner:
             return
         self.items.append(build_item(draft))
         self.last_number, self.restart_ok, self.in_context = draft.number, False, True
+
+    def _skip(self, draft: Draft, kind: str) -> None:
+        """A question of a type the bank cannot hold: reported, so that no one thinks it lost.
+
+        The section header vouches for it, so it need not prove itself with options."""
+        if not draft.stem:
+            return
+        message = _(
+            "第%(number)s题是%(kind)s，题库只收单选、多选和判断题，未导入",
+            number=draft.number,
+            kind=kind,
+        )
+        self.skipped.append(
+            SkippedQuestion(draft.line, "unsupported_type", message, draft.number, kind)
+        )
+        self.last_number, self.restart_ok, self.in_context = draft.number, False, True
+
+
+def _char_before(line: str, start: int) -> str:
+    """The last character before ``start`` that is not a space ("" at the line start)."""
+    index = start - 1
+    while index >= 0 and line[index].isspace():
+        index -= 1
+    return line[index] if index >= 0 else ""

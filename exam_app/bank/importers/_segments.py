@@ -9,7 +9,9 @@ is decided by ``_scanner``, which knows the running question number.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from exam_app.bank.parsed import ItemType
 
@@ -58,7 +60,18 @@ _KINDS = {
     "不定项选择题": None,  # one or more keys: the key count decides
     "选择题": None,
 }
-_KIND = "|".join(sorted(_KINDS, key=len, reverse=True))
+#: Sections whose questions the bank cannot hold: reported as skipped, never silently dropped.
+UNSUPPORTED_KINDS = (
+    "填空题",
+    "简答题",
+    "问答题",
+    "论述题",
+    "计算题",
+    "案例分析题",
+    "识图题",
+    "绘图题",
+)
+_KIND = "|".join(sorted([*_KINDS, *UNSUPPORTED_KINDS], key=len, reverse=True))
 _NOTE = r"(?:\s*[(（][^()（）]{0,40}[)）])?\s*[:：]?"  # (共43题,每题1分,共43分)
 _NUMBERED_HEADER = re.compile(
     rf"[一二三四五六七八九十]{{1,3}}\s*[、.．]\s*(?P<kind>{_KIND}){_NOTE}"
@@ -80,6 +93,11 @@ class Mark:
     def item_type(self) -> ItemType | None:
         """The type a header or 题型 field names (None: the key count decides)."""
         return self.value if isinstance(self.value, ItemType) else None
+
+    @property
+    def unsupported_kind(self) -> str | None:
+        """``简答题`` when a header opens a section of questions the bank cannot hold."""
+        return self.value if self.value in UNSUPPORTED_KINDS else None
 
     @property
     def text(self) -> str:
@@ -119,10 +137,13 @@ def level_of(title: str) -> str | None:
 
 def find_header(line: str, pos: int) -> Mark | None:
     """``一、单选题(共43题…)`` anywhere, or a bare ``单选题`` / ``【判断题】`` line."""
-    match = _NUMBERED_HEADER.search(line, pos) or (_BARE_HEADER.match(line) if pos == 0 else None)
-    if match is None:
-        return None
-    return Mark("header", match.start(), match.end(), _KINDS[match.group("kind")])
+    index = _index(line)
+    return index.bare_header if pos == 0 and index.bare_header else _first(index.headers, pos)
+
+
+def _header_mark(match: re.Match[str]) -> Mark:
+    kind = match.group("kind")
+    return Mark("header", match.start(), match.end(), _KINDS.get(kind, kind))
 
 
 # ---------------------------------------------------------------- learning-platform fields
@@ -149,7 +170,7 @@ def match_field(line: str, pos: int) -> Mark | None:
             continue
         if kind == "type":
             value = match.group("value")
-            return Mark(kind, pos, match.end(), _KINDS.get(value, _SHORT_KINDS.get(value)))
+            return Mark(kind, pos, match.end(), _KINDS.get(value, _SHORT_KINDS.get(value, value)))
         if kind == "stem":
             return Mark(kind, pos, match.end())
         rest = _VALUE_TO_END.match(line, match.end())
@@ -160,8 +181,7 @@ def match_field(line: str, pos: int) -> Mark | None:
 
 def find_bracket_field(line: str, pos: int) -> Mark | None:
     """``【难度】`` / ``【知识点】`` later in a line (``【答案】A【解析】…【难度】2``)."""
-    match = _BRACKET_FIELD.search(line, pos)
-    return match_field(line, match.start()) if match else None
+    return _first(_index(line).bracket_fields, pos)
 
 
 # ---------------------------------------------------------------- answers and explanations
@@ -182,9 +202,10 @@ _EXPLANATION = re.compile(
 
 def find_answer(line: str, pos: int) -> Mark | None:
     """``正确答案:A`` / ``参考答案：A,B,D`` / ``【答案】对``; value is the key as written."""
-    match = _ANSWER.search(line, pos)
-    if match is None:
-        return None
+    return _first(_index(line).answers, pos)
+
+
+def _answer_mark(line: str, match: re.Match[str]) -> Mark:
     key = _KEY.match(line, match.end())
     if key is None:
         return Mark("answer", match.start(), match.end(), None)
@@ -192,18 +213,29 @@ def find_answer(line: str, pos: int) -> Mark | None:
 
 
 def find_explanation(line: str, pos: int) -> Mark | None:
-    match = _EXPLANATION.search(line, pos)
-    return Mark("explanation", match.start(), match.end()) if match else None
+    return _first(_index(line).explanations, pos)
 
 
 # ---------------------------------------------------------------- question numbers
 
 _SEPARATOR = r"\s*[.、．]"
+_NUMBER = re.compile(rf"(?P<digits>\d{{1,6}}){_SEPARATOR}")
 
 
-def find_number(line: str, pos: int, number: int) -> list[re.Match[str]]:
-    """Every ``<number>.`` / ``<number>、`` from ``pos``; the scanner picks the real one."""
-    return list(re.compile(rf"{number}{_SEPARATOR}").finditer(line, pos))
+def find_number(line: str, pos: int, number: int) -> list[tuple[int, int]]:
+    """(start, end) of every ``<number>.`` / ``<number>、`` from ``pos``, also at the end of a
+    longer run of digits (the ``11.`` of ``1511.``); the scanner picks the real one."""
+    return [span for span in _index(line).numbers.get(number, ()) if span[0] >= pos]
+
+
+def _number_spans(line: str) -> dict[int, list[tuple[int, int]]]:
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for match in _NUMBER.finditer(line):
+        digits = match.group("digits")
+        for offset in range(len(digits)):
+            start = match.start() + offset
+            spans.setdefault(int(digits[offset:]), []).append((start, match.end()))
+    return spans
 
 
 def starts_with_number(line: str) -> bool:
@@ -213,6 +245,7 @@ def starts_with_number(line: str) -> bool:
 
 # ---------------------------------------------------------------- option letters
 
+OPTION_LETTERS = "ABCDEFGH"
 _PLAIN = re.compile(r"(?P<letter>[A-H])\s*(?P<sep>[、.．:：)）])")
 _PAREN = re.compile(r"[(（](?P<letter>[A-H])[)）]")
 _PREFIXED = re.compile(r"选项\s*(?P<letter>[A-H])\s*[:：、.．]?")
@@ -225,15 +258,31 @@ def option_at_line_start(line: str) -> Mark | None:
     return Mark("option", 0, match.end(), match.group("letter")) if match else None
 
 
-def find_options(line: str, pos: int) -> list[Mark]:
-    """Every option mark from ``pos``, of all three forms, in order of position."""
-    marks = []
+def options_lettered(line: str, pos: int, letter: str) -> list[Mark]:
+    """Every ``letter`` option mark (``A、`` ``(A)`` ``选项A：``) from ``pos``, in order."""
+    marks = _index(line).options.get(letter, [])
+    return marks[bisect_left(marks, pos, key=_start) :]
+
+
+def first_option(line: str, pos: int, letter: str) -> Mark | None:
+    return _first(_index(line).options.get(letter, []), pos)
+
+
+def first_option_after(line: str, pos: int, letter: str) -> Mark | None:
+    """The first option mark from ``pos`` whose letter comes after ``letter``."""
+    later = (first_option(line, pos, other) for other in OPTION_LETTERS if other > letter)
+    return min((mark for mark in later if mark), key=_start, default=None)
+
+
+def _option_marks(line: str) -> dict[str, list[Mark]]:
+    marks: dict[str, list[Mark]] = {}
     for pattern in (_PLAIN, _PAREN, _PREFIXED):
-        for match in pattern.finditer(line, pos):
+        for match in pattern.finditer(line):
             if pattern is _PLAIN and not _plain_option_plausible(line, match):
                 continue
-            marks.append(Mark("option", match.start(), match.end(), match.group("letter")))
-    return sorted(marks, key=lambda mark: (mark.start, -mark.end))
+            mark = Mark("option", match.start(), match.end(), match.group("letter"))
+            marks.setdefault(mark.text, []).append(mark)
+    return {letter: sorted(found, key=_start) for letter, found in marks.items()}
 
 
 def _plain_option_plausible(line: str, match: re.Match[str]) -> bool:
@@ -264,8 +313,7 @@ def has_item_marks(line: str) -> bool:
         return True
     if JUDGE_BRACKET.search(line):
         return True
-    marks = [m for m in find_options(line, 0) if m.value == "A"]
-    return any(first_option_plausible(line, mark) for mark in marks)
+    return any(first_option_plausible(line, mark) for mark in options_lettered(line, 0, "A"))
 
 
 def starts_item_part(line: str) -> bool:
@@ -284,3 +332,42 @@ BRACKET_KEY = re.compile(
     r"(?P<open>[(（])\s*(?P<key>[A-H](?:\s*[,，、]?\s*[A-H]){0,7}"
     rf"|{_JUDGE_WORD})\s*(?P<close>[)）])"
 )
+
+
+# ---------------------------------------------------------------- the marks of a line, found once
+
+
+class _LineIndex:
+    """Every mark of one line, found in one pass per kind.
+
+    The scanner asks "the next mark from here" once per mark; on a line holding a whole bank
+    (thousands of glued questions) searching the rest of the line each time would be quadratic.
+    """
+
+    def __init__(self, line: str) -> None:
+        self.headers = [_header_mark(m) for m in _NUMBERED_HEADER.finditer(line)]
+        bare = _BARE_HEADER.match(line)
+        self.bare_header = _header_mark(bare) if bare else None
+        self.answers = [_answer_mark(line, m) for m in _ANSWER.finditer(line)]
+        self.explanations = [
+            Mark("explanation", m.start(), m.end()) for m in _EXPLANATION.finditer(line)
+        ]
+        fields = (match_field(line, m.start()) for m in _BRACKET_FIELD.finditer(line))
+        self.bracket_fields = [mark for mark in fields if mark is not None]
+        self.options = _option_marks(line)
+        self.numbers = _number_spans(line)
+
+
+@lru_cache(maxsize=16)
+def _index(line: str) -> _LineIndex:
+    return _LineIndex(line)
+
+
+def _start(mark: Mark) -> int:
+    return mark.start
+
+
+def _first(marks: list[Mark], pos: int) -> Mark | None:
+    """The first of ``marks`` (sorted by start) that starts at or after ``pos``."""
+    index = bisect_left(marks, pos, key=_start)
+    return marks[index] if index < len(marks) else None

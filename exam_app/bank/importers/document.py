@@ -36,9 +36,9 @@ class DocumentError(Exception):
 
 def parse_document_text(text: str, filename: str) -> ParseResult:
     """Read the questions in ``text`` (the content of ``filename``), validated."""
-    items = validate_items(scan_lines(clean_lines(text)))
-    result = ParseResult(filename=filename, items=items)
-    if not items:
+    items, skipped = scan_lines(clean_lines(text))
+    result = ParseResult(filename=filename, items=validate_items(items), skipped=skipped)
+    if not items and not skipped:
         result.file_problems.append(_("文件“%(name)s”中没有找到题目", name=filename))
     return result
 
