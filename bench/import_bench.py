@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from exam_app import create_app, migrate  # noqa: E402
-from exam_app.bank import services  # noqa: E402
+from exam_app.bank import importing  # noqa: E402
 from exam_app.bank.importers import read_file  # noqa: E402
 from exam_app.bank.importers.spreadsheet import export_spreadsheet  # noqa: E402
 from exam_app.bank.parsed import ItemType, OptionData, ParsedItem  # noqa: E402
@@ -128,8 +128,8 @@ def timed_import(app, data: bytes, filename: str) -> tuple[float, float, dict]: 
     parsed = read_file(data, filename)
     t1 = time.perf_counter()
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
-        batch = services.import_result(
-            session, parsed, services.ImportOptions(publish=True), data=data, user_id=None
+        batch = importing.import_result(
+            session, parsed, importing.ImportOptions(publish=True), data=data, user_id=None
         )
         session.commit()
         summary = dict(batch.summary)

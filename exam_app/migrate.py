@@ -14,7 +14,7 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 #: Search structures made by hand in migrations (bank/search.py); autogenerate must not drop them.
-HAND_MADE = ("item_versions_fts", "ix_item_versions_search_trgm")
+HAND_MADE = ("item_versions_fts", "ix_item_versions_search_gin")
 
 
 def include_object(

@@ -27,6 +27,7 @@ class ItemFilters:
 
 
 def filtered_items(session: Session, filters: ItemFilters) -> Select[tuple[Item]]:
+    """Items matching ``filters``, newest wording first (ordered; add paging as needed)."""
     stmt = select(Item).join(ItemVersion, Item.current_version_id == ItemVersion.id)
     if filters.level:
         stmt = stmt.where(ItemVersion.level == filters.level)
@@ -40,20 +41,33 @@ def filtered_items(session: Session, filters: ItemFilters) -> Select[tuple[Item]
         stmt = stmt.where(Item.needs_review.is_(True))
     if filters.source:
         stmt = stmt.where(ItemVersion.source == filters.source)
+    order = ItemVersion.id.desc()
     if filters.q:
-        stmt = stmt.where(search.condition(filters.q, session.get_bind().dialect.name))
-    return stmt
+        stmt, order = search.restrict(stmt, filters.q, session.get_bind().dialect.name)
+    return stmt.order_by(order)
 
 
-def page_of_items(
-    session: Session, filters: ItemFilters, page: int, per_page: int
-) -> tuple[list[Item], int]:
+#: A text search stops counting here: "more than 1,000 items" is all a trainer needs to know,
+#: and counting 50,000 matches of a common word would cost half a second.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    total: int
+    exact: bool  #: False when ``total`` stopped at COUNT_CAP
+
+
+def page_of_items(session: Session, filters: ItemFilters, page: int, per_page: int) -> Page:
     stmt = filtered_items(session, filters)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    items = session.scalars(
-        stmt.order_by(Item.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return list(items), total
+    counted = stmt.with_only_columns(Item.id).order_by(None)
+    if filters.q:
+        counted = counted.limit(COUNT_CAP + 1)
+    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    items = session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    exact = not filters.q or total <= COUNT_CAP
+    return Page(list(items), min(total, COUNT_CAP) if not exact else total, exact)
 
 
 def sources(session: Session) -> list[str]:

@@ -10,8 +10,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from exam_app.bank import importing, shipped
-from exam_app.bank.importers import read_file
-from exam_app.bank.importers.spreadsheet import export_spreadsheet
+from exam_app.bank.exporters import EXPORTERS, export_items
+from exam_app.bank.importers import FORMATS, read_file
 from exam_app.bank.parsed import ParseResult
 from exam_app.db import get_session
 from exam_app.errors import DomainError
@@ -50,13 +50,23 @@ def _report_text(result: ParseResult) -> None:
 @click.option("--publish", is_flag=True, help="Publish complete items instead of keeping drafts.")
 @click.option("--level", help="Level for items whose source names none, e.g. 中级工.")
 @click.option("--category", help="Category (name or path) for items that carry none.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: detected.")
 def import_command(
-    path: Path, dry_run: bool, as_json: bool, publish: bool, level: str | None, category: str | None
+    path: Path,
+    dry_run: bool,
+    as_json: bool,
+    publish: bool,
+    level: str | None,
+    category: str | None,
+    fmt: str | None,
 ) -> None:
-    """Import a question file (.txt, .docx, .xlsx, .csv): all items or none."""
+    """Import a question file (exam document .txt/.docx, .xlsx/.csv, GIFT, Aiken, Moodle XML).
+
+    All items or none; duplicates are skipped, so importing a file twice changes nothing.
+    """
     session = get_session()
     data = path.read_bytes()
-    result = importing.check_against_bank(session, read_file(data, path.name))
+    result = importing.check_against_bank(session, read_file(data, path.name, fmt))
     summary = None
     if not dry_run and not result.file_problems:
         options = importing.ImportOptions(publish=publish, level=level, category=category)
@@ -83,12 +93,12 @@ def import_command(
 @bank_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def export_command(path: Path) -> None:
-    """Write every item's current version to PATH (.xlsx or .csv), in the import template."""
+    """Write every item's current version to PATH (.xlsx .csv .gift .xml .aiken)."""
     fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("xlsx", "csv"):
-        raise click.ClickException("export to .xlsx or .csv")
+    if fmt not in EXPORTERS:
+        raise click.ClickException(f"export to one of: {', '.join('.' + e for e in EXPORTERS)}")
     rows = shipped.export_rows(get_session())
-    path.write_bytes(export_spreadsheet(rows, fmt))  # type: ignore[arg-type]
+    path.write_bytes(export_items(rows, fmt)[0])
     click.echo(f"exported {len(rows)} items to {path}")
 
 

@@ -249,7 +249,7 @@ def _bulk_plan() -> review.BulkPlan:
         abort(400)
     if request.form.get("scope") == "filter":
         filters = filters_from(MultiDict(parse_qsl(request.form.get("filter_args_query", ""))))
-        items = list(session.scalars(browse.filtered_items(session, filters).order_by(Item.id)))
+        items = list(session.scalars(browse.filtered_items(session, filters)))
     else:
         ids = sorted({int(i) for i in request.form.getlist("ids") if i.isdigit()})
         items = [i for i in (session.get(Item, n) for n in ids) if i is not None]

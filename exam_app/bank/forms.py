@@ -28,7 +28,9 @@ class ImportForm(FlaskForm):
         _l("试题文件"),
         validators=[
             FileRequired(),
-            FileAllowed(list(SUPPORTED), _l("只支持 .txt、.docx、.xlsx、.csv 文件。")),
+            FileAllowed(
+                list(SUPPORTED), _l("只支持 .txt、.docx、.xlsx、.csv、.gift、.aiken、.xml 文件。")
+            ),
         ],
     )
     level = SelectField(_l("等级（文件未注明时）"))

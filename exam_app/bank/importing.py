@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from exam_app.bank import search
 from exam_app.bank.categories import ensure_category, find_category
 from exam_app.bank.models import (
     LEVEL_BY_NAME,
@@ -45,7 +46,7 @@ def item_fingerprint(item: ParsedItem) -> str:
     return fingerprint(item.stem, [o.text for o in item.options])
 
 
-def search_text(item: ParsedItem) -> str:
+def searchable(item: ParsedItem) -> str:
     """What text search looks in: stem, option texts and explanation."""
     return "\n".join([item.stem, *(o.text for o in item.options), item.explanation])
 
@@ -158,7 +159,7 @@ def import_result(
                 import_batch_id=batch.id,
             )
         )
-    _insert_new_items(session, items, versions)
+    _insert_new_items(session, items, versions, batch.id)
     new_categories = sorted(c.path for c, created in categories.values() if created)
     batch.summary = {**result.summary(), "created": len(items), "new_categories": new_categories}
     audit.record(session, user_id, "bank.import", f"import_batch:{batch.id}", **batch.summary)
@@ -167,12 +168,11 @@ def import_result(
 
 
 def _insert_new_items(
-    session: Session, items: list[dict[str, Any]], versions: list[dict[str, Any]]
+    session: Session, items: list[dict[str, Any]], versions: list[dict[str, Any]], batch_id: int
 ) -> None:
     """Bulk-insert items, their first versions, then link each item to its version.
 
-    Three bulk statements for a whole file instead of an ORM round trip per item: 10,000 items
-    store in about a second.
+    Three set-based statements for a whole file instead of an ORM round trip per item.
     """
     if not items:
         return
@@ -184,14 +184,17 @@ def _insert_new_items(
     ).all()
     for item_id, row in zip(item_ids, versions, strict=True):
         row.update(item_id=item_id, created_at=now)
-    version_ids = session.scalars(
-        insert(ItemVersion).returning(ItemVersion.id, sort_by_parameter_order=True), versions
-    ).all()
-    session.connection().execute(
-        update(Item.__table__)
-        .where(Item.__table__.c.id == bindparam("item_id"))
-        .values(current_version_id=bindparam("version_id")),
-        [{"item_id": i, "version_id": v} for i, v in zip(item_ids, version_ids, strict=True)],
+    session.execute(insert(ItemVersion), versions)
+    # One UPDATE … FROM for the whole batch (both databases support it).
+    session.execute(
+        update(Item)
+        .where(
+            Item.id == ItemVersion.item_id,
+            ItemVersion.import_batch_id == batch_id,
+            Item.current_version_id.is_(None),
+        )
+        .values(current_version_id=ItemVersion.id)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -219,7 +222,8 @@ def version_values(
         "problems": [p.as_dict() for p in parsed.problems],
         "fingerprint": fp,
         "fingerprint_hash": fingerprint_hash(fp),
-        "search_text": search_text(parsed),
+        "search_text": search.fold(searchable(parsed)),
+        "search_grams": search.grams(searchable(parsed)),
         "import_batch_id": import_batch_id,
         "created_by_id": user_id,
     }

@@ -183,8 +183,10 @@ class ItemVersion(Base):
     #: normalized stem + option texts: the identity used to find duplicates
     fingerprint: Mapped[str] = mapped_column(Text)
     fingerprint_hash: Mapped[str] = mapped_column(String(64), index=True)
-    #: stem, option texts and explanation: what text search looks in (see bank/search.py)
+    #: stem, option texts and explanation, folded: what text search looks in (bank/search.py)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: the same as overlapping two-character tokens, for the full-text index
+    search_grams: Mapped[str] = mapped_column(Text, default="")
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

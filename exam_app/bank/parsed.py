@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 
 
 class ItemType(StrEnum):
@@ -169,5 +170,10 @@ def normalize_text(text: str) -> str:
 
 def fingerprint(stem: str, option_texts: list[str] | tuple[str, ...]) -> str:
     """Identity of a question for duplicate detection: same stem, same option texts in any order."""
+    return _fingerprint(stem, tuple(option_texts))
+
+
+@lru_cache(maxsize=65536)  # an import computes it several times per item (validate, check, store)
+def _fingerprint(stem: str, option_texts: tuple[str, ...]) -> str:
     opts = sorted(normalize_text(t) for t in option_texts)
     return normalize_text(stem) + "\x1f" + "\x1e".join(opts)

@@ -13,10 +13,11 @@ from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
 from exam_app.bank import browse, importing, review
 from exam_app.bank.categories import category_tree
+from exam_app.bank.exporters import EXPORTERS, export_items
 from exam_app.bank.forms import ImportForm, SendBackForm
 from exam_app.bank.importers import read_file
-from exam_app.bank.importers.spreadsheet import export_spreadsheet, template_spreadsheet
-from exam_app.bank.models import EVENT_LABELS, Category, ItemStatus, Level
+from exam_app.bank.importers.spreadsheet import template_spreadsheet
+from exam_app.bank.models import EVENT_LABELS, Category, Item, ItemStatus, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.core import uploads
 from exam_app.db import get_session
@@ -57,13 +58,15 @@ def index():  # type: ignore[no-untyped-def]
     filters = filters_from(request.args)
     page = max(1, request.args.get("page", 1, type=int))
     session = get_session()
-    items, total = browse.page_of_items(session, filters, page, PER_PAGE)
+    result = browse.page_of_items(session, filters, page, PER_PAGE)
+    items, total = result.items, result.total
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "bank/index.html",
         bulk_labels=review.BULK_LABELS,
         action_form=ConfirmForm(),
         query=urlencode(args),
+        exact=result.exact,
         items=items,
         total=total,
         page=page,
@@ -154,13 +157,22 @@ def template(fmt: str):  # type: ignore[no-untyped-def]
 @bp.route("/export.<fmt>")
 @allow(*BANK_ROLES)
 def export(fmt: str):  # type: ignore[no-untyped-def]
-    """The filtered list in the import template's columns (export → import round-trips)."""
-    if fmt not in ("xlsx", "csv"):
+    """The filtered list as a file the bank (or Moodle) reads back: xlsx, csv, gift, xml, aiken."""
+    if fmt not in EXPORTERS:
         abort(404)
     session = get_session()
-    items = session.scalars(browse.filtered_items(session, filters_from(request.args))).all()
+    stmt = browse.filtered_items(session, filters_from(request.args))
+    items = session.scalars(stmt.order_by(None).order_by(Item.id)).all()  # in bank order
     rows = [browse.as_parsed(i, n) for n, i in enumerate(items, start=1) if i.current]
-    return _download(export_spreadsheet(rows, fmt), f"question_bank.{fmt}", fmt)  # type: ignore[arg-type]
+    body, content_type = export_items(rows, fmt)
+    return (
+        body,
+        200,
+        {
+            "Content-Type": content_type,
+            "Content-Disposition": f"attachment; filename=question_bank.{fmt}",
+        },
+    )
 
 
 def _download(body: bytes, filename: str, fmt: str):  # type: ignore[no-untyped-def]

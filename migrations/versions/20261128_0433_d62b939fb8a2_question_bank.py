@@ -94,6 +94,7 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.Text(), nullable=False),
         sa.Column("fingerprint_hash", sa.String(length=64), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("search_grams", sa.Text(), nullable=False),
         sa.Column("import_batch_id", sa.Integer(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", exam_app.db.UTCDateTime(timezone=True), nullable=False),
@@ -171,23 +172,22 @@ def upgrade() -> None:
 
 
 def _create_search_index() -> None:
-    """Chinese substring search (bank/search.py): FTS5 trigram on SQLite, pg_trgm on PostgreSQL."""
+    """Bigram full-text index for Chinese substring search (bank/search.py)."""
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE item_versions_fts USING fts5("
-            "search_text, content='item_versions', content_rowid='id', tokenize='trigram')"
+            "search_grams, content='item_versions', content_rowid='id')"
         )
         # Versions are insert-only (never updated), so one trigger keeps the index complete.
         op.execute(
             "CREATE TRIGGER item_versions_fts_insert AFTER INSERT ON item_versions BEGIN "
-            "INSERT INTO item_versions_fts(rowid, search_text) "
-            "VALUES (new.id, new.search_text); END"
+            "INSERT INTO item_versions_fts(rowid, search_grams) "
+            "VALUES (new.id, new.search_grams); END"
         )
     else:
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute(
-            "CREATE INDEX ix_item_versions_search_trgm ON item_versions "
-            "USING gin (search_text gin_trgm_ops)"
+            "CREATE INDEX ix_item_versions_search_gin ON item_versions "
+            "USING gin (to_tsvector('simple', search_grams))"
         )
 
 
@@ -196,7 +196,7 @@ def _drop_search_index() -> None:
         op.execute("DROP TRIGGER IF EXISTS item_versions_fts_insert")
         op.execute("DROP TABLE IF EXISTS item_versions_fts")
     else:
-        op.execute("DROP INDEX IF EXISTS ix_item_versions_search_trgm")
+        op.execute("DROP INDEX IF EXISTS ix_item_versions_search_gin")
 
 
 def downgrade() -> None:

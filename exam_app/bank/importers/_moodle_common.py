@@ -1,0 +1,351 @@
+"""What the Moodle formats (GIFT, Aiken, Moodle XML) share: decoding, items, metadata, reports.
+
+Conventions every Moodle reader and writer here follows:
+
+* A file must be UTF-8 (a UTF-8 BOM is allowed); anything else is refused as a whole. Line ends
+  (``\\r\\n``, ``\\r``) become ``\\n`` on the way in and on the way out.
+* The question *name* (GIFT ``::title::``, XML ``<name>``) is kept as the item's ``source``,
+  unless it is only the start of the question text (the name Moodle makes up when a question has
+  none). Exports write ``source`` as the name, or the start of the stem when there is none.
+* Moodle categories ``$course$/top/电费电价/电价政策`` become ``电费电价/电价政策``.
+* ``level`` and ``difficulty`` travel as Moodle tags ``level:中级工`` and ``difficulty:3``; on
+  import such a tag with a known level or a difficulty 1–5 fills the field instead of ``tags``.
+* Feedback on single answers has no place in an item: it is added to ``explanation`` after the
+  general feedback, one line per option (``选项B的反馈：…``), so nothing a trainer wrote is lost.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+from flask_babel import gettext as _
+
+from exam_app.bank.importers.spreadsheet import LEVELS
+from exam_app.bank.parsed import (
+    JUDGE_OPTIONS,
+    ItemType,
+    OptionData,
+    ParsedItem,
+    ParseResult,
+    SkippedQuestion,
+)
+from exam_app.bank.validation import validate_items
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class MoodleFileError(Exception):
+    """The file cannot be read at all; ``message`` tells the trainer why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def decode_utf8(data: bytes, filename: str) -> str:
+    """The file's text with ``\\n`` line ends; anything but UTF-8 raises ``MoodleFileError``."""
+    try:
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MoodleFileError(
+            _("文件“%(name)s”不是 UTF-8 编码，请以 UTF-8 另存后再导入", name=filename)
+        ) from exc
+    return unify_newlines(text)
+
+
+def unify_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# ---------------------------------------------------------------- HTML
+
+_BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "tr", "table", "thead", "tbody", "h1",
+                     "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "dl", "dt", "dd",
+                     "hr"})  # fmt: skip
+_HIDDEN = frozenset({"script", "style"})
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self.hidden += 1
+        elif tag == "br" or tag in _BLOCKS:
+            self.parts.append("\n")
+        elif tag == "img":  # an image cannot come along: leave a visible mark for the reviewer
+            alt = (dict(attrs).get("alt") or "").strip()
+            self.parts.append(f"[图片：{alt}]" if alt else "[图片]")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(re.sub(r"\s+", " ", data))  # HTML: any white space is one space
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of HTML: entities unescaped, tags gone, ``<br>`` and blocks start new lines."""
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    text = "".join(collector.parts).replace("\xa0", " ")
+    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def text_in_format(text: str, fmt: str) -> str:
+    """Moodle text of format ``fmt`` as plain text: HTML is converted, any other kept as written.
+
+    Moodle's own format (``moodle``, ``moodle_auto_format``) may hold HTML too, but what people
+    type in it is mostly plain text, and ``<`` or spaces in such text must stay as they are.
+    """
+    return html_to_text(text) if fmt.lower() == "html" else text.strip()
+
+
+# ---------------------------------------------------------------- names, categories, tags
+
+_CONTEXT = re.compile(r"^\$[a-z]+\$/?")  # $course$/, $system$/, $module$/, $coursecategory$/
+
+
+def category_from_moodle(path: str) -> str | None:
+    """``$course$/top/电费/电价`` -> ``电费/电价``; the top category alone -> None."""
+    path = _CONTEXT.sub("", path.strip())
+    parts = [part.replace("//", "/").strip() for part in re.split(r"(?<!/)/(?!/)", path)]
+    parts = [part for part in parts if part]
+    if parts and parts[0].lower() == "top":
+        parts = parts[1:]
+    return "/".join(parts) or None
+
+
+def category_to_moodle(category: str | None) -> str:
+    parts = [part.strip() for part in re.split(r"[/／]", category or "") if part.strip()]
+    return "/".join(["$course$", "top", *parts])
+
+
+def _squash(text: str) -> str:
+    return "".join(html.unescape(text).split())
+
+
+def source_from_name(name: str, stem: str) -> str | None:
+    """The question's name as its source, unless it is just the start of the question text."""
+    name = name.strip()
+    short = _squash(name.removesuffix("...").removesuffix("…"))
+    if not short or _squash(stem).startswith(short):
+        return None
+    return name
+
+
+def default_name(stem: str) -> str:
+    """The name an export gives a question without source: the start of its first line."""
+    first = stem.strip().split("\n", 1)[0].strip()
+    return first[:50]
+
+
+_META = re.compile(r"(level|difficulty)\s*[:：]\s*(.+)", re.IGNORECASE)
+
+
+def read_tags(raw: Iterable[str]) -> tuple[tuple[str, ...], str | None, int | None]:
+    """Tags as (tags, level, difficulty): ``level:中级工`` and ``difficulty:3`` fill the fields."""
+    tags: list[str] = []
+    level: str | None = None
+    difficulty: int | None = None
+    for tag in (t.strip() for t in raw):
+        match = _META.fullmatch(tag)
+        key, value = (match[1].lower(), match[2].strip()) if match else ("", "")
+        if key == "level" and value in LEVELS and level is None:
+            level = value
+        elif key == "difficulty" and value in "12345" and len(value) == 1 and difficulty is None:
+            difficulty = int(value)
+        elif tag and tag not in tags:
+            tags.append(tag)
+    return tuple(tags), level, difficulty
+
+
+# ---------------------------------------------------------------- items
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What a question carries besides its text and options: ``ParsedItem``'s own field names."""
+
+    explanation: str = ""
+    category: str | None = None
+    source: str | None = None
+    tags: tuple[str, ...] = ()
+    level: str | None = None
+    difficulty: int | None = None
+
+
+JUDGE_TEXTS = [text for _label, text in JUDGE_OPTIONS]  # judge items are choices A=正确, B=错误
+
+
+def explanation_with_feedback(general: str, feedback: Iterable[tuple[str, str]]) -> str:
+    """General feedback, then one ``选项X的反馈：…`` line per option that has feedback."""
+    lines = [general.strip()] if general.strip() else []
+    lines += [f"选项{label}的反馈：{text.strip()}" for label, text in feedback if text.strip()]
+    return "\n".join(lines)
+
+
+def make_item(
+    where: tuple[int, int], item_type: ItemType, stem: str, options: list[str],
+    correct: Iterable[int], meta: Meta,
+) -> ParsedItem:  # fmt: skip
+    """An item at ``where`` = (number, line); ``correct`` holds indexes into ``options``.
+
+    Past Z there are no letters: such a label makes validation report the options.
+    """
+    labels = [LETTERS[i] if i < len(LETTERS) else f"#{i + 1}" for i in range(len(options))]
+    return ParsedItem(
+        number=where[0],
+        line=where[1],
+        type=item_type,
+        stem=stem.strip(),
+        options=tuple(OptionData(label, text) for label, text in zip(labels, options, strict=True)),
+        answer=tuple(sorted({labels[index] for index in correct})),
+        **asdict(meta),
+    )
+
+
+# ---------------------------------------------------------------- reports
+
+
+# fmt: off
+def _kind_name(kind: str) -> str:
+    names = {
+        "essay": _("论述题"), "matching": _("匹配题"), "match": _("匹配题"),
+        "numerical": _("数值题"), "shortanswer": _("简答（填空）题"),
+        "multianswer": _("嵌入式答案（完形填空）题"), "cloze": _("嵌入式答案（完形填空）题"),
+        "description": _("说明文字（不是题目）"), "calculated": _("计算题"),
+        "calculatedsimple": _("简单计算题"), "calculatedmulti": _("计算型选择题"),
+        "ddwtos": _("拖放文字题"), "ddimageortext": _("拖放图片题"), "ddmarker": _("拖放标记题"),
+        "gapselect": _("选择缺词题"), "randomsamatch": _("随机简答匹配题"),
+        "ordering": _("排序题"), "random": _("随机题"),
+    }
+    return names.get(kind, _("“%(kind)s”题型", kind=kind))
+
+
+def unsupported(line: int, number: int, kind: str) -> SkippedQuestion:
+    message = _("第%(line)s行的第%(number)s题是%(kind)s，题库只有单选、多选和判断题，已跳过",
+                line=line, number=number, kind=_kind_name(kind))
+    return SkippedQuestion(line, "unsupported_type", message, number=number, kind=kind)
+
+
+def malformed(line: int, number: int, reason: str) -> SkippedQuestion:
+    message = _("第%(line)s行的第%(number)s题无法读取：%(reason)s，已跳过",
+                line=line, number=number, reason=reason)
+    return SkippedQuestion(line, "malformed", message, number=number)
+
+
+def finish(result: ParseResult) -> ParseResult:
+    """Validate the items; a file without a single importable question gets a file problem."""
+    result.items = validate_items(result.items)
+    if not result.items and not result.file_problems:
+        name, count = result.filename, len(result.skipped)
+        result.file_problems.append(
+            _("文件“%(name)s”中没有可导入的题目：%(count)s 道题都被跳过", name=name, count=count)
+            if count else _("文件“%(name)s”中没有找到题目", name=name)
+        )
+    return result
+# fmt: on
+
+
+def refused(filename: str, message: str) -> ParseResult:
+    return ParseResult(filename=filename, file_problems=[message])
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_views(items: Iterable[ParsedItem | Mapping[str, Any]]) -> list[ParsedItem]:
+    """Items as ``ParsedItem`` numbered by position, texts with ``\\n`` line ends and stripped.
+
+    An item no Moodle format can carry so that it reads back the same raises ``ValueError``.
+    """
+    views = [export_item(item, position) for position, item in enumerate(items, start=1)]
+    for view in views:
+        problem = export_problem(view)
+        if problem:
+            raise ValueError(problem)
+    return views
+
+
+def export_item(item: ParsedItem | Mapping[str, Any], position: int) -> ParsedItem:
+    """One item as ``export_views`` gives it, unchecked; an unknown type raises ``ValueError``."""
+
+    def get(name: str) -> Any:
+        return item.get(name) if isinstance(item, Mapping) else getattr(item, name)
+
+    def text(value: str | None) -> str:
+        return unify_newlines(value or "").strip()
+
+    try:
+        item_type = ItemType(str(get("type")))
+    except ValueError:
+        raise ValueError(f"unknown item type {get('type')!r}") from None
+    options = [(o.label, o.text) if isinstance(o, OptionData) else (o["label"], o["text"])
+               for o in get("options") or ()]  # fmt: skip
+    tags = get("tags") or ()
+    return ParsedItem(
+        number=position,
+        line=0,
+        type=item_type,
+        stem=text(get("stem")),
+        options=tuple(
+            OptionData(label, text(t))
+            for label, t in (JUDGE_OPTIONS if item_type is ItemType.JUDGE else options)
+        ),  # fmt: skip
+        answer=tuple(get("answer") or ()),  # a string "AB" becomes ("A", "B") too
+        explanation=text(get("explanation")),
+        category=get("category") or None,
+        level=get("level") or None,
+        difficulty=get("difficulty"),
+        source=text(get("source")) or None,
+        tags=tuple(re.split("[;；,，、]", tags) if isinstance(tags, str) else tags),
+    )
+
+
+def meta_tags(item: ParsedItem) -> list[str]:
+    """Tags plus ``level:…`` and ``difficulty:…``, how Moodle carries those two."""
+    tags = list(item.tags)
+    if item.level:
+        tags.append(f"level:{item.level}")
+    if item.difficulty is not None:
+        tags.append(f"difficulty:{item.difficulty}")
+    return tags
+
+
+# fmt: off
+def export_problem(item: ParsedItem) -> str | None:
+    """Why ``item`` cannot be written so that it reads back the same, or None."""
+    labels, n = [option.label for option in item.options], item.number
+    strangers = "".join(key for key in item.answer if key not in labels)
+    empty = "、".join(option.label for option in item.options if not option.text)
+    if not item.stem:
+        return _("第%(number)s题题干为空，无法导出", number=n)
+    if not item.answer:
+        return _("第%(number)s题没有答案，无法导出", number=n)
+    if strangers:
+        return _("第%(number)s题的答案“%(key)s”不在选项中，无法导出", number=n, key=strangers)
+    if item.type is not ItemType.MULTIPLE and len(item.answer) != 1:
+        return _("第%(number)s题是%(kind)s，却有 %(count)s 个答案，无法导出", number=n,
+                 kind=_("单选题") if item.type is ItemType.SINGLE else _("判断题"),
+                 count=len(item.answer))
+    if len(item.options) < 2:
+        return _("第%(number)s题少于 2 个选项，无法导出", number=n)
+    if empty:
+        return _("第%(number)s题选项%(labels)s为空，无法导出", number=n, labels=empty)
+    return None
+# fmt: on

@@ -1,0 +1,1 @@
+"""Study material: the company regulations behind the question bank, as plain values."""

@@ -1,0 +1,92 @@
+"""Moodle files through the real CLI and the bank: unsupported types reported, good ones imported,
+non-UTF-8 refused, and bank → GIFT/XML/Aiken → bank gives the same items."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from exam_app.accounts.models import Role
+from exam_app.bank import importing
+from exam_app.bank.importers import read_file
+from exam_app.bank.models import ItemVersion
+
+DATA = Path(__file__).parent / "data" / "moodle"
+DOC = """1.供电企业应在（ ）个工作日内答复客户投诉。
+A、3B、5C、7D、10
+正确答案:B
+2.客户服务渠道包括（ ）。
+A、电话B、营业厅C、网上D、传真机房
+正确答案:ABC
+3.营业厅应设置周界报警装置。
+正确答案:对
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("sample.gift", "gift"), ("sample.xml", "moodle-xml"), ("sample_aiken.txt", "aiken")],
+)
+def test_cli_dry_run_reports_skipped_questions_with_lines(runner, name: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(args=["bank", "import", str(DATA / name), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["items"], "the good questions are read"
+    for skipped in report["skipped"]:
+        assert skipped["line"] >= 1 and skipped["message"]
+    explicit = runner.invoke(
+        args=["bank", "import", str(DATA / name), "--dry-run", "--json", "--format", fmt]
+    )
+    assert json.loads(explicit.output)["summary"] == report["summary"]
+
+
+def test_gift_unsupported_types_are_named(runner) -> None:  # type: ignore[no-untyped-def]
+    report = json.loads(
+        runner.invoke(
+            args=["bank", "import", str(DATA / "sample.gift"), "--dry-run", "--json"]
+        ).output
+    )
+    kinds = {s["kind"] for s in report["skipped"] if s["code"] == "unsupported_type"}
+    assert {"essay", "matching", "numerical"} <= kinds
+
+
+def test_non_utf8_gift_is_refused(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "gbk.gift"
+    path.write_bytes("::题1:: 供电企业应答复 {=是 ~否}".encode("gb18030"))
+    result = runner.invoke(args=["bank", "import", str(path)])
+    assert result.exit_code == 1 and "UTF-8" in result.output
+
+
+@pytest.mark.parametrize("ending", ["gift", "xml", "csv", "xlsx"])
+def test_bank_export_reimports_as_the_same_items(
+    client: FlaskClient, login_as, db_session, ending: str
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.TRAINER)
+    data = DOC.encode()
+    importing.import_result(
+        db_session, read_file(data, "d.txt"), importing.ImportOptions(), data=data, user_id=None
+    )
+    db_session.commit()
+    exported = client.get(f"/bank/export.{ending}")
+    assert exported.status_code == 200
+    again = read_file(exported.data, f"export.{ending}")
+    stored = db_session.scalars(select(ItemVersion).order_by(ItemVersion.item_id)).all()
+    assert [(i.type, i.stem, [o.text for o in i.options], list(i.answer)) for i in again.items] == [
+        (v.type, v.stem, [o["text"] for o in v.options], v.answer) for v in stored
+    ]
+    assert importing.check_against_bank(db_session, again).summary()["duplicates"] == 3
+
+
+def test_aiken_export_holds_only_single_choice(client: FlaskClient, login_as, db_session) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.TRAINER)
+    data = DOC.encode()
+    importing.import_result(
+        db_session, read_file(data, "d.txt"), importing.ImportOptions(), data=data, user_id=None
+    )
+    db_session.commit()
+    again = read_file(client.get("/bank/export.aiken").data, "export.aiken")
+    assert [i.stem for i in again.items] == ["供电企业应在（ ）个工作日内答复客户投诉。"]
