@@ -19,6 +19,8 @@ from exam_app.core.views import bp as core_bp
 from exam_app.errors import register_error_handlers
 from exam_app.extensions import babel, csrf, login_manager
 from exam_app.i18n import LOCALES, select_locale
+from exam_app.study.views import bp as study_bp
+from exam_app.study.views import clause_url
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -46,6 +48,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(bank_bp)
+    app.register_blueprint(study_bp)
 
     app.before_request(enforce_access)
     app.after_request(security.add_security_headers)
@@ -54,6 +57,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals.update(
         can=can,
+        clause_url=clause_url,
         current_locale=select_locale,
         LOCALES=LOCALES,
         ROLE_LABELS=ROLE_LABELS,

@@ -20,6 +20,7 @@ class Config:
     DATABASE_ECHO = False
 
     QUESTION_BANK_DIR = str(PROJECT_ROOT / "question_bank")
+    REGULATIONS_DIR = str(PROJECT_ROOT / "question_bank" / "regulations")
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

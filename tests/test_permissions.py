@@ -47,6 +47,8 @@ EXPECTED: dict[str, frozenset[object]] = {
     "bank.template": BANK,
     "bank.export": BANK,
     "bank.create": BANK,
+    "study.index": SIGNED_IN,
+    "study.show": SIGNED_IN,
     "bank.edit": BANK,
     "bank.submit": BANK,
     "bank.approve": BANK,
