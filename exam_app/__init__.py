@@ -17,6 +17,9 @@ from exam_app.bank.views import bp as bank_bp
 from exam_app.config import PROJECT_ROOT, Config, config_for_env
 from exam_app.core.views import bp as core_bp
 from exam_app.errors import register_error_handlers
+from exam_app.exams import manage_views as _exam_manage_views  # noqa: F401  (routes)
+from exam_app.exams.models import MODE_LABELS
+from exam_app.exams.views import bp as exams_bp
 from exam_app.extensions import babel, csrf, login_manager
 from exam_app.i18n import LOCALES, select_locale
 from exam_app.study.views import bp as study_bp
@@ -49,6 +52,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(bank_bp)
     app.register_blueprint(study_bp)
+    app.register_blueprint(exams_bp)
 
     app.before_request(enforce_access)
     app.after_request(security.add_security_headers)
@@ -65,6 +69,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         LEVEL_LABELS=LEVEL_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         TYPE_LABELS=TYPE_LABELS,
+        MODE_LABELS=MODE_LABELS,
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else ""

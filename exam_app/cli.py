@@ -17,6 +17,7 @@ from exam_app.accounts.views import password_policy
 from exam_app.bank.cli import bank_cli
 from exam_app.db import get_engine, get_session, utcnow
 from exam_app.errors import DomainError
+from exam_app.exams.cli import exams_cli
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 users_cli = AppGroup("users", help="Accounts.")
@@ -100,12 +101,15 @@ def demo_load() -> None:
         sys.exit(1)
     session = get_session()
     accounts = demo.load_demo(session, password_policy(), utcnow())
+    exams = demo.load_demo_exams(session, utcnow())
     session.commit()
+    if exams:
+        click.echo("Demo exams: " + "、".join(exams))
     click.echo("Demo accounts (工号 / 密码 / 角色):")
     for acc in accounts:
         click.echo(f"  {acc.employee_no:<8} {acc.password:<12} {acc.roles}")
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, bank_cli):
+    for group in (db_cli, users_cli, demo_cli, bank_cli, exams_cli):
         app.cli.add_command(group)

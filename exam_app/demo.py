@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_app.accounts import services
 from exam_app.accounts.models import OrgKind, OrgUnit, Role
+from exam_app.bank.models import Level
+from exam_app.errors import DomainError
+from exam_app.exams.blueprints import publish_exam
+from exam_app.exams.models import Exam, ExamMode, ExamRule, ReviewPolicy
 
 DEMO_PASSWORD = "demo2026"
 
@@ -35,6 +39,43 @@ DEMO_USERS = [
     ("O0002", "受理员李四", "GD-GZ-YX", "用电客户受理员", (Role.OPERATOR,)),
     ("O0003", "受理员王五", "GX-NN-QX", "用电客户受理员", (Role.OPERATOR,)),
 ]
+
+
+#: (title, mode, level, minutes, counts per type): 50-item certification papers as the issue
+#: describes (30 single, 10 multiple, 10 true/false) and short practice sets.
+DEMO_EXAMS = [
+    ("中级工 练习", ExamMode.PRACTICE, Level.INTERMEDIATE, 20, (10, 5, 5)),
+    ("中级工 认证考试", ExamMode.CERTIFICATION, Level.INTERMEDIATE, 60, (30, 10, 10)),
+    ("高级工 练习", ExamMode.PRACTICE, Level.SENIOR, 20, (10, 5, 5)),
+    ("高级工 认证考试", ExamMode.CERTIFICATION, Level.SENIOR, 60, (30, 10, 10)),
+]
+
+
+def load_demo_exams(session: Session, now: datetime) -> list[str]:
+    """Published demo exams built on the shipped bank; skipped when the bank is too small."""
+    made = []
+    for title, mode, level, minutes, counts in DEMO_EXAMS:
+        if session.scalar(select(Exam).where(Exam.title == title)) is not None:
+            continue
+        exam = Exam(title=title, mode=mode.value, level=level.value, duration_minutes=minutes,
+                    pass_percent=60, points_single=1, points_multiple=2, points_judge=1,
+                    review_policy=ReviewPolicy.FULL.value)
+        if mode is ExamMode.CERTIFICATION:
+            exam.opens_at, exam.closes_at = now, now + timedelta(days=90)
+            exam.max_attempts, exam.review_policy = 3, ReviewPolicy.BY_CATEGORY.value
+        exam.rules = [ExamRule(position=n, count=count, type=kind)
+                      for n, (kind, count) in enumerate(zip(("single", "multiple", "judge"),
+                                                            counts, strict=True), start=1)]
+        session.add(exam)
+        session.flush()
+        try:
+            publish_exam(session, exam, actor_id=None)
+        except DomainError:
+            session.delete(exam)
+            session.flush()
+            continue
+        made.append(title)
+    return made
 
 
 @dataclass(frozen=True)

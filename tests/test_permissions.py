@@ -18,6 +18,8 @@ SIGNED_IN = frozenset(ALL_ROLES)
 EVERYONE = frozenset({ANON, *ALL_ROLES})
 ADMIN = frozenset({Role.ADMIN})
 BANK = frozenset({Role.TRAINER, Role.ADMIN})
+TAKER = frozenset({Role.OPERATOR})
+OVERSEER = frozenset({Role.HR, Role.TRAINER, Role.ADMIN})
 
 #: Who may use each endpoint. Written by hand, independently of the decorators: a route added
 #: without a line here, or a decorator that disagrees with its line, fails this file.
@@ -48,6 +50,20 @@ EXPECTED: dict[str, frozenset[object]] = {
     "bank.export": BANK,
     "bank.create": BANK,
     "study.index": SIGNED_IN,
+    "exams.index": TAKER,
+    "exams.start": TAKER,
+    "exams.attempt": TAKER,
+    "exams.save_answer": TAKER,
+    "exams.heartbeat": TAKER,
+    "exams.submit": TAKER,
+    "exams.result": TAKER,
+    "exams.wrong_book": TAKER,
+    "exams.wrong_book_answer": TAKER,
+    "exams.manage_index": OVERSEER,
+    "exams.manage_edit": BANK,
+    "exams.manage_show": OVERSEER,
+    "exams.manage_publish": BANK,
+    "exams.attempt_log": OVERSEER,
     "study.show": SIGNED_IN,
     "bank.edit": BANK,
     "bank.submit": BANK,

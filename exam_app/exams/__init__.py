@@ -1,0 +1,1 @@
+"""Exams: blueprints (组卷规则), attempts, grading."""

@@ -1,0 +1,97 @@
+"""Exam definitions: the pool a blueprint draws from, checking it, publishing, who may sit."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exam_app.accounts.models import OrgUnit, User
+from exam_app.bank.categories import descendant_ids
+from exam_app.bank.models import Item, ItemStatus, ItemVersion
+from exam_app.core import audit
+from exam_app.errors import DomainError
+from exam_app.exams.assembly import PoolItem, Rule, RuleProblem, check_rules
+from exam_app.exams.models import Exam, ExamMode, ExamStatus
+
+
+def pool_for(session: Session, exam: Exam) -> list[PoolItem]:
+    """Published items of the exam's level, current versions: what new papers may draw."""
+    stmt = (
+        select(
+            Item.id,
+            ItemVersion.id,
+            ItemVersion.type,
+            Item.category_id,
+            ItemVersion.difficulty,
+            ItemVersion.options,
+        )
+        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+        .where(Item.status == ItemStatus.PUBLISHED.value)
+    )
+    if exam.level:
+        stmt = stmt.where(ItemVersion.level == exam.level)
+    return [
+        PoolItem(
+            item_id, version_id, kind, category_id, difficulty, tuple(o["label"] for o in options)
+        )
+        for item_id, version_id, kind, category_id, difficulty, options in session.execute(stmt)
+    ]
+
+
+def rules_for(session: Session, exam: Exam) -> list[Rule]:
+    rules = []
+    for r in exam.rules:
+        categories = (
+            frozenset(descendant_ids(session, r.category_id)) if r.category_id is not None else None
+        )
+        rules.append(
+            Rule(
+                key=r.key,
+                count=len(r.item_ids) if r.item_ids else r.count,
+                item_ids=tuple(r.item_ids),
+                category_ids=categories,
+                type=r.type,
+                difficulty_min=r.difficulty_min,
+                difficulty_max=r.difficulty_max,
+            )
+        )
+    return rules
+
+
+def check_exam(session: Session, exam: Exam) -> list[RuleProblem]:
+    """Every reason the blueprint cannot give each candidate a full, balanced paper."""
+    return check_rules(rules_for(session, exam), pool_for(session, exam))
+
+
+def publish_exam(session: Session, exam: Exam, actor_id: int | None) -> None:
+    if not exam.rules:
+        raise DomainError(_("组卷规则为空，至少需要一条规则。"))
+    problems = check_exam(session, exam)
+    if problems:
+        raise DomainError(_("组卷规则与题库不符：") + "；".join(p.message for p in problems))
+    exam.status = ExamStatus.PUBLISHED.value
+    audit.record(session, actor_id, "exam.publish", f"exam:{exam.id}")
+
+
+def is_assigned(session: Session, exam: Exam, user: User) -> bool:
+    """Practice is open to every operator; certification to the units and people assigned."""
+    if exam.mode == ExamMode.PRACTICE or not exam.assignments:
+        return True
+    units: set[int] = set()
+    node: OrgUnit | None = user.org_unit
+    while node is not None:
+        units.add(node.id)
+        node = node.parent
+    return any(
+        a.user_id == user.id or (a.org_unit_id is not None and a.org_unit_id in units)
+        for a in exam.assignments
+    )
+
+
+def open_exams(session: Session) -> list[Exam]:
+    return list(
+        session.scalars(
+            select(Exam).where(Exam.status == ExamStatus.PUBLISHED.value).order_by(Exam.id)
+        )
+    )

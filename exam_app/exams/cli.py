@@ -1,0 +1,20 @@
+"""``flask --app wsgi exams sweep``: grade overdue attempts (run it every minute from cron)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from exam_app.db import get_session, utcnow
+from exam_app.exams.attempts import close_overdue
+
+exams_cli = AppGroup("exams", help="Exams: the overdue-attempt sweeper.")
+
+
+@exams_cli.command("sweep")
+def sweep_command() -> None:
+    """Grade every attempt whose deadline (plus grace) has passed, from its saved answers."""
+    session = get_session()
+    count = close_overdue(session, utcnow())
+    session.commit()
+    click.echo(f"graded {count} overdue attempt(s)")

@@ -1,0 +1,90 @@
+"""Exam forms: the blueprint editor and the proctor's extra-time form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from exam_app.bank.models import LEVEL_LABELS, TYPE_LABELS
+from exam_app.exams.models import MODE_LABELS, REVIEW_LABELS
+
+
+class RuleForm(Form):
+    count = IntegerField(_l("题数"), validators=[Optional(), NumberRange(min=0, max=500)])
+    category_id = SelectField(_l("分类"), coerce=int, default=0)
+    type = SelectField(_l("题型"), default="")
+    difficulty_min = IntegerField(_l("难度从"), default=1, validators=[NumberRange(1, 5)])
+    difficulty_max = IntegerField(_l("到"), default=5, validators=[NumberRange(1, 5)])
+    item_ids = StringField(
+        _l("固定试题编号（逗号分隔）"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class ExamForm(FlaskForm):
+    title = StringField(_l("考试名称"), validators=[DataRequired(), Length(max=200)])
+    mode = SelectField(_l("类型"))
+    level = SelectField(_l("等级"), default="")
+    duration_minutes = IntegerField(
+        _l("时长（分钟）"), default=60, validators=[DataRequired(), NumberRange(1, 600)]
+    )
+    pass_percent = FloatField(_l("及格线（%）"), default=60, validators=[NumberRange(0, 100)])
+    points_single = FloatField(_l("单选每题分值"), default=1, validators=[NumberRange(0, 100)])
+    points_multiple = FloatField(_l("多选每题分值"), default=2, validators=[NumberRange(0, 100)])
+    points_judge = FloatField(_l("判断每题分值"), default=1, validators=[NumberRange(0, 100)])
+    partial_credit = BooleanField(_l("多选题少选按比例得分（错选不得分）"))
+    shuffle_questions = BooleanField(_l("打乱题目顺序"), default=True)
+    shuffle_options = BooleanField(_l("打乱选项顺序"), default=True)
+    opens_at = DateTimeLocalField(_l("开放时间（北京时间）"), validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("截止时间（北京时间）"), validators=[Optional()])
+    max_attempts = IntegerField(_l("最多参加次数"), validators=[Optional(), NumberRange(1, 100)])
+    wait_minutes = IntegerField(
+        _l("两次之间间隔（分钟）"), default=0, validators=[Optional(), NumberRange(0, 100000)]
+    )
+    review_policy = SelectField(_l("交卷后考生可看到"))
+    org_unit_ids = SelectMultipleField(_l("考生范围：单位（含下级）"), coerce=int)
+    rules = FieldList(FormField(RuleForm), min_entries=1, max_entries=30)
+    submit = SubmitField(_l("保存"))
+
+    def __init__(
+        self,
+        *args,
+        categories: list[tuple[int, str]],  # type: ignore[no-untyped-def]
+        units: list[tuple[int, str]],
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.mode.choices = [(k.value, str(v)) for k, v in MODE_LABELS.items()]
+        self.level.choices = [("", "—")] + [(k.value, str(v)) for k, v in LEVEL_LABELS.items()]
+        self.review_policy.choices = [(k.value, str(v)) for k, v in REVIEW_LABELS.items()]
+        self.org_unit_ids.choices = units
+        self._categories = categories
+        self.set_rule_choices()
+
+    def set_rule_choices(self) -> None:
+        """Sub-forms get their choices here, also rows added after construction."""
+        for rule in self.rules:
+            rule.form.category_id.choices = [(0, str(_l("任意分类")))] + self._categories
+            rule.form.type.choices = [("", str(_l("任意题型")))] + [
+                (k.value, str(v)) for k, v in TYPE_LABELS.items()
+            ]
+
+
+class ExtraTimeForm(FlaskForm):
+    minutes = IntegerField(_l("加时（分钟）"), validators=[DataRequired(), NumberRange(1, 240)])
+    reason = TextAreaField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("加时"))

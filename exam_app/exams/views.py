@@ -1,0 +1,248 @@
+"""Operators take exams: home, start, the attempt page and its JSON saves, submit, results."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from exam_app.accounts.forms import ConfirmForm
+from exam_app.accounts.models import Role
+from exam_app.accounts.permissions import allow
+from exam_app.bank.models import Category
+from exam_app.db import get_session, utcnow
+from exam_app.errors import DomainError
+from exam_app.exams import attempts, timing
+from exam_app.exams.blueprints import is_assigned, open_exams
+from exam_app.exams.models import (
+    Attempt,
+    AttemptEventKind,
+    AttemptStatus,
+    Exam,
+    ExamMode,
+    ReviewPolicy,
+    WrongBookEntry,
+)
+
+bp = Blueprint("exams", __name__, url_prefix="/exams")
+TAKERS = (Role.OPERATOR,)
+
+
+def _mine(attempt_id: int) -> Attempt:
+    return attempts.own_attempt(get_session(), attempt_id, current_user.id)
+
+
+@bp.route("/")
+@allow(*TAKERS)
+def index():  # type: ignore[no-untyped-def]
+    """The operator's home: exams open to them, attempts to resume, past results."""
+    session, now, user = get_session(), utcnow(), current_user._get_current_object()
+    closed = attempts.close_overdue_for(session, user.id, now)
+    if closed:
+        session.commit()
+    offers = []
+    for exam in open_exams(session):
+        if not is_assigned(session, exam, user):
+            continue
+        try:
+            attempts.check_may_start(session, exam, user, now)
+            reason = None
+        except DomainError as exc:
+            reason = exc.message
+        offers.append((exam, reason))
+    mine = session.scalars(
+        select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.id.desc()).limit(50)
+    ).all()
+    wrong = session.scalars(select(WrongBookEntry).where(WrongBookEntry.user_id == user.id)).all()
+    return render_template(
+        "exams/index.html", offers=offers, mine=mine, wrong_count=len(wrong), form=ConfirmForm()
+    )
+
+
+@bp.route("/<int:exam_id>/start", methods=["POST"])
+@allow(*TAKERS)
+def start(exam_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    exam = session.get(Exam, exam_id)
+    if exam is None or not ConfirmForm().validate_on_submit():
+        abort(404 if exam is None else 400)
+    try:
+        attempt = attempts.start_attempt(
+            session, exam, current_user._get_current_object(), utcnow()
+        )
+    except DomainError as exc:
+        session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("exams.index"))
+    session.commit()
+    return redirect(url_for("exams.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@allow(*TAKERS)
+def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
+    session, now = get_session(), utcnow()
+    attempt = _mine(attempt_id)
+    try:
+        attempts.ensure_open(session, attempt, now)
+    except DomainError:
+        session.commit()  # an overdue attempt was just graded
+        return redirect(url_for("exams.result", attempt_id=attempt.id))
+    if len(attempt.events) > 1:  # opened again: a reload, another tab or another device
+        attempts.log(
+            session,
+            attempt,
+            AttemptEventKind.RESUMED,
+            now,
+            current_user.id,
+            agent=request.user_agent.string[:200],
+        )
+    session.commit()
+    paper = attempts.shown_paper(session, attempt)
+    return render_template(
+        "exams/attempt.html",
+        attempt=attempt,
+        paper=paper,
+        now=now,
+        remaining=timing.remaining_seconds(now, attempt.deadline_at),
+        practice=attempt.exam.mode == ExamMode.PRACTICE,
+        form=ConfirmForm(),
+    )
+
+
+def _receipt_json(receipt: attempts.Receipt) -> dict[str, object]:
+    return {
+        "ok": True,
+        "position": receipt.position,
+        "revision": receipt.revision,
+        "saved_at": receipt.saved_at.isoformat(),
+        "saved_at_local": format_datetime(receipt.saved_at, "HH:mm:ss"),
+        "feedback": receipt.feedback,
+    }
+
+
+@bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
+@allow(*TAKERS)
+def save_answer(attempt_id: int):  # type: ignore[no-untyped-def]
+    """One answer, saved at once. 409 with the stored answer when another tab was newer."""
+    session, data = get_session(), request.get_json(silent=True) or {}
+    attempt = _mine(attempt_id)
+    try:
+        position = int(data["position"])
+        chosen = [int(i) for i in data.get("chosen", [])]
+        base = int(data.get("base_revision", 0))
+    except (KeyError, TypeError, ValueError):
+        return jsonify(ok=False, error=_("请求格式错误。")), 400
+    try:
+        receipt = attempts.save_answer(
+            session, attempt, position, chosen, bool(data.get("flagged")), base, utcnow()
+        )
+    except attempts.StaleAnswer as exc:
+        current = exc.current
+        item = next(i for i in attempt.items if i.position == position)
+        session.commit()  # keep the conflict in the log
+        return jsonify(
+            ok=False,
+            conflict=True,
+            error=exc.message,
+            revision=current.revision,
+            chosen=sorted(item.option_order.index(lab) for lab in current.response),
+            flagged=current.flagged,
+        ), 409
+    except DomainError as exc:
+        session.commit()  # an overdue attempt may just have been graded
+        return jsonify(
+            ok=False, closed=attempt.status != AttemptStatus.IN_PROGRESS, error=exc.message
+        ), 423
+    session.commit()
+    return jsonify(_receipt_json(receipt))
+
+
+@bp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
+@allow(*TAKERS)
+def heartbeat(attempt_id: int):  # type: ignore[no-untyped-def]
+    session, now, data = get_session(), utcnow(), request.get_json(silent=True) or {}
+    attempt = _mine(attempt_id)
+    try:
+        attempts.ensure_open(session, attempt, now)
+    except DomainError:
+        session.commit()
+        return jsonify(ok=False, closed=True), 423
+    visible = data.get("visible")
+    attempts.heartbeat(session, attempt, now, visible if isinstance(visible, bool) else None)
+    session.commit()
+    return jsonify(
+        ok=True,
+        now=now.isoformat(),
+        deadline=attempt.deadline_at.isoformat(),
+        remaining=timing.remaining_seconds(now, attempt.deadline_at),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@allow(*TAKERS)
+def submit(attempt_id: int):  # type: ignore[no-untyped-def]
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    attempt = _mine(attempt_id)
+    attempts.submit_attempt(session, attempt, utcnow())
+    session.commit()
+    return redirect(url_for("exams.result", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@allow(*TAKERS)
+def result(attempt_id: int):  # type: ignore[no-untyped-def]
+    session, now = get_session(), utcnow()
+    attempt = _mine(attempt_id)
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        try:
+            attempts.ensure_open(session, attempt, now)
+        except DomainError:
+            session.commit()
+        else:
+            return redirect(url_for("exams.attempt", attempt_id=attempt.id))
+    policy = ReviewPolicy(attempt.exam.review_policy)
+    if attempt.exam.mode == ExamMode.PRACTICE:
+        policy = ReviewPolicy.FULL
+    review = attempts.reviewed_paper(session, attempt) if policy == ReviewPolicy.FULL else []
+    names = {str(c.id): c.path for c in session.scalars(select(Category))}
+    return render_template(
+        "exams/result.html",
+        attempt=attempt,
+        policy=policy.value,
+        review=review,
+        category_names=names,
+    )
+
+
+@bp.route("/wrong-book")
+@allow(*TAKERS)
+def wrong_book():  # type: ignore[no-untyped-def]
+    session = get_session()
+    entries = session.scalars(
+        select(WrongBookEntry)
+        .where(WrongBookEntry.user_id == current_user.id)
+        .order_by(WrongBookEntry.last_missed_at.desc())
+    ).all()
+    questions = attempts.wrong_book_questions(session, entries)
+    return render_template("exams/wrong_book.html", questions=questions)
+
+
+@bp.route("/wrong-book/<int:item_id>/answer", methods=["POST"])
+@allow(*TAKERS)
+def wrong_book_answer(item_id: int):  # type: ignore[no-untyped-def]
+    """Practise one missed item: the key comes back only after the answer is recorded."""
+    session, data = get_session(), request.get_json(silent=True) or {}
+    try:
+        chosen = [int(i) for i in data.get("chosen", [])]
+        outcome = attempts.answer_wrong_book(session, current_user.id, item_id, chosen, utcnow())
+    except (TypeError, ValueError):
+        return jsonify(ok=False, error=_("请求格式错误。")), 400
+    except DomainError as exc:
+        return jsonify(ok=False, error=exc.message), 404
+    session.commit()
+    return jsonify(ok=True, **outcome)

@@ -1,0 +1,180 @@
+// The attempt page. Every answer is saved the moment it is given; until the server confirms it,
+// it waits in a queue kept in localStorage, so a lost connection, a reload or a crashed browser
+// loses nothing: the queue is retried until it drains. The server owns the clock; this page
+// only shows it. A save is based on the revision this page last saw, so a second tab with a
+// stale view cannot overwrite a newer answer (the server answers 409 with the newer one).
+(() => {
+  const root = document.getElementById("attempt");
+  if (!root) return;
+  const d = root.dataset;
+  const csrf = document.querySelector("meta[name=csrf-token]").content;
+  const storeKey = `attempt:${d.attempt}:queue`;
+  const cards = new Map([...root.querySelectorAll(".question-card")].map((c) => [c.dataset.position, c]));
+  const stateBox = document.getElementById("save-state");
+  let queue = JSON.parse(localStorage.getItem(storeKey) || "{}"); // position -> pending answer
+  let flushing = false;
+  let retryDelay = 2000;
+  let deadline = Date.now() + Number(d.remaining) * 1000;
+  let finished = false;
+
+  const persist = () => localStorage.setItem(storeKey, JSON.stringify(queue));
+  const pendingCount = () => Object.keys(queue).length;
+
+  function chosenOf(card) {
+    return [...card.querySelectorAll(".answer-options input")].filter((i) => i.checked).map((i) => Number(i.value));
+  }
+
+  function showState(text, kind) {
+    stateBox.textContent = text;
+    stateBox.className = `save-state ${kind || ""}`;
+  }
+
+  function refreshNavigator() {
+    let answered = 0;
+    cards.forEach((card, pos) => {
+      const has = chosenOf(card).length > 0;
+      answered += has ? 1 : 0;
+      const nav = root.querySelector(`[data-nav="${pos}"]`);
+      nav.classList.toggle("answered", has);
+      nav.classList.toggle("flagged", card.querySelector("[data-flag]").checked);
+      nav.classList.toggle("pending", pos in queue);
+    });
+    document.getElementById("answered-count").textContent = answered;
+    document.getElementById("answered-bar").value = answered;
+  }
+
+  function applyToCard(card, chosen, flagged) {
+    card.querySelectorAll(".answer-options input").forEach((i) => { i.checked = chosen.includes(Number(i.value)); });
+    card.querySelector("[data-flag]").checked = !!flagged;
+  }
+
+  function enqueue(card) {
+    const pos = card.dataset.position;
+    queue[pos] = {
+      position: Number(pos), chosen: chosenOf(card), flagged: card.querySelector("[data-flag]").checked,
+      base_revision: Number(card.dataset.revision), stamp: Date.now(),
+    };
+    persist();
+    refreshNavigator();
+    flush();
+  }
+
+  function showFeedback(card, feedback) {
+    const box = card.querySelector(".feedback");
+    const letters = feedback.key.map((i) => "ABCDEFGH"[i]).join("");
+    box.textContent = feedback.correct ? d.msgRight : `${d.msgWrong}${letters}`;
+    if (feedback.explanation) box.textContent += `  ${feedback.explanation}`;
+    if (feedback.source) box.textContent += `（${feedback.source}）`;
+    box.className = `feedback ${feedback.correct ? "right" : "wrong"}`;
+    box.hidden = false;
+    card.querySelectorAll(".answer-options li").forEach((li, i) => li.classList.toggle("key", feedback.key.includes(i)));
+    card.querySelectorAll(".answer-options input").forEach((i) => { i.disabled = true; });
+  }
+
+  async function post(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function flush() {
+    if (flushing || finished) return;
+    flushing = true;
+    try {
+      while (pendingCount()) {
+        const pos = Object.keys(queue)[0];
+        const entry = queue[pos];
+        showState(d.msgSaving, "saving");
+        let response;
+        try {
+          response = await post(d.answerUrl, entry);
+        } catch (err) {
+          throw new Error("offline");
+        }
+        if (response.status >= 500) throw new Error("server");
+        const data = await response.json();
+        const card = cards.get(pos);
+        if (response.ok) {
+          card.dataset.revision = data.revision;
+          showState(d.msgSaved.replace("__T__", data.saved_at_local), "saved");
+          if (data.feedback) showFeedback(card, data.feedback);
+        } else if (response.status === 409) {
+          card.dataset.revision = data.revision;
+          applyToCard(card, data.chosen, data.flagged);
+          showState(data.error, "conflict");
+        } else if (response.status === 423 && data.closed) {
+          return finish();
+        } else {
+          showState(data.error || response.statusText, "conflict");
+        }
+        if (queue[pos] && queue[pos].stamp === entry.stamp) delete queue[pos]; // a newer one may wait
+        persist();
+        refreshNavigator();
+        retryDelay = 2000;
+      }
+    } catch (err) {
+      showState(d.msgOffline.replace("__N__", pendingCount()), "offline");
+      setTimeout(flush, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 15000);
+    } finally {
+      flushing = false;
+    }
+  }
+
+  function finish() {
+    finished = true;
+    localStorage.removeItem(storeKey);
+    window.location.href = d.resultUrl;
+  }
+
+  function tick() {
+    const left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+    const h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    document.getElementById("countdown").textContent =
+      `${h ? `${h}:` : ""}${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+    root.classList.toggle("urgent", left < 300);
+    if (left === 0 && !finished) {
+      // The server grades from what it holds; give queued answers a moment, then go.
+      flush().finally(() => setTimeout(() => { if (!pendingCount()) finish(); }, 1500));
+    }
+  }
+
+  async function heartbeat(visible) {
+    try {
+      const response = await post(d.heartbeatUrl, visible === undefined ? {} : { visible });
+      if (response.status === 423) return finish();
+      const data = await response.json();
+      if (data.ok) deadline = Date.now() + data.remaining * 1000; // extra time shows at once
+    } catch (err) { /* offline: the next beat reports the gap */ }
+  }
+
+  root.addEventListener("change", (event) => {
+    const card = event.target.closest(".question-card");
+    if (card) enqueue(card);
+  });
+  document.getElementById("submit-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!window.confirm(d.msgConfirm)) return;
+    await flush();
+    if (pendingCount()) { showState(d.msgOffline.replace("__N__", pendingCount()), "offline"); return; }
+    finished = true;
+    localStorage.removeItem(storeKey);
+    event.target.submit();
+  });
+  document.addEventListener("visibilitychange", () => heartbeat(!document.hidden));
+  window.addEventListener("online", flush);
+  window.addEventListener("beforeunload", (event) => { if (pendingCount() && !finished) event.preventDefault(); });
+
+  // Answers given before a reload or crash and not yet confirmed: show them, then send them.
+  Object.values(queue).forEach((entry) => {
+    const card = cards.get(String(entry.position));
+    if (card) applyToCard(card, entry.chosen, entry.flagged);
+  });
+  refreshNavigator();
+  tick();
+  setInterval(tick, 1000);
+  setInterval(() => heartbeat(), 20000);
+  flush();
+})();
