@@ -60,9 +60,9 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, sqlite_begin: str = "BEGIN IMMEDIATE") -> Engine:
     if url.startswith("sqlite"):
-        return _make_sqlite_engine(url, echo)
+        return _make_sqlite_engine(url, echo, sqlite_begin)
     return create_engine(
         url,
         echo=echo,
@@ -73,7 +73,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     )
 
 
-def _make_sqlite_engine(url: str, echo: bool) -> Engine:
+def _make_sqlite_engine(url: str, echo: bool, begin: str) -> Engine:
     engine = create_engine(
         url, echo=echo, connect_args={"timeout": 30}, json_serializer=_json_dumps
     )
@@ -93,7 +93,10 @@ def _make_sqlite_engine(url: str, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at the start. A deferred transaction that read and
+        # then writes fails at once (SQLITE_BUSY_SNAPSHOT, no waiting) when another request
+        # wrote in between; queuing for the lock up front (busy_timeout) never loses a save.
+        conn.exec_driver_sql(begin)
 
     return engine
 

@@ -57,15 +57,26 @@ def load_demo_exams(session: Session, now: datetime) -> list[str]:
     for title, mode, level, minutes, counts in DEMO_EXAMS:
         if session.scalar(select(Exam).where(Exam.title == title)) is not None:
             continue
-        exam = Exam(title=title, mode=mode.value, level=level.value, duration_minutes=minutes,
-                    pass_percent=60, points_single=1, points_multiple=2, points_judge=1,
-                    review_policy=ReviewPolicy.FULL.value)
+        exam = Exam(
+            title=title,
+            mode=mode.value,
+            level=level.value,
+            duration_minutes=minutes,
+            pass_percent=60,
+            points_single=1,
+            points_multiple=2,
+            points_judge=1,
+            review_policy=ReviewPolicy.FULL.value,
+        )
         if mode is ExamMode.CERTIFICATION:
             exam.opens_at, exam.closes_at = now, now + timedelta(days=90)
             exam.max_attempts, exam.review_policy = 3, ReviewPolicy.BY_CATEGORY.value
-        exam.rules = [ExamRule(position=n, count=count, type=kind)
-                      for n, (kind, count) in enumerate(zip(("single", "multiple", "judge"),
-                                                            counts, strict=True), start=1)]
+        exam.rules = [
+            ExamRule(position=n, count=count, type=kind)
+            for n, (kind, count) in enumerate(
+                zip(("single", "multiple", "judge"), counts, strict=True), start=1
+            )
+        ]
         session.add(exam)
         session.flush()
         try:

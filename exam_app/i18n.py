@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import has_request_context, request, session
 from flask_login import current_user
 
 LOCALES = {"zh_CN": "中文", "en": "English"}
+#: Where the operators are; stored times are UTC and shown here (config BABEL_DEFAULT_TIMEZONE).
+DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_text(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC time as operators read it, for messages built outside templates."""
+    return value.astimezone(DISPLAY_TZ).strftime(fmt) if value else ""
 
 
 def select_locale() -> str:

@@ -19,7 +19,7 @@ from exam_app import create_app, migrate
 from exam_app.accounts import services
 from exam_app.accounts.models import Role, User
 from exam_app.config import TestConfig
-from exam_app.db import Base, utcnow
+from exam_app.db import Base, make_engine, utcnow
 
 PASSWORD = "secret123"
 POLICY = services.PasswordPolicy(TestConfig.PASSWORD_HASH_METHOD, 8)
@@ -81,9 +81,15 @@ def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Session]:
     """A session of the test's own (requests use theirs), closed before the tables are emptied."""
-    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as s:
+    # Deferred BEGIN: the test's own reads must not hold SQLite's write lock while the app's
+    # requests (which begin IMMEDIATE) run.
+    engine = make_engine(app.config["DATABASE_URL"], sqlite_begin="BEGIN")
+    # No app context is held open here: Flask would reuse it for the client's requests, and the
+    # request-scoped session would then outlive its request.
+    with Session(engine, expire_on_commit=False) as s:
         yield s
         s.rollback()
+    engine.dispose()
 
 
 @pytest.fixture

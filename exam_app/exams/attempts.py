@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +34,7 @@ from exam_app.exams.models import (
     ExamStatus,
     WrongBookEntry,
 )
+from exam_app.i18n import local_text
 
 #: Answers sent just before the deadline are still accepted for this long (network in flight).
 GRACE_SECONDS = 30
@@ -114,7 +114,7 @@ def check_may_start(session: Session, exam: Exam, user: User, now: datetime) -> 
 
 
 def _local(value: datetime | None) -> str:
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    return local_text(value)
 
 
 def start_attempt(
@@ -420,7 +420,8 @@ def submit_attempt(
 
 
 def _categories_of(session: Session, item_ids: list[int]) -> dict[int, int | None]:
-    return dict(session.execute(select(Item.id, Item.category_id).where(Item.id.in_(item_ids))))
+    rows = session.execute(select(Item.id, Item.category_id).where(Item.id.in_(item_ids)))
+    return {item_id: category_id for item_id, category_id in rows}
 
 
 def close_overdue(session: Session, now: datetime) -> int:

@@ -225,6 +225,7 @@ class Answer(Base):
 
 class AttemptEventKind(StrEnum):
     STARTED = "started"
+    OPENED = "opened"  # the attempt page was first shown
     ANSWERED = "answered"
     CONFLICT = "conflict"
     HIDDEN = "hidden"

@@ -90,15 +90,12 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     except DomainError:
         session.commit()  # an overdue attempt was just graded
         return redirect(url_for("exams.result", attempt_id=attempt.id))
-    if len(attempt.events) > 1:  # opened again: a reload, another tab or another device
-        attempts.log(
-            session,
-            attempt,
-            AttemptEventKind.RESUMED,
-            now,
-            current_user.id,
-            agent=request.user_agent.string[:200],
-        )
+    opened_before = any(e.kind == AttemptEventKind.OPENED for e in attempt.events)
+    # Opened again means a reload, another tab or another device: the proctor sees which.
+    kind = AttemptEventKind.RESUMED if opened_before else AttemptEventKind.OPENED
+    attempts.log(
+        session, attempt, kind, now, current_user.id, agent=request.user_agent.string[:200]
+    )
     session.commit()
     paper = attempts.shown_paper(session, attempt)
     return render_template(

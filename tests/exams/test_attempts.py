@@ -1,0 +1,174 @@
+"""Attempts against a real database: papers, saves, races, deadlines, limits, the sweeper."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from exam_app.accounts.models import Role, User
+from exam_app.db import utcnow
+from exam_app.errors import DomainError
+from exam_app.exams import attempts
+from exam_app.exams.models import AttemptStatus, ExamMode, WrongBookEntry
+
+
+@pytest.fixture
+def operator(db_session, make_user) -> User:  # type: ignore[no-untyped-def]
+    return db_session.get(User, make_user(Role.OPERATOR).id)
+
+
+def test_paper_has_the_blueprint_counts_and_rebuilds_exactly(
+    db_session, make_exam, operator
+) -> None:  # type: ignore[no-untyped-def]
+    exam = make_exam()
+    attempt = attempts.start_attempt(db_session, exam, operator, utcnow())
+    kinds = [attempt.items[i].rule_key for i in range(len(attempt.items))]
+    assert sorted(kinds) == ["r1"] * 4 + ["r2"] * 2 + ["r3"] * 2
+    rebuilt = attempts.rebuild_paper(db_session, attempt)
+    assert [(d.position, d.version_id, tuple(d.option_order)) for d in rebuilt] == [
+        (i.position, i.version_id, tuple(i.option_order)) for i in attempt.items
+    ]
+
+
+def _key_positions(db_session, attempt):  # type: ignore[no-untyped-def]
+    from exam_app.bank.models import ItemVersion
+
+    out = {}
+    for item in attempt.items:
+        version = db_session.get(ItemVersion, item.version_id)
+        out[item.position] = [item.option_order.index(lab) for lab in version.answer]
+    return out
+
+
+def test_answering_the_displayed_key_scores_full_marks_whatever_the_shuffle(
+    db_session,
+    make_exam,
+    operator,  # type: ignore[no-untyped-def]
+) -> None:
+    exam = make_exam()
+    attempt = attempts.start_attempt(db_session, exam, operator, utcnow())
+    for position, key in _key_positions(db_session, attempt).items():
+        attempts.save_answer(db_session, attempt, position, key, False, 0, utcnow())
+    attempts.submit_attempt(db_session, attempt, utcnow())
+    assert attempt.percent == 100.0 and attempt.passed
+
+
+def test_second_tab_with_a_stale_revision_cannot_overwrite(db_session, make_exam, operator) -> None:  # type: ignore[no-untyped-def]
+    attempt = attempts.start_attempt(db_session, make_exam(), operator, utcnow())
+    item = next(i for i in attempt.items if len(i.option_order) == 4 and i.rule_key == "r1")
+    pos = item.position
+    first = attempts.save_answer(db_session, attempt, pos, [0], False, 0, utcnow())  # tab A
+    newer = attempts.save_answer(db_session, attempt, pos, [1], False, first.revision, utcnow())
+    with pytest.raises(attempts.StaleAnswer) as stale:  # tab B still shows revision 1
+        attempts.save_answer(db_session, attempt, pos, [2], False, first.revision, utcnow())
+    assert stale.value.current.revision == newer.revision
+    assert stale.value.current.response == [item.option_order[1]]
+
+
+def test_answers_after_deadline_and_grace_are_refused_and_the_attempt_graded(
+    db_session,
+    make_exam,
+    operator,  # type: ignore[no-untyped-def]
+) -> None:
+    start = utcnow()
+    attempt = attempts.start_attempt(db_session, make_exam(), operator, start)
+    attempts.save_answer(db_session, attempt, 1, [0], False, 0, start + timedelta(minutes=5))
+    in_grace = attempt.deadline_at + timedelta(seconds=10)
+    attempts.save_answer(db_session, attempt, 2, [0], False, 0, in_grace)  # in flight: accepted
+    late = attempt.deadline_at + timedelta(seconds=attempts.GRACE_SECONDS + 1)
+    with pytest.raises(attempts.AttemptRefused):
+        attempts.save_answer(db_session, attempt, 3, [0], False, 0, late)
+    assert attempt.status == AttemptStatus.SUBMITTED and attempt.auto_submitted
+    assert {a.position for a in attempt.answers} == {1, 2}
+
+
+def test_sweeper_grades_overdue_attempts_from_saved_answers(
+    db_session, make_exam, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    ids = [make_user(Role.OPERATOR).id for _ in range(2)]
+    exam = make_exam()
+    start = utcnow()
+    users = [db_session.get(User, i) for i in ids]
+    done, open_one = (attempts.start_attempt(db_session, exam, u, start) for u in users)
+    attempts.save_answer(db_session, done, 1, [0], False, 0, start)
+    assert attempts.close_overdue(db_session, start + timedelta(minutes=10)) == 0
+    later = done.deadline_at + timedelta(minutes=5)
+    open_one.deadline_at = later + timedelta(hours=1)  # extra time: not overdue
+    assert attempts.close_overdue(db_session, later) == 1
+    assert done.status == AttemptStatus.SUBMITTED and done.auto_submitted
+    assert open_one.status == AttemptStatus.IN_PROGRESS
+
+
+def test_window_limits_and_one_at_a_time(db_session, make_exam, operator) -> None:  # type: ignore[no-untyped-def]
+    now = utcnow()
+    later = make_exam(opens_at=now + timedelta(days=1))
+    with pytest.raises(attempts.AttemptRefused, match="尚未开始"):
+        attempts.start_attempt(db_session, later, operator, now)
+    exam = make_exam(counts=(1, 1, 1), max_attempts=2, wait_minutes=10)
+    first = attempts.start_attempt(db_session, exam, operator, now)
+    with pytest.raises(attempts.AttemptRefused, match="正在进行"):
+        attempts.start_attempt(db_session, exam, operator, now)
+    attempts.submit_attempt(db_session, first, now)
+    with pytest.raises(attempts.AttemptRefused, match="间隔 10 分钟"):
+        attempts.start_attempt(db_session, exam, operator, now + timedelta(minutes=5))
+    second = attempts.start_attempt(db_session, exam, operator, now + timedelta(minutes=11))
+    attempts.submit_attempt(db_session, second, now + timedelta(minutes=12))
+    with pytest.raises(attempts.AttemptRefused, match="用完"):
+        attempts.start_attempt(db_session, exam, operator, now + timedelta(hours=1))
+    closed = make_exam(closes_at=now - timedelta(minutes=1))
+    with pytest.raises(attempts.AttemptRefused, match="已于"):
+        attempts.start_attempt(db_session, closed, operator, now)
+
+
+def test_extra_time_moves_the_deadline_and_is_logged(
+    db_session, make_exam, operator, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    hr = make_user(Role.HR)
+    db_session.rollback()
+    attempt = attempts.start_attempt(db_session, make_exam(), operator, utcnow())
+    before = attempt.deadline_at
+    with pytest.raises(DomainError, match="原因"):
+        attempts.grant_extra_time(db_session, attempt, 600, " ", hr.id, utcnow())
+    attempts.grant_extra_time(db_session, attempt, 600, "停电", hr.id, utcnow())
+    assert attempt.deadline_at == before + timedelta(minutes=10)
+    assert attempt.events[-1].kind == "extra_time" and attempt.events[-1].detail["reason"] == "停电"
+
+
+def test_practice_feedback_and_the_wrong_book(db_session, make_exam, operator) -> None:  # type: ignore[no-untyped-def]
+    exam = make_exam(mode=ExamMode.PRACTICE)
+    attempt = attempts.start_attempt(db_session, exam, operator, utcnow())
+    keys = _key_positions(db_session, attempt)
+    wrong = [i for i in range(len(attempt.items[0].option_order)) if i not in keys[1]][:1]
+    receipt = attempts.save_answer(db_session, attempt, 1, wrong, False, 0, utcnow())
+    assert receipt.feedback["correct"] is False and receipt.feedback["key"] == sorted(keys[1])
+    entry = db_session.query(WrongBookEntry).one()
+    item_id = attempt.items[0].item_id
+    assert entry.item_id == item_id
+    labels_key = _item_key(db_session, item_id)
+    first = attempts.answer_wrong_book(db_session, operator.id, item_id, labels_key, utcnow())
+    assert first["correct"] and not first["mastered"]
+    second = attempts.answer_wrong_book(db_session, operator.id, item_id, labels_key, utcnow())
+    assert second["mastered"] and db_session.query(WrongBookEntry).count() == 0
+
+
+def _item_key(db_session, item_id):  # type: ignore[no-untyped-def]
+    from exam_app.bank.models import Item
+
+    version = db_session.get(Item, item_id).current
+    labels = [o["label"] for o in version.options]
+    return [labels.index(lab) for lab in version.answer]
+
+
+def test_different_candidates_get_different_orders(db_session, make_exam, make_user) -> None:  # type: ignore[no-untyped-def]
+    ids = [make_user(Role.OPERATOR).id for _ in range(5)]
+    exam = make_exam()
+    orders = set()
+    for user_id in ids:
+        user = db_session.get(User, user_id)
+        attempt = attempts.start_attempt(
+            db_session, exam, user, utcnow(), seed=random.getrandbits(48)
+        )
+        orders.add(tuple(i.item_id for i in attempt.items))
+    assert len(orders) > 1

@@ -1,0 +1,198 @@
+"""Taking an exam over HTTP: JSON saves with receipts, conflicts, the key-leak scan, results."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from exam_app.accounts.models import Role
+from exam_app.bank.models import ItemVersion
+from exam_app.exams.models import Attempt, ExamMode
+from tests.conftest import csrf_token
+
+
+def _start(client: FlaskClient, exam_id: int) -> int:
+    response = client.post(
+        f"/exams/{exam_id}/start", data={"csrf_token": csrf_token(client, "/exams/")}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+
+
+def _save(client: FlaskClient, attempt_id: int, token: str, **body: object):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/exams/attempts/{attempt_id}/answer",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+
+
+def _keys(db_session, attempt_id: int) -> dict[int, list[str]]:  # type: ignore[no-untyped-def]
+    db_session.rollback()
+    attempt = db_session.get(Attempt, attempt_id)
+    return {i.position: db_session.get(ItemVersion, i.version_id).answer for i in attempt.items}
+
+
+def test_save_returns_a_receipt_with_the_server_time(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    response = _save(client, attempt_id, token, position=1, chosen=[0], base_revision=0)
+    body = response.get_json()
+    assert response.status_code == 200 and body["revision"] == 1
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", body["saved_at_local"])
+    stale = _save(client, attempt_id, token, position=1, chosen=[1], base_revision=0)
+    assert stale.status_code == 409 and stale.get_json()["chosen"] == [0]
+    reloaded = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    assert re.search(r'name="q1" value="0" checked', reloaded), "the saved answer survives reload"
+
+
+def test_saves_without_csrf_are_refused(client: FlaskClient, login_as, make_exam) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    response = client.post(
+        f"/exams/attempts/{attempt_id}/answer",
+        data=json.dumps({"position": 1, "chosen": [0]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+
+
+def test_the_key_never_reaches_the_browser_before_submission(
+    client: FlaskClient,
+    login_as,
+    make_exam,
+    db_session,  # type: ignore[no-untyped-def]
+) -> None:
+    """Scan every page and JSON response of an attempt for the stored key and explanation."""
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    keys = _keys(db_session, attempt_id)
+    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    bodies = [page, client.get("/exams/").get_data(as_text=True)]
+    for position in keys:
+        bodies.append(
+            _save(
+                client, attempt_id, token, position=position, chosen=[0], base_revision=0
+            ).get_data(as_text=True)
+        )
+    bodies.append(
+        client.post(
+            f"/exams/attempts/{attempt_id}/heartbeat",
+            data="{}",
+            content_type="application/json",
+            headers={"X-CSRFToken": token},
+        ).get_data(as_text=True)
+    )
+    result = client.get(f"/exams/attempts/{attempt_id}/result")
+    assert result.status_code == 302  # not submitted: no result page, no key
+    assert len(bodies) == len(keys) + 3
+    for body in bodies:
+        assert "解析秘文" not in body, "an explanation reached the browser"
+        assert '"key"' not in body and '"answer"' not in body and 'class="key"' not in body
+    # and after submission the same explanations do appear: the scan can see them
+    client.post(
+        f"/exams/attempts/{attempt_id}/submit",
+        data={"csrf_token": csrf_token(client, f"/exams/attempts/{attempt_id}")},
+    )
+    assert "解析秘文" in client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
+
+
+def test_result_follows_the_review_policy(client: FlaskClient, login_as, make_exam) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    for policy, shows_key in (("score", False), ("full", True)):
+        exam = make_exam(review_policy=policy, counts=(1, 1, 1), title=f"p-{policy}")
+        attempt_id = _start(client, exam.id)
+        client.post(
+            f"/exams/attempts/{attempt_id}/submit",
+            data={"csrf_token": csrf_token(client, f"/exams/attempts/{attempt_id}")},
+        )
+        page = client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
+        assert ('class="key"' in page) is shows_key
+        assert "%" in page
+
+
+def test_practice_answer_returns_feedback_after_saving(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam(mode=ExamMode.PRACTICE).id)
+    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    body = _save(client, attempt_id, token, position=1, chosen=[0], base_revision=0).get_json()
+    assert set(body["feedback"]) >= {"correct", "key", "explanation"}
+    again = _save(client, attempt_id, token, position=1, chosen=[1], base_revision=1)
+    assert again.status_code == 423, "a practice answer is final once its key is shown"
+
+
+def test_overdue_attempt_is_graded_on_next_access(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    attempt = db_session.get(Attempt, attempt_id)
+    attempt.deadline_at = attempt.deadline_at - timedelta(hours=2)
+    attempt.started_at = attempt.started_at - timedelta(hours=2)
+    db_session.commit()
+    response = client.get(f"/exams/attempts/{attempt_id}")
+    assert response.headers["Location"].endswith(f"/exams/attempts/{attempt_id}/result")
+    db_session.rollback()
+    db_session.expire_all()
+    assert db_session.get(Attempt, attempt_id).auto_submitted
+
+
+def test_someone_elses_attempt_is_not_found(
+    app, client: FlaskClient, login_as, make_exam, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    other = app.test_client()
+    from tests.conftest import login
+
+    login(other, make_user(Role.OPERATOR).employee_no)
+    assert other.get(f"/exams/attempts/{attempt_id}").status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.HR, Role.TRAINER])
+def test_overseers_read_the_event_log(
+    client: FlaskClient, login_as, make_exam, app, make_user, role
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    client.get(f"/exams/attempts/{attempt_id}")
+    client.get(f"/exams/attempts/{attempt_id}")  # reload: logged as resumed
+    overseer = app.test_client()
+    from tests.conftest import login
+
+    login(overseer, make_user(role).employee_no)
+    page = overseer.get(f"/exams/attempts/{attempt_id}/log").get_data(as_text=True)
+    assert "started" in page and "resumed" in page
+    assert ("加时" in page) is (role == Role.HR)
+
+
+def test_manage_pages_show_shortfall(client: FlaskClient, login_as, make_exam, db_session) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.TRAINER)
+    from exam_app.exams.models import Exam, ExamRule
+
+    exam = Exam(
+        title="太多",
+        mode="practice",
+        level="intermediate",
+        rules=[ExamRule(position=1, count=50, type="single")],
+    )
+    make_exam()  # loads the bank
+    db_session.add(exam)
+    db_session.commit()
+    page = client.get(f"/exams/manage/{exam.id}").get_data(as_text=True)
+    assert 'data-testid="rule-problems"' in page
+    assert db_session.scalars(select(Exam)).all()
