@@ -58,10 +58,10 @@ def restrict(stmt: Select[Any], query: str, dialect: str) -> tuple[Select[Any], 
             literal_column("item_versions_fts").op("MATCH")(bindparam("q_fts", match)), exact
         )
         return stmt, _FTS.c.rowid.desc()
+    # PostgreSQL: all bigrams ANDed. The GIN index answers that exactly (a phrase query would
+    # make it recompute every candidate's tsvector); the substring test restores the order.
     vector = func.to_tsvector(literal_column("'simple'"), ItemVersion.search_grams)
-    tsquery = func.phraseto_tsquery(literal_column("'simple'"), bindparam("q_phrase0", phrases[0]))
-    for n, phrase in enumerate(phrases[1:], start=1):
-        tsquery = tsquery.op("&&")(
-            func.phraseto_tsquery(literal_column("'simple'"), bindparam(f"q_phrase{n}", phrase))
-        )
+    tsquery = func.plainto_tsquery(
+        literal_column("'simple'"), bindparam("q_grams", " ".join(phrases))
+    )
     return stmt.where(vector.op("@@")(tsquery), exact), ItemVersion.id.desc()
