@@ -28,6 +28,7 @@ EXPECTED: dict[str, frozenset[object]] = {
     "core.index": SIGNED_IN,
     "core.set_locale": EVERYONE,
     "core.healthz": EVERYONE,
+    "core.ping": EVERYONE,
     "accounts.login": EVERYONE,
     "accounts.logout": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,

@@ -43,3 +43,10 @@ def healthz():  # type: ignore[no-untyped-def]
     """For the load balancer: the app answers and its database does too."""
     get_session().execute(text("SELECT 1"))
     return {"status": "ok", "env": current_app.config["ENV_NAME"]}
+
+
+@bp.route("/ping")
+@public
+def ping():  # type: ignore[no-untyped-def]
+    """The bare route: no database, no template. Benchmarks compare real routes against it."""
+    return "pong", 200, {"Content-Type": "text/plain"}
