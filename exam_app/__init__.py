@@ -18,6 +18,7 @@ from exam_app.config import PROJECT_ROOT, Config, config_for_env
 from exam_app.core.views import bp as core_bp
 from exam_app.errors import register_error_handlers
 from exam_app.exams import manage_views as _exam_manage_views  # noqa: F401  (routes)
+from exam_app.exams import regrade_views as _exam_regrade_views  # noqa: F401  (routes)
 from exam_app.exams.models import MODE_LABELS
 from exam_app.exams.views import bp as exams_bp
 from exam_app.extensions import babel, csrf, login_manager

@@ -65,6 +65,8 @@ EXPECTED: dict[str, frozenset[object]] = {
     "exams.manage_show": OVERSEER,
     "exams.manage_publish": BANK,
     "exams.attempt_log": OVERSEER,
+    "exams.regrade_item": OVERSEER,
+    "exams.regrade_revert": BANK,
     "study.show": SIGNED_IN,
     "bank.edit": BANK,
     "bank.submit": BANK,

@@ -146,6 +146,10 @@ def edit(item_id: int):  # type: ignore[no-untyped-def]
         session.commit()
         for warning in result.warnings:
             flash(warning, "warning")
+        if result.version is not None and _key_changed(item):
+            # Papers already graded with the old key may need correcting: show how many.
+            flash(_("答案已修改：请查看使用旧答案的考试是否需要重新评分。"), "warning")
+            return redirect(url_for("exams.regrade_item", item_id=item.id))
         flash(
             _("已保存为 v%(n)d。", n=result.version.number)
             if result.version
@@ -154,6 +158,11 @@ def edit(item_id: int):  # type: ignore[no-untyped-def]
         )
         return redirect(url_for("bank.show", item_id=item.id))
     return _editor(form, item, _form_errors(form))
+
+
+def _key_changed(item: Item) -> bool:
+    versions = item.versions
+    return len(versions) > 1 and sorted(versions[-1].answer) != sorted(versions[-2].answer)
 
 
 def _transition(item_id: int, step, done: str):  # type: ignore[no-untyped-def]

@@ -363,12 +363,8 @@ def record_outcome(
 # --- finishing -----------------------------------------------------------------------------
 
 
-def submit_attempt(
-    session: Session, attempt: Attempt, now: datetime, auto: bool = False
-) -> Attempt:
-    """Grade from the saved answers (with the stored option order) and close the attempt."""
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        return attempt
+def score(session: Session, attempt: Attempt) -> grading.AttemptScore:
+    """Grade the saved answers with the stored option order (and any corrected key)."""
     exam = attempt.exam
     versions = {
         v.id: v
@@ -376,27 +372,40 @@ def submit_attempt(
             select(ItemVersion).where(ItemVersion.id.in_([i.version_id for i in attempt.items]))
         )
     }
-    items_by_pos = {i.position: i for i in attempt.items}
     categories = _categories_of(session, [i.item_id for i in attempt.items])
     gradable = [
         grading.GradableItem(
             i.position,
             versions[i.version_id].type,
-            tuple(versions[i.version_id].answer),
+            tuple(i.key_override or versions[i.version_id].answer),
             i.points,
             categories.get(i.item_id),
         )
         for i in attempt.items
     ]
     responses = {a.position: tuple(a.response) for a in attempt.answers}
-    score = grading.score_attempt(gradable, responses, exam.partial_credit, exam.pass_percent)
-    for s in score.items:
+    return grading.score_attempt(gradable, responses, exam.partial_credit, exam.pass_percent)
+
+
+def store_score(attempt: Attempt, result: grading.AttemptScore) -> None:
+    items_by_pos = {i.position: i for i in attempt.items}
+    for s in result.items:
         items_by_pos[s.position].earned = s.earned
-    attempt.earned, attempt.possible = score.earned, score.possible
-    attempt.percent, attempt.passed = score.percent, score.passed
+    attempt.earned, attempt.possible = result.earned, result.possible
+    attempt.percent, attempt.passed = result.percent, result.passed
     attempt.by_category = {
-        str(k if k is not None else "none"): list(v) for k, v in score.by_category.items()
+        str(k if k is not None else "none"): list(v) for k, v in result.by_category.items()
     }
+
+
+def submit_attempt(
+    session: Session, attempt: Attempt, now: datetime, auto: bool = False
+) -> Attempt:
+    """Grade from the saved answers and close the attempt (once; later calls change nothing)."""
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    result = score(session, attempt)
+    store_score(attempt, result)
     attempt.status = AttemptStatus.SUBMITTED.value
     attempt.submitted_at = min(now, attempt.deadline_at + timedelta(seconds=GRACE_SECONDS))
     attempt.auto_submitted = auto
@@ -406,11 +415,12 @@ def submit_attempt(
         AttemptEventKind.AUTO_SUBMITTED if auto else AttemptEventKind.SUBMITTED,
         now,
         None if auto else attempt.user_id,
-        earned=score.earned,
-        percent=score.percent,
+        earned=result.earned,
+        percent=result.percent,
     )
-    if exam.mode == ExamMode.CERTIFICATION:
-        for s in score.items:
+    if attempt.exam.mode == ExamMode.CERTIFICATION:
+        items_by_pos = {i.position: i for i in attempt.items}
+        for s in result.items:
             if s.answered and not s.correct:
                 record_outcome(
                     session, attempt.user_id, items_by_pos[s.position].item_id, False, now

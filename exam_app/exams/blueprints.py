@@ -11,10 +11,10 @@ from exam_app.bank.categories import descendant_ids
 from exam_app.bank.models import Item, ItemStatus, ItemVersion
 from exam_app.core import audit
 from exam_app.errors import DomainError
-
-LABELS = tuple("ABCDEFGH")
 from exam_app.exams.assembly import PoolItem, Rule, RuleProblem, check_rules
 from exam_app.exams.models import Exam, ExamMode, ExamStatus
+
+LABELS = tuple("ABCDEFGH")
 
 
 def pool_for(session: Session, exam: Exam) -> list[PoolItem]:

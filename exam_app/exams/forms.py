@@ -88,3 +88,8 @@ class ExtraTimeForm(FlaskForm):
     minutes = IntegerField(_l("加时（分钟）"), validators=[DataRequired(), NumberRange(1, 240)])
     reason = TextAreaField(_l("原因"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("加时"))
+
+
+class RegradeForm(FlaskForm):
+    reason = TextAreaField(_l("更正原因"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("按更正后的答案重新评分"))

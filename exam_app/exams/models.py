@@ -199,6 +199,9 @@ class AttemptItem(Base):
     points: Mapped[float] = mapped_column()
     #: after grading: what it earned (None before)
     earned: Mapped[float | None] = mapped_column()
+    #: a corrected key (original labels) set by a regrade; grading uses it instead of the
+    #: version's key, so the version the candidate saw stays exactly as it was
+    key_override: Mapped[list[str] | None] = mapped_column(JSON)
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
 
@@ -235,6 +238,8 @@ class AttemptEventKind(StrEnum):
     EXTRA_TIME = "extra_time"
     SUBMITTED = "submitted"
     AUTO_SUBMITTED = "auto_submitted"
+    REGRADED = "regraded"
+    REGRADE_REVERTED = "regrade_reverted"
 
 
 class AttemptEvent(Base):
@@ -267,3 +272,20 @@ class WrongBookEntry(Base):
     right_streak: Mapped[int] = mapped_column(default=0)
     last_missed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Regrade(Base):
+    """A key correction applied to finished attempts: what changed, by whom, and its undoing."""
+
+    __tablename__ = "regrades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"))  #: the corrected key
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: per attempt item: attempt_id, position, old/new key_override, earned, percent, passed
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

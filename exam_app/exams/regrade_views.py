@@ -1,0 +1,73 @@
+"""Trainers correct an answer key on finished attempts; HR sees whose result changes."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from exam_app.accounts.forms import ConfirmForm
+from exam_app.accounts.models import Role
+from exam_app.accounts.permissions import allow
+from exam_app.bank.models import Item
+from exam_app.db import get_session, utcnow
+from exam_app.errors import DomainError
+from exam_app.exams import regrade
+from exam_app.exams.forms import RegradeForm
+from exam_app.exams.models import Regrade
+from exam_app.exams.views import bp
+
+
+def _item(item_id: int) -> Item:
+    item = get_session().get(Item, item_id)
+    if item is None or item.current is None:
+        abort(404)
+    return item
+
+
+@bp.route("/regrade/items/<int:item_id>", methods=["GET", "POST"])
+@allow(Role.TRAINER, Role.ADMIN, Role.HR)
+def regrade_item(item_id: int):  # type: ignore[no-untyped-def]
+    """How many finished attempts used another key for this item, what a regrade would change,
+    and (for trainers) the button that does it."""
+    session, item = get_session(), _item(item_id)
+    form = RegradeForm()
+    if form.validate_on_submit():
+        if not current_user.has_role(Role.TRAINER, Role.ADMIN):
+            abort(403)
+        try:
+            done = regrade.apply(session, item, current_user.id, form.reason.data or "", utcnow())
+        except DomainError as exc:
+            session.rollback()
+            flash(exc.message, "danger")
+        else:
+            session.commit()
+            flash(_("已重新评分 %(n)d 场考试。", n=len(done.changes)), "success")
+        return redirect(url_for("exams.regrade_item", item_id=item_id))
+    return render_template(
+        "exams/regrade.html",
+        item=item,
+        effects=regrade.preview(session, item),
+        history=regrade.history(session, item_id),
+        form=form,
+        revert_form=ConfirmForm(),
+        may_apply=current_user.has_role(Role.TRAINER, Role.ADMIN),
+    )
+
+
+@bp.route("/regrade/<int:regrade_id>/revert", methods=["POST"])
+@allow(Role.TRAINER, Role.ADMIN)
+def regrade_revert(regrade_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    record = session.get(Regrade, regrade_id)
+    if record is None or not ConfirmForm().validate_on_submit():
+        abort(404 if record is None else 400)
+    try:
+        regrade.revert(session, record, current_user.id, utcnow())
+    except DomainError as exc:
+        session.rollback()
+        flash(exc.message, "danger")
+    else:
+        session.commit()
+        flash(_("已撤销这次重新评分，成绩恢复原状。"), "success")
+    return redirect(url_for("exams.regrade_item", item_id=record.item_id))
