@@ -53,6 +53,7 @@ EXPECTED: dict[str, frozenset[object]] = {
     "study.index": SIGNED_IN,
     "exams.index": TAKER,
     "exams.start": TAKER,
+    "exams.practice_weakest": TAKER,
     "exams.attempt": TAKER,
     "exams.save_answer": TAKER,
     "exams.heartbeat": TAKER,

@@ -12,7 +12,7 @@ from exam_app.bank.models import Item, ItemStatus, ItemVersion
 from exam_app.core import audit
 from exam_app.errors import DomainError
 from exam_app.exams.assembly import PoolItem, Rule, RuleProblem, check_rules
-from exam_app.exams.models import Exam, ExamMode, ExamStatus
+from exam_app.exams.models import Exam, ExamStatus
 
 LABELS = tuple("ABCDEFGH")
 
@@ -80,8 +80,9 @@ def publish_exam(session: Session, exam: Exam, actor_id: int | None) -> None:
 
 
 def is_assigned(session: Session, exam: Exam, user: User) -> bool:
-    """Practice is open to every operator; certification to the units and people assigned."""
-    if exam.mode == ExamMode.PRACTICE or not exam.assignments:
+    """An exam without assignments is open to every operator; otherwise to the units (with
+    everything below them) and people assigned."""
+    if not exam.assignments:
         return True
     units: set[int] = set()
     node: OrgUnit | None = user.org_unit

@@ -14,7 +14,7 @@ from exam_app.accounts.permissions import allow
 from exam_app.bank.models import Category
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts, timing
+from exam_app.exams import attempts, practice, timing
 from exam_app.exams.blueprints import is_assigned, open_exams
 from exam_app.exams.models import (
     Attempt,
@@ -75,6 +75,25 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
     except DomainError as exc:
         session.rollback()
         flash(exc.message, "danger")
+        return redirect(url_for("exams.index"))
+    session.commit()
+    return redirect(url_for("exams.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/practice/weakest", methods=["POST"])
+@allow(*TAKERS)
+def practice_weakest():  # type: ignore[no-untyped-def]
+    """Practice drawn from the operator's weakest categories."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    try:
+        attempt = practice.start_weakest_practice(
+            session, current_user._get_current_object(), request.form.get("level") or None, utcnow()
+        )
+    except DomainError as exc:
+        session.rollback()
+        flash(exc.message, "warning")
         return redirect(url_for("exams.index"))
     session.commit()
     return redirect(url_for("exams.attempt", attempt_id=attempt.id))
