@@ -21,7 +21,9 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Alembic's filter: leave the hand-made search tables and indexes alone."""
-    return not (reflected and compare_to is None and name and name.startswith(HAND_MADE))
+    if reflected and compare_to is None and name and name.startswith(HAND_MADE):
+        return False
+    return not (type_ == "column" and name == "search_vector")  # PostgreSQL-only, generated
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

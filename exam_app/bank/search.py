@@ -60,7 +60,7 @@ def restrict(stmt: Select[Any], query: str, dialect: str) -> tuple[Select[Any], 
         return stmt, _FTS.c.rowid.desc()
     # PostgreSQL: all bigrams ANDed. The GIN index answers that exactly (a phrase query would
     # make it recompute every candidate's tsvector); the substring test restores the order.
-    vector = func.to_tsvector(literal_column("'simple'"), ItemVersion.search_grams)
+    vector = literal_column("item_versions.search_vector")  # generated column, see migrations
     tsquery = func.plainto_tsquery(
         literal_column("'simple'"), bindparam("q_grams", " ".join(phrases))
     )
