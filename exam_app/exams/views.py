@@ -25,6 +25,7 @@ from exam_app.exams.models import (
     ReviewPolicy,
     WrongBookEntry,
 )
+from exam_app.study.views import clause_url
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 TAKERS = (Role.OPERATOR,)
@@ -129,13 +130,16 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
 
 
 def _receipt_json(receipt: attempts.Receipt) -> dict[str, object]:
+    feedback = receipt.feedback
+    if feedback is not None:  # where the operator can read the rule the item tests
+        feedback = {**feedback, "clause_url": clause_url(feedback.get("source"))}
     return {
         "ok": True,
         "position": receipt.position,
         "revision": receipt.revision,
         "saved_at": receipt.saved_at.isoformat(),
         "saved_at_local": format_datetime(receipt.saved_at, "HH:mm:ss"),
-        "feedback": receipt.feedback,
+        "feedback": feedback,
     }
 
 

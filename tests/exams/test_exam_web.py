@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import unquote
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from exam_app.accounts.models import Role
 from exam_app.bank.models import ItemVersion
-from exam_app.exams.models import Attempt, ExamMode
+from exam_app.exams.models import Attempt, Exam, ExamMode
 from tests.conftest import csrf_token
 
 
@@ -196,3 +197,33 @@ def test_manage_pages_show_shortfall(client: FlaskClient, login_as, make_exam, d
     page = client.get(f"/exams/manage/{exam.id}").get_data(as_text=True)
     assert 'data-testid="rule-problems"' in page
     assert db_session.scalars(select(Exam)).all()
+
+
+def test_a_wrong_practice_answer_shows_the_clause(client: FlaskClient, runner, db_session) -> None:  # type: ignore[no-untyped-def]
+    """Issue 5: an operator answers a starter item wrongly in practice and is shown the clause."""
+    from tests.conftest import login
+
+    assert runner.invoke(args=["bank", "load-shipped"]).exit_code == 0
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    login(client, "O0003", "demo2026")
+    exam = db_session.scalar(select(Exam).where(Exam.title == "中级工 练习"))
+    attempt_id = _start(client, exam.id)
+    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    db_session.rollback()  # see the attempt the request just created
+    attempt = db_session.get(Attempt, attempt_id)
+    shown = []
+    for item in attempt.items:
+        version = db_session.get(ItemVersion, item.version_id)
+        if "§" not in version.source:
+            continue
+        wrong = [i for i, lab in enumerate(item.option_order) if lab not in version.answer][:1]
+        body = _save(
+            client, attempt_id, token, position=item.position, chosen=wrong, base_revision=0
+        ).get_json()
+        assert body["feedback"]["correct"] is False
+        shown.append(body["feedback"]["clause_url"])
+    assert shown and all(url and url.startswith("/study/") and "#c-" in url for url in shown)
+    for url in shown:  # browsers decode the fragment before matching the id
+        path, anchor = url.split("#")
+        assert f'id="{unquote(anchor)}"' in client.get(path).get_data(as_text=True)

@@ -64,7 +64,16 @@
     const letters = feedback.key.map((i) => "ABCDEFGH"[i]).join("");
     box.textContent = feedback.correct ? d.msgRight : `${d.msgWrong}${letters}`;
     if (feedback.explanation) box.textContent += `  ${feedback.explanation}`;
-    if (feedback.source) box.textContent += `（${feedback.source}）`;
+    if (feedback.clause_url) {
+      const link = document.createElement("a");
+      link.href = feedback.clause_url;
+      link.target = "_blank";
+      link.dataset.testid = "clause-link";
+      link.textContent = ` ${d.msgClause}${feedback.source}`;
+      box.appendChild(link);
+    } else if (feedback.source) {
+      box.textContent += `（${feedback.source}）`;
+    }
     box.className = `feedback ${feedback.correct ? "right" : "wrong"}`;
     box.hidden = false;
     card.querySelectorAll(".answer-options li").forEach((li, i) => li.classList.toggle("key", feedback.key.includes(i)));
