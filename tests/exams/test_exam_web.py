@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import unquote
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from flask.testing import FlaskClient
