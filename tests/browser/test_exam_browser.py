@@ -104,6 +104,24 @@ def test_practice_feedback_and_wrong_question_book(
     cards = page.locator("#wrong-book .question-card")
     expect(cards).to_have_count(wrong)
     first = cards.first
+    item_id = first.get_attribute("data-item")
     first.locator(".answer-options input").nth(0).check()
     first.locator("[data-check]").click()
-    expect(first.locator(".feedback")).to_contain_text("正确答案")  # still wrong: key shown now
+    expect(first.locator(".feedback")).to_be_visible()
+    expect(first.locator(".answer-options li.key").first).to_be_visible()  # the key, now
+    key = [
+        i
+        for i, li in enumerate(first.locator(".answer-options li").all())
+        if "key" in (li.get_attribute("class") or "")
+    ]
+    first_was_right = "回答正确" in first.locator(".feedback").inner_text()
+    for _ in range(1 if first_was_right else 2):  # two right answers in a row: out of the book
+        page.goto(f"{live_server}/exams/wrong-book")
+        card = page.locator(f'.question-card[data-item="{item_id}"]')
+        for i in key:
+            card.locator(".answer-options input").nth(i).check()
+        card.locator("[data-check]").click()
+        expect(card.locator(".feedback")).to_contain_text("回答正确")
+    expect(card.locator(".feedback")).to_contain_text("移出错题本")
+    page.goto(f"{live_server}/exams/wrong-book")
+    expect(page.locator(f'.question-card[data-item="{item_id}"]')).to_have_count(0)
