@@ -1,0 +1,878 @@
+"""Load test: candidates taking an exam through the real routes of the app under gunicorn.
+
+Run: .venv/bin/python bench/load_bench.py [--database-url URL] [--workers N] [--threads N]
+     [--phases ping,starts,save-max,save-levels,draw]
+
+Needs aiohttp (the load generator): .venv/bin/pip install aiohttp.
+
+What it does, all on 127.0.0.1 and bounded in requests and time (about 6-8 minutes on 2 cores):
+
+* builds a fresh database (a SQLite file in a temporary folder by default; with
+  ``--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres`` a new PostgreSQL
+  database, dropped at the end), loads the shipped bank, inserts N operators (one cheap
+  pbkdf2 hash reused) and publishes a 30-item certification exam (20 single, 5 multiple,
+  5 judge; open from an hour ago to tomorrow, no attempt limit);
+* starts ``gunicorn wsgi:app`` on a free port with EXAM_APP_ENV=production, logs every
+  candidate in through ``/accounts/login`` (real form, real CSRF token, own session cookie);
+* measures, printing one line per figure:
+  1. ``GET /ping`` (no database): requests/s with 64 connections sending back to back;
+  2. ``POST /exams/attempts/<id>/answer``: the highest accepted-save rate (closed loop, each
+     connection a different candidate), and its ratio to (1) — target >= 0.40 on SQLite;
+  3. save latency p50/p99 at 1,000 and 5,000 candidates each saving every 10 s (open loop,
+     start phases spread, latency counted from the scheduled send time) — target p99 < 100 ms;
+  4. 1,000 different candidates starting the exam within one minute (``POST /exams/<id>/start``
+     at random moments in a 60 s window, each then opening the attempt page): served count,
+     p50/p99 latency of the start (target p99 < 1 s), wall time;
+  5. in process, on another fresh database holding 100,000 published items: median and p95 ms
+     of ``exam_app.exams.attempts.start_attempt`` drawing a 100-item practice paper (50 starts,
+     one user each) — target median < 20 ms;
+* prints, for every phase, how much CPU the server processes and this client used, since on a
+  2-core machine the load generator competes with the server (evidence of what limits);
+* stops gunicorn (in ``finally``), drops the PostgreSQL database, prints a summary block.
+
+Every save counted as served is a real, accepted save (HTTP 200); anything else is an error and
+is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import platform
+import random
+import re
+import secrets
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from import_bench import make_items  # noqa: E402
+
+from exam_app import create_app, migrate  # noqa: E402
+from exam_app.accounts.models import Role, User, UserRole  # noqa: E402
+from exam_app.bank import importing, shipped  # noqa: E402
+from exam_app.bank.models import Level  # noqa: E402
+from exam_app.bank.parsed import ParseResult  # noqa: E402
+from exam_app.db import utcnow  # noqa: E402
+from exam_app.exams import attempts  # noqa: E402
+from exam_app.exams.blueprints import publish_exam  # noqa: E402
+from exam_app.exams.models import Exam, ExamMode, ExamRule, ReviewPolicy  # noqa: E402
+
+PASSWORD = "bench-pass-2026"
+HOST = "127.0.0.1"
+PHASES = ("ping", "starts", "save-max", "save-levels", "draw")
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CARD = re.compile(r'data-position="(\d+)"\s+data-type="(\w+)" data-revision="(\d+)"')
+OPTION = re.compile(r'name="q(\d+)" value="\d+"')
+ATTEMPT_URL = re.compile(r"/exams/attempts/(\d+)$")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Figures:
+    """Every printed figure, kept for the summary block."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, label: str, value: str) -> None:
+        line = f"{label:<44} {value}"
+        self.lines.append(line)
+        print(line, flush=True)
+
+
+# --- the database --------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database(admin_url: str | None, workdir: Path, tag: str) -> Iterator[str]:
+    """A new SQLite file, or a new PostgreSQL database that is dropped afterwards."""
+    if not admin_url:
+        yield f"sqlite:///{workdir / f'{tag}.sqlite3'}"
+        return
+    url = make_url(admin_url)
+    name = f"exam_load_{tag}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def database_version(url: str) -> str:
+    if url.startswith("sqlite"):
+        return f"SQLite {sqlite3.sqlite_version} (WAL, BEGIN IMMEDIATE)"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        version = conn.execute(text("SHOW server_version")).scalar()
+    engine.dispose()
+    return f"PostgreSQL {version}"
+
+
+def insert_operators(session: Session, prefix: str, count: int) -> list[int]:
+    """``count`` operators PREFIX00001…, one cheap hash computed once (real logins still check
+    it); returns their ids."""
+    password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    numbers = [f"{prefix}{n:05d}" for n in range(1, count + 1)]
+    session.execute(
+        insert(User),
+        [
+            {"employee_no": no, "name": f"考生{no}", "password_hash": password_hash}
+            for no in numbers
+        ],
+    )
+    ids = list(session.scalars(select(User.id).where(User.employee_no.in_(numbers))))
+    session.execute(insert(UserRole), [{"user_id": i, "role": Role.OPERATOR.value} for i in ids])
+    return ids
+
+
+def make_exam(session: Session, title: str, mode: ExamMode, rules: list[tuple[str, int]]) -> Exam:
+    now = utcnow()
+    exam = Exam(
+        title=title,
+        mode=mode.value,
+        level=Level.INTERMEDIATE.value,
+        duration_minutes=600,
+        pass_percent=60,
+        review_policy=ReviewPolicy.SCORE_ONLY.value,
+    )
+    if mode is ExamMode.CERTIFICATION:
+        exam.opens_at, exam.closes_at = now - timedelta(hours=1), now + timedelta(days=1)
+        exam.max_attempts = None
+    exam.rules = [
+        ExamRule(position=n, type=kind, count=count) for n, (kind, count) in enumerate(rules, 1)
+    ]
+    session.add(exam)
+    session.flush()
+    publish_exam(session, exam, actor_id=None)
+    return exam
+
+
+def prepare_server_database(url: str, candidates: int) -> int:
+    """Schema, shipped bank, operators C00001…, and the published certification exam's id."""
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    migrate.upgrade(app.extensions["db_engine"])
+    with app.app_context(), Session(app.extensions["db_engine"]) as session:
+        shipped.load(session, ROOT / "question_bank")
+        insert_operators(session, "C", candidates)
+        exam = make_exam(
+            session,
+            "压测 认证考试",
+            ExamMode.CERTIFICATION,
+            [("single", 20), ("multiple", 5), ("judge", 5)],
+        )
+        session.commit()
+        exam_id = exam.id
+    app.extensions["db_engine"].dispose()
+    return exam_id
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+    log: Path
+
+    def pids(self) -> list[int]:
+        """The master and its workers."""
+        pids = [self.process.pid]
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            pids += [int(p) for p in children.read_text().split()]
+        except OSError:
+            pass
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the master and its live workers (workers are never recycled)."""
+        return process_cpu_seconds(self.pids())
+
+
+@contextmanager
+def gunicorn(url: str, workdir: Path, worker_class: str, workers: int, threads: int):  # type: ignore[no-untyped-def]
+    """``gunicorn wsgi:app`` on a free loopback port, stopped (and waited for) on the way out."""
+    port = free_port()
+    log = workdir / "gunicorn.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "EXAM_APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+    }
+    cmd = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
+        "--threads",
+        str(threads),
+        "--backlog",
+        "4096",
+        "--timeout",
+        "60",
+        "--error-logfile",
+        str(log),
+        "wsgi:app",
+    ]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sink, stderr=sink)
+    server = Server(process, f"http://{HOST}:{port}", log)
+    try:
+        wait_until_booted(server, workers)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def wait_until_booted(server: Server, workers: int, limit: float = 90.0) -> None:
+    """Listening is not ready: each worker imports the app after the fork. Wait until every
+    worker is up and the server's CPU use has settled, so no boot time lands in a figure."""
+    deadline = time.monotonic() + limit
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{server.log.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn not ready in {limit:.0f} s:\n{server.log.read_text()}")
+        booted = server.log.read_text().count("Booting worker")
+        if booted >= workers and len(server.pids()) > workers:
+            before = server.cpu_seconds()
+            time.sleep(0.5)
+            if server.cpu_seconds() - before < 0.02:
+                return
+        else:
+            time.sleep(0.2)
+
+
+def process_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes (from /proc; gone ones count 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / CLK_TCK
+
+
+def postgres_cpu_seconds() -> float:
+    """The local PostgreSQL server's processes (it runs on the same 2 cores)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return process_cpu_seconds(pids)
+
+
+@contextmanager
+def cpu_note(server: Server, label: str) -> Iterator[None]:
+    """Print the app server's, PostgreSQL's and this client's CPU use over the block (2 cores =
+    200 %): on a shared 2-core machine that shows what the figure is limited by."""
+    s0, d0, c0 = server.cpu_seconds(), postgres_cpu_seconds(), time.process_time()
+    t0 = time.perf_counter()
+    yield
+    wall = max(time.perf_counter() - t0, 1e-9)
+    s, c = server.cpu_seconds() - s0, time.process_time() - c0
+    d = postgres_cpu_seconds() - d0
+    db = f", postgres {d:.1f} s ({100 * d / wall:.0f} %)" if d > 0.05 else ""
+    print(
+        f"    [{label}: {wall:.1f} s wall; CPU gunicorn {s:.1f} s ({100 * s / wall:.0f} %){db}, "
+        f"load client {c:.1f} s ({100 * c / wall:.0f} %)]",
+        flush=True,
+    )
+
+
+# --- one simulated candidate ---------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    employee_no: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    csrf: str = ""
+    attempt_id: int | None = None
+    #: position -> (number of options, multiple choice?)
+    questions: dict[int, tuple[int, bool]] = field(default_factory=dict)
+    revisions: dict[int, int] = field(default_factory=dict)
+    next_index: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+
+class Client:
+    """One aiohttp session for all candidates; each candidate's cookies are sent by hand."""
+
+    def __init__(self, base: str, connections: int) -> None:
+        self.base = base
+        self.http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=connections, force_close=False),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=aiohttp.ClientTimeout(total=60),
+        )
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    async def call(
+        self, cand: Candidate | None, method: str, path: str, **kwargs: object
+    ) -> tuple[int, str, dict[str, str]]:
+        """(status, body, headers); the candidate's cookie jar is kept up to date."""
+        headers = dict(kwargs.pop("headers", {}) or {})  # type: ignore[call-overload]
+        if cand is not None and cand.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cand.cookies.items())
+        async with self.http.request(
+            method, self.base + path, headers=headers, allow_redirects=False, **kwargs
+        ) as resp:
+            body = await resp.text()
+            if cand is not None:
+                for name, morsel in resp.cookies.items():
+                    cand.cookies[name] = morsel.value
+            return resp.status, body, dict(resp.headers)
+
+
+async def login(client: Client, cand: Candidate) -> None:
+    status, body, _ = await client.call(cand, "GET", "/accounts/login")
+    match = CSRF_INPUT.search(body)
+    if status != 200 or match is None:
+        raise RuntimeError(f"login page for {cand.employee_no}: HTTP {status}")
+    form = {"employee_no": cand.employee_no, "password": PASSWORD, "csrf_token": match.group(1)}
+    status, _, headers = await client.call(cand, "POST", "/accounts/login", data=form)
+    if status != 302 or "/accounts/login" in headers.get("Location", ""):
+        raise RuntimeError(f"login of {cand.employee_no} failed: HTTP {status}")
+    cand.csrf = match.group(1)  # bound to the session, which survives the sign-in
+
+
+async def start_exam(client: Client, cand: Candidate, exam_id: int) -> bool:
+    """POST /exams/<id>/start; True when it answered with the new attempt's page."""
+    status, _, headers = await client.call(
+        cand, "POST", f"/exams/{exam_id}/start", data={"csrf_token": cand.csrf}
+    )
+    match = ATTEMPT_URL.search(headers.get("Location", ""))
+    if status != 302 or match is None:
+        return False
+    cand.attempt_id = int(match.group(1))
+    return True
+
+
+async def open_attempt(client: Client, cand: Candidate) -> bool:
+    """The attempt page: its CSRF token, the questions, their option counts and revisions."""
+    status, body, _ = await client.call(cand, "GET", f"/exams/attempts/{cand.attempt_id}")
+    meta = CSRF_META.search(body)
+    if status != 200 or meta is None:
+        return False
+    cand.csrf = meta.group(1)
+    options: dict[int, int] = {}
+    for pos in OPTION.findall(body):
+        options[int(pos)] = options.get(int(pos), 0) + 1
+    for pos, kind, revision in CARD.findall(body):
+        cand.questions[int(pos)] = (options[int(pos)], kind == "multiple")
+        cand.revisions[int(pos)] = int(revision)
+    return bool(cand.questions)
+
+
+async def save_one(client: Client, cand: Candidate) -> int:
+    """Answer the candidate's next question (cycling through the paper); the HTTP status."""
+    positions = sorted(cand.questions)
+    pos = positions[cand.next_index % len(positions)]
+    cand.next_index += 1
+    n, multiple = cand.questions[pos]
+    chosen = sorted(cand.rng.sample(range(n), 2)) if multiple else [cand.rng.randrange(n)]
+    payload = {
+        "position": pos,
+        "chosen": chosen,
+        "flagged": False,
+        "base_revision": cand.revisions[pos],
+    }
+    status, body, _ = await client.call(
+        cand,
+        "POST",
+        f"/exams/attempts/{cand.attempt_id}/answer",
+        json=payload,
+        headers={"X-CSRFToken": cand.csrf},
+    )
+    if status in (200, 409):
+        match = re.search(r'"revision":\s*(\d+)', body)
+        if match:
+            cand.revisions[pos] = int(match.group(1))
+    return status
+
+
+async def bounded_gather(limit: int, coros: list) -> list:  # type: ignore[type-arg]
+    """Run coroutines with at most ``limit`` at once; results (or exceptions) in order."""
+    gate = asyncio.Semaphore(limit)
+
+    async def run(coro):  # type: ignore[no-untyped-def]
+        async with gate:
+            return await coro
+
+    return await asyncio.gather(*(run(c) for c in coros), return_exceptions=True)
+
+
+# --- measurements --------------------------------------------------------------------------
+
+
+async def measure_ping(client: Client, seconds: float, connections: int) -> tuple[float, int]:
+    """GET /ping back to back on ``connections`` connections: (requests/s, errors)."""
+    done = errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def loop() -> None:
+        nonlocal done, errors
+        while time.perf_counter() < stop:
+            try:
+                status, _, _ = await client.call(None, "GET", "/ping")
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+            done += status == 200
+            errors += status != 200
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(connections)))
+    return done / (time.perf_counter() - t0), errors
+
+
+async def login_all(client: Client, cands: list[Candidate], limit: int) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    results = await bounded_gather(limit, [login(client, c) for c in cands])
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if failures:
+        raise RuntimeError(f"{len(failures)} logins failed, first: {failures[0]!r}")
+    return time.perf_counter() - t0, len(cands)
+
+
+@dataclass
+class StartResult:
+    served: int
+    start_ms: list[float]
+    page_ms: list[float]
+    wall: float
+
+
+async def measure_starts(
+    client: Client, cands: list[Candidate], exam_id: int, window: float
+) -> StartResult:
+    """Each candidate starts at a random moment of ``window`` seconds, then opens the page."""
+    rng = random.Random(11)
+    offsets = sorted(rng.uniform(0, window) for _ in cands)
+    start_ms: list[float] = []
+    page_ms: list[float] = []
+    served = 0
+    t0 = time.perf_counter()
+
+    async def one(cand: Candidate, offset: float) -> None:
+        nonlocal served
+        await asyncio.sleep(max(0.0, t0 + offset - time.perf_counter()))
+        sent = time.perf_counter()
+        try:
+            ok = await start_exam(client, cand, exam_id)
+        except (aiohttp.ClientError, TimeoutError):
+            ok = False
+        start_ms.append((time.perf_counter() - sent) * 1000)
+        if not ok:
+            return
+        served += 1
+        sent = time.perf_counter()
+        with_page = await open_attempt(client, cand)
+        if with_page:
+            page_ms.append((time.perf_counter() - sent) * 1000)
+
+    await asyncio.gather(*(one(c, o) for c, o in zip(cands, offsets, strict=True)))
+    return StartResult(served, start_ms, page_ms, time.perf_counter() - t0)
+
+
+async def start_remaining(client: Client, cands: list[Candidate], exam_id: int) -> float:
+    """Setup, not a figure: the other candidates start the exam and open its page."""
+
+    async def one(cand: Candidate) -> None:
+        if not await start_exam(client, cand, exam_id) or not await open_attempt(client, cand):
+            raise RuntimeError(f"{cand.employee_no} could not start the exam")
+
+    t0 = time.perf_counter()
+    results = await bounded_gather(16, [one(c) for c in cands])
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if failures:
+        raise RuntimeError(f"{len(failures)} starts failed, first: {failures[0]!r}")
+    return time.perf_counter() - t0
+
+
+async def measure_save_max(
+    client: Client, cands: list[Candidate], seconds: float
+) -> tuple[float, int, list[float]]:
+    """Closed loop: each candidate saves again as soon as the last save returned.
+
+    Returns (accepted saves/s, errors, latencies in ms)."""
+    ok = errors = 0
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def loop(cand: Candidate) -> None:
+        nonlocal ok, errors
+        while time.perf_counter() < stop:
+            sent = time.perf_counter()
+            try:
+                status = await save_one(client, cand)
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+            latencies.append((time.perf_counter() - sent) * 1000)
+            ok += status == 200
+            errors += status != 200
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(loop(c) for c in cands))
+    return ok / (time.perf_counter() - t0), errors, latencies
+
+
+@dataclass
+class LevelResult:
+    candidates: int
+    offered: float  #: saves/s
+    achieved: float  #: accepted saves/s
+    scheduled: int  #: saves due within the run
+    latencies: list[float]  #: ms, of the saves that got an answer
+    errors: int  #: answers other than 200, and failed connections
+    unanswered: int  #: due saves with no answer by the end of the drain (cancelled)
+
+    def percentile(self, q: float) -> str:
+        """Over every scheduled save, an unanswered one counting as slower than all others."""
+        if self.unanswered and len(self.latencies) < q / 100 * self.scheduled:
+            return f"> {max(self.latencies, default=0):.0f}"
+        padded = self.latencies + [float("inf")] * self.unanswered
+        return f"{pct(padded, q):.0f}"
+
+
+async def measure_save_level(
+    client: Client, cands: list[Candidate], interval: float, seconds: float
+) -> LevelResult:
+    """Open loop: every candidate saves every ``interval`` s from a random phase, for ``seconds``.
+
+    Latency runs from the scheduled moment (a late send counts against the server), so a server
+    that falls behind shows it instead of slowing the senders down."""
+    rng = random.Random(5)
+    ok = errors = 0
+    latencies: list[float] = []
+    t0 = time.perf_counter() + 0.5
+    phases = [rng.uniform(0, interval) for _ in cands]
+    scheduled = sum(max(0, math.ceil((seconds - phase) / interval)) for phase in phases)
+
+    async def candidate(cand: Candidate, phase: float) -> None:
+        nonlocal ok, errors
+        due = t0 + phase
+        while due < t0 + seconds:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            try:
+                status = await save_one(client, cand)
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+            latencies.append((time.perf_counter() - due) * 1000)
+            ok += status == 200
+            errors += status != 200
+            due += interval
+
+    tasks = [asyncio.ensure_future(candidate(c, p)) for c, p in zip(cands, phases, strict=True)]
+    _, pending = await asyncio.wait(tasks, timeout=seconds + 30)  # bounded drain
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    elapsed = time.perf_counter() - t0
+    unanswered = scheduled - len(latencies)
+    return LevelResult(
+        len(cands), len(cands) / interval, ok / elapsed, scheduled, latencies, errors, unanswered
+    )
+
+
+# --- the in-process draw on a 100,000-item bank -------------------------------------------
+
+
+def measure_draw(
+    admin_url: str | None, workdir: Path, bank_items: int, starts: int, figures: Figures
+) -> tuple[float, float]:
+    """Median and p95 ms of start_attempt (100-item practice paper) on a big bank."""
+    with fresh_database(admin_url, workdir, "draw") as url:
+        app = create_app({"DATABASE_URL": url, "TESTING": True})
+        engine = app.extensions["db_engine"]
+        try:
+            migrate.upgrade(engine)
+            t0 = time.perf_counter()
+            items = make_items(bank_items)
+            with app.app_context(), Session(engine) as session:
+                for start in range(0, bank_items, 10_000):
+                    chunk = ParseResult(filename="bench", items=items[start : start + 10_000])
+                    importing.import_result(
+                        session,
+                        chunk,
+                        importing.ImportOptions(publish=True),
+                        data=f"load-bench-{start}".encode(),
+                        user_id=None,
+                    )
+                    session.commit()
+            with engine.connect() as conn:  # what autovacuum / a DBA would soon do
+                conn.exec_driver_sql("ANALYZE")
+                conn.commit()
+            print(f"    [filled {bank_items} items in {time.perf_counter() - t0:.1f} s]")
+            del items
+            with app.app_context(), Session(engine, expire_on_commit=False) as session:
+                user_ids = insert_operators(session, "D", starts)
+                exam = make_exam(
+                    session,
+                    "压测 练习 100 题",
+                    ExamMode.PRACTICE,
+                    [("single", 60), ("multiple", 20), ("judge", 20)],
+                )
+                session.commit()
+                exam_id = exam.id
+            draw_ms: list[float] = []
+            with_commit_ms: list[float] = []
+            with app.test_request_context():  # gettext and friends, as in a request
+                for user_id in user_ids:
+                    with Session(engine, expire_on_commit=False) as session:
+                        user = session.get(User, user_id)
+                        exam = session.get(Exam, exam_id)
+                        assert user is not None and exam is not None
+                        _ = exam.rules, user.role_rows  # loaded by the request before the start
+                        t0 = time.perf_counter()
+                        attempt = attempts.start_attempt(session, exam, user, utcnow())
+                        t1 = time.perf_counter()
+                        session.commit()
+                        t2 = time.perf_counter()
+                        assert len(attempt.items) == 100
+                        draw_ms.append((t1 - t0) * 1000)
+                        with_commit_ms.append((t2 - t0) * 1000)
+        finally:
+            engine.dispose()
+    figures.add(
+        "5. start_attempt, 100 of 100k items",
+        f"median {statistics.median(draw_ms):.1f} ms, p95 {pct(draw_ms, 95):.1f} ms "
+        f"({len(draw_ms)} starts; with commit: median "
+        f"{statistics.median(with_commit_ms):.1f} ms)  target median < 20 ms",
+    )
+    return statistics.median(draw_ms), pct(draw_ms, 95)
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+async def http_phases(
+    server: Server, exam_id: int, args: argparse.Namespace, figures: Figures
+) -> None:
+    client = Client(server.base, connections=args.connections)
+    try:
+        ping_rps = None
+        if "ping" in args.phases:
+            with cpu_note(server, "ping"):
+                ping_rps, ping_err = await measure_ping(client, args.ping_seconds, 64)
+            figures.add("1. GET /ping, 64 connections", f"{ping_rps:.0f} req/s ({ping_err} errors)")
+
+        needs = [p for p in ("starts", "save-max", "save-levels") if p in args.phases]
+        if not needs:
+            return
+        cands = [
+            Candidate(f"C{n:05d}", rng=random.Random(n)) for n in range(1, args.candidates + 1)
+        ]
+        with cpu_note(server, "login"):
+            took, count = await login_all(client, cands, 32)
+        print(f"    logged in {count} candidates in {took:.1f} s ({count / took:.0f}/s)")
+
+        first = cands[: args.starters]
+        if "starts" in args.phases:
+            with cpu_note(server, "starts"):
+                res = await measure_starts(client, first, exam_id, args.start_window)
+            figures.add(
+                f"4. {len(first)} starts within {args.start_window:.0f} s",
+                f"served {res.served}/{len(first)}, p50 {pct(res.start_ms, 50):.0f} ms, "
+                f"p99 {pct(res.start_ms, 99):.0f} ms, max {max(res.start_ms):.0f} ms, "
+                f"wall {res.wall:.1f} s  target p99 < 1000 ms",
+            )
+            figures.add(
+                "   then the attempt page (GET)",
+                f"p50 {pct(res.page_ms, 50):.0f} ms, p99 {pct(res.page_ms, 99):.0f} ms",
+            )
+            rest = [c for c in cands if c.attempt_id is None]
+        else:
+            rest = cands
+        with cpu_note(server, "setup starts"):
+            took = await start_remaining(client, rest, exam_id)
+        print(f"    {len(rest)} more candidates started their attempt in {took:.1f} s")
+
+        if "save-max" in args.phases:
+            best = (0.0, 0, [0.0], 0)
+            for conc in args.save_concurrency:
+                with cpu_note(server, f"save-max {conc}"):
+                    rate, errors, lat = await measure_save_max(
+                        client, cands[:conc], args.save_seconds
+                    )
+                print(
+                    f"    {conc:>3} clients: {rate:.0f} saves/s, p50 {pct(lat, 50):.0f} ms, "
+                    f"p99 {pct(lat, 99):.0f} ms, {errors} errors",
+                    flush=True,
+                )
+                if rate > best[0]:
+                    best = (rate, errors, lat, conc)
+            rate, errors, lat, conc = best
+            figures.add(
+                "2. max accepted saves/s",
+                f"{rate:.0f} saves/s with {conc} clients ({errors} errors, "
+                f"p50 {pct(lat, 50):.0f} ms)",
+            )
+            if ping_rps:
+                target = "  target >= 0.40" if args.database_url is None else ""
+                figures.add("2. save/ping ratio", f"{rate / ping_rps:.2f}{target}")
+
+        if "save-levels" in args.phases:
+            for level in args.levels:
+                with cpu_note(server, f"{level} candidates"):
+                    res_l = await measure_save_level(
+                        client, cands[:level], args.save_interval, args.level_seconds
+                    )
+                figures.add(
+                    f"3. {level} candidates, 1 save/{args.save_interval:.0f} s",
+                    f"p50 {res_l.percentile(50)} ms, p99 {res_l.percentile(99)} ms "
+                    f"(offered {res_l.offered:.0f}/s, accepted {res_l.achieved:.0f}/s; "
+                    f"{res_l.scheduled} due, {res_l.errors} errors, "
+                    f"{res_l.unanswered} unanswered)"
+                    + ("  target p99 < 100 ms" if level >= 5000 else ""),
+                )
+    finally:
+        await client.close()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL; default SQLite")
+    parser.add_argument("--worker-class", default=None, help="sync (default) or gthread")
+    parser.add_argument("--workers", type=int, default=None, help="default: 1 SQLite, 2 PG")
+    parser.add_argument("--threads", type=int, default=None, help="gthread only; default 4")
+    parser.add_argument("--phases", default=",".join(PHASES), help=f"any of {','.join(PHASES)}")
+    parser.add_argument("--candidates", type=int, default=5000)
+    parser.add_argument("--starters", type=int, default=1000)
+    parser.add_argument("--start-window", type=float, default=60.0, help="0 = one burst")
+    parser.add_argument("--ping-seconds", type=float, default=10.0)
+    parser.add_argument("--save-seconds", type=float, default=6.0, help="per concurrency")
+    parser.add_argument("--save-concurrency", default="4,16,64")
+    parser.add_argument("--levels", default="1000,5000")
+    parser.add_argument("--save-interval", type=float, default=10.0)
+    parser.add_argument("--level-seconds", type=float, default=30.0)
+    parser.add_argument("--connections", type=int, default=256, help="client connection pool")
+    parser.add_argument("--bank-items", type=int, default=100_000)
+    parser.add_argument("--draw-starts", type=int, default=50)
+    args = parser.parse_args()
+    args.phases = {p.strip() for p in args.phases.split(",") if p.strip()}
+    unknown = args.phases - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    args.save_concurrency = [int(c) for c in args.save_concurrency.split(",")]
+    args.levels = [int(n) for n in args.levels.split(",")]
+    args.candidates = max([args.candidates, args.starters, *args.levels, *args.save_concurrency])
+    # The best settings found on the 2-core machine: SQLite serialises every
+    # request that touches the database (BEGIN IMMEDIATE), so more workers only add lock waits.
+    sqlite = not args.database_url
+    args.worker_class = args.worker_class or "sync"
+    args.workers = args.workers or (1 if sqlite else 2)
+    args.threads = args.threads or (4 if args.worker_class == "gthread" else 1)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    figures = Figures()
+    started = time.perf_counter()
+    print(
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load client aiohttp {aiohttp.__version__} (same machine)",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="load_bench_") as tmp:
+        workdir = Path(tmp)
+        if args.phases & {"ping", "starts", "save-max", "save-levels"}:
+            with fresh_database(args.database_url, workdir, "http") as url:
+                t0 = time.perf_counter()
+                exam_id = prepare_server_database(url, args.candidates)
+                print(
+                    f"database: {database_version(url)}; shipped bank, {args.candidates} "
+                    f"operators and a 30-item certification exam in "
+                    f"{time.perf_counter() - t0:.1f} s",
+                    flush=True,
+                )
+                setup = (
+                    f"gunicorn {args.workers} x {args.worker_class}"
+                    + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
+                    + f", EXAM_APP_ENV=production, {make_url(url).get_backend_name()}"
+                )
+                figures.add("server", setup)
+                with gunicorn(
+                    url, workdir, args.worker_class, args.workers, args.threads
+                ) as server:
+                    asyncio.run(http_phases(server, exam_id, args, figures))
+        if "draw" in args.phases:
+            measure_draw(args.database_url, workdir, args.bank_items, args.draw_starts, figures)
+    print("\n=== summary ===")
+    for line in figures.lines:
+        print(line)
+    print(f"total run {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
