@@ -7,6 +7,7 @@ answers whoever notices first — the candidate's next request or the periodic s
 
 from __future__ import annotations
 
+import functools
 import random
 import secrets
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from exam_app.accounts.models import User
 from exam_app.bank.models import Item, ItemVersion
@@ -47,9 +51,10 @@ class AttemptRefused(DomainError):
 class StaleAnswer(DomainError):
     """A save based on an older revision than the server holds (another tab answered since)."""
 
-    def __init__(self, current: Answer) -> None:
+    def __init__(self, current: Answer, item: AttemptItem) -> None:
         super().__init__(_("此题已在其他窗口作答，已显示最新答案。"))
         self.current = current
+        self.item = item
 
 
 def log(
@@ -267,55 +272,130 @@ def save_answer(
 ) -> Receipt:
     """Store the answer to one question; the receipt carries the server's time.
 
+    The hottest path of an exam (every candidate, every few seconds): it reads the one
+    question answered, not the paper, and stores the answer with a single conditional upsert
+    instead of a read-modify-write through the unit of work.
+
     :raises StaleAnswer: when ``base_revision`` is older than the stored answer's
     :raises AttemptRefused: after the deadline (+ grace) or on a finished attempt
     """
     ensure_open(session, attempt, now)
     if not timing.accepts_answers(now, attempt.deadline_at, GRACE_SECONDS):
         raise AttemptRefused(_("已超过考试时间，不能再作答。"))
-    item = next((i for i in attempt.items if i.position == position), None)
+    item = session.get(AttemptItem, (attempt.id, position))
     if item is None:
         raise AttemptRefused(_("试卷中没有第 %(n)d 题。", n=position))
     try:
         response = list(grading.to_original(chosen, tuple(item.option_order)))
     except ValueError:
         raise AttemptRefused(_("答案无效。")) from None
-    answer = session.get(Answer, (attempt.id, position), with_for_update=True)
-    if answer is None:
-        answer = Answer(attempt_id=attempt.id, position=position, revision=0)
-        session.add(answer)
-    elif base_revision < answer.revision:
-        log(
+    practice = attempt.exam.mode == ExamMode.PRACTICE
+    if practice:
+        earlier = session.get(Answer, (attempt.id, position), with_for_update=True)
+        if earlier is not None and earlier.revision > 0 and earlier.response:
+            raise AttemptRefused(_("练习中每题只能作答一次，请看解析后继续。"))
+    revision = _store_answer(session, attempt, position, response, flagged, base_revision, now)
+    if revision is None:
+        current = session.get(Answer, (attempt.id, position), populate_existing=True)
+        assert current is not None  # the upsert only declines an existing, newer answer
+        _log_now(
             session,
             attempt,
             AttemptEventKind.CONFLICT,
             now,
-            attempt.user_id,
             position=position,
             base=base_revision,
-            current=answer.revision,
+            current=current.revision,
         )
-        raise StaleAnswer(answer)
-    if attempt.exam.mode == ExamMode.PRACTICE and answer.revision > 0 and answer.response:
-        raise AttemptRefused(_("练习中每题只能作答一次，请看解析后继续。"))
-    answer.response, answer.flagged = response, flagged
-    answer.revision += 1
-    answer.saved_at = now
-    attempt.last_seen_at = now
-    log(
-        session,
-        attempt,
-        AttemptEventKind.ANSWERED,
-        now,
-        attempt.user_id,
-        position=position,
-        revision=answer.revision,
-    )
-    session.flush()
+        raise StaleAnswer(current, item)
+    # No last_seen_at update here: the answer's saved_at already says the page was alive
+    # (heartbeat reads both), and one UPDATE fewer on every save is worth having.
+    _log_now(session, attempt, AttemptEventKind.ANSWERED, now, position=position, revision=revision)
     feedback = None
-    if attempt.exam.mode == ExamMode.PRACTICE and response:
+    if practice and response:
         feedback = practice_feedback(session, attempt, item, response, now)
-    return Receipt(position, answer.revision, now, feedback)
+    return Receipt(position, revision, now, feedback)
+
+
+def _store_answer(
+    session: Session,
+    attempt: Attempt,
+    position: int,
+    response: list[str],
+    flagged: bool,
+    base_revision: int,
+    now: datetime,
+) -> int | None:
+    """Insert or update the answer unless a newer revision is stored: the new revision, or
+    None when the stored answer is newer than ``base_revision`` (another tab saved since).
+
+    One statement, so two concurrent saves cannot both pass the revision check."""
+    params = {
+        "attempt_id": attempt.id,
+        "position": position,
+        "response": response,
+        "flagged": flagged,
+        "saved_at": now,
+        "base": base_revision,
+    }
+    stmt = _upsert_answer(session.get_bind().dialect.name)
+    revision = session.execute(stmt, params).scalar_one_or_none()
+    # Core wrote behind the ORM's back: objects already loaded must not show the old answer.
+    stale = session.identity_map.get(identity_key(Answer, (attempt.id, position)))
+    if stale is not None:
+        session.expire(stale)
+    session.expire(attempt, ["answers"])
+    return revision
+
+
+@functools.cache
+def _upsert_answer(dialect: str) -> Any:
+    """The save's statement, built once per dialect (building it costs more than running it)."""
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = upsert(Answer).values(
+        attempt_id=bindparam("attempt_id"),
+        position=bindparam("position"),
+        response=bindparam("response", type_=Answer.__table__.c.response.type),
+        flagged=bindparam("flagged"),
+        revision=1,
+        saved_at=bindparam("saved_at", type_=Answer.__table__.c.saved_at.type),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[Answer.attempt_id, Answer.position],
+        set_={
+            "response": stmt.excluded.response,
+            "flagged": stmt.excluded.flagged,
+            "revision": Answer.revision + 1,
+            "saved_at": stmt.excluded.saved_at,
+        },
+        where=Answer.revision <= bindparam("base"),
+    ).returning(Answer.revision)
+
+
+_INSERT_EVENT = insert(AttemptEvent).values(
+    attempt_id=bindparam("attempt_id"),
+    kind=bindparam("kind"),
+    at=bindparam("at", type_=AttemptEvent.__table__.c.at.type),
+    actor_id=bindparam("actor_id"),
+    detail=bindparam("detail", type_=AttemptEvent.__table__.c.detail.type),
+)
+
+
+def _log_now(
+    session: Session, attempt: Attempt, kind: AttemptEventKind, now: datetime, **detail: Any
+) -> None:
+    """``log`` for the hot path: a plain INSERT, no unit-of-work flush."""
+    session.execute(
+        _INSERT_EVENT,
+        {
+            "attempt_id": attempt.id,
+            "kind": kind.value,
+            "at": now,
+            "actor_id": attempt.user_id,
+            "detail": detail,
+        },
+    )
+    session.expire(attempt, ["events"])
 
 
 def practice_feedback(
@@ -471,19 +551,27 @@ def grant_extra_time(
     session.flush()
 
 
+def last_contact(session: Session, attempt: Attempt) -> datetime | None:
+    """When the page last reached the server: its last heartbeat or its last saved answer."""
+    saved = session.scalar(select(func.max(Answer.saved_at)).where(Answer.attempt_id == attempt.id))
+    seen = [t for t in (attempt.last_seen_at, saved) if t is not None]
+    return max(seen) if seen else None
+
+
 def heartbeat(
     session: Session, attempt: Attempt, now: datetime, visible: bool | None, gap_threshold: int = 60
 ) -> None:
     """The page's pulse: a gap longer than the threshold is logged for the proctor."""
-    if attempt.last_seen_at and (now - attempt.last_seen_at).total_seconds() > gap_threshold:
+    last = last_contact(session, attempt)
+    if last and (now - last).total_seconds() > gap_threshold:
         log(
             session,
             attempt,
             AttemptEventKind.HEARTBEAT_GAP,
             now,
             None,
-            since=attempt.last_seen_at.isoformat(),
-            seconds=int((now - attempt.last_seen_at).total_seconds()),
+            since=last.isoformat(),
+            seconds=int((now - last).total_seconds()),
         )
     if visible is not None:
         log(

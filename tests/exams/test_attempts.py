@@ -172,3 +172,58 @@ def test_different_candidates_get_different_orders(db_session, make_exam, make_u
         )
         orders.add(tuple(i.item_id for i in attempt.items))
     assert len(orders) > 1
+
+
+def _events(db_session, attempt, kind):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from exam_app.exams.models import AttemptEvent
+
+    return list(
+        db_session.scalars(
+            select(AttemptEvent).where(
+                AttemptEvent.attempt_id == attempt.id, AttemptEvent.kind == kind.value
+            )
+        )
+    )
+
+
+def test_a_silent_page_is_logged_as_a_heartbeat_gap(db_session, make_exam, operator) -> None:  # type: ignore[no-untyped-def]
+    from exam_app.exams.models import AttemptEventKind
+
+    start = utcnow()
+    attempt = attempts.start_attempt(db_session, make_exam(), operator, start)
+    attempts.heartbeat(db_session, attempt, start + timedelta(seconds=30), True)
+    attempts.heartbeat(db_session, attempt, start + timedelta(seconds=210), True)
+    (gap,) = _events(db_session, attempt, AttemptEventKind.HEARTBEAT_GAP)
+    assert gap.detail["seconds"] == 180
+
+
+def test_a_saved_answer_counts_as_contact_between_heartbeats(
+    db_session, make_exam, operator
+) -> None:  # type: ignore[no-untyped-def]
+    """Saves do not touch the attempt row (the hot path); their saved_at still shows the page
+    was alive, so no gap is logged for a candidate who answered instead of pulsing."""
+    from exam_app.exams.models import AttemptEventKind
+
+    start = utcnow()
+    attempt = attempts.start_attempt(db_session, make_exam(), operator, start)
+    attempts.heartbeat(db_session, attempt, start + timedelta(seconds=30), True)
+    attempts.save_answer(db_session, attempt, 1, [0], False, 0, start + timedelta(seconds=100))
+    attempts.heartbeat(db_session, attempt, start + timedelta(seconds=150), True)
+    assert _events(db_session, attempt, AttemptEventKind.HEARTBEAT_GAP) == []
+
+
+def test_a_save_is_visible_through_objects_loaded_before_it(
+    db_session, make_exam, operator
+) -> None:  # type: ignore[no-untyped-def]
+    """The save writes with one SQL statement; answers the session already held must not
+    keep showing the old choice."""
+    attempt = attempts.start_attempt(db_session, make_exam(), operator, utcnow())
+    first = attempts.save_answer(db_session, attempt, 1, [0], False, 0, utcnow())
+    (before,) = attempt.answers
+    item = next(i for i in attempt.items if i.position == 1)
+    attempts.save_answer(db_session, attempt, 1, [1], True, first.revision, utcnow())
+    assert before.revision == first.revision + 1 and before.flagged
+    assert before.response == [item.option_order[1]]
+    assert [a.revision for a in attempt.answers] == [first.revision + 1]
