@@ -243,3 +243,16 @@ def _versions_are_immutable(session: Session, _ctx: Any, _instances: Any) -> Non
     for obj in session.dirty:
         if isinstance(obj, ItemVersion) and session.is_modified(obj, include_collections=False):
             raise ValueError(f"item version {obj.id} is immutable; create a new version instead")
+
+
+class BankState(Base):
+    """One row whose token changes, by database trigger, whenever an item is inserted, deleted
+    or changes status, current version or category: whatever can change the pool exams draw
+    from. A process may keep work derived from the pool (exams/pool_cache.py) for as long as
+    the token it read with it is current; a random token, not a counter, so a rolled-back
+    change can never make an old token current again."""
+
+    __tablename__ = "bank_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(40))

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 UNKNOWN_DIFFICULTY = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PoolItem:
     """One published item's current version, as the draw sees it."""
 
@@ -202,6 +202,30 @@ def _shortfall(rule: Rule, available: int) -> ValueError:
     )
 
 
+@dataclass(frozen=True)
+class PreparedPool:
+    """What a blueprint's draws need from a pool, worked out once: each random rule's
+    candidates (sorted by item id) and the items fixed rules name. Starting an attempt then
+    costs the draw, not a pass over the whole bank; the caller may cache it while the pool
+    stays as it was."""
+
+    candidates: Mapping[str, Sequence[PoolItem]]  #: random rules only
+    ids: Mapping[str, frozenset[int]]  #: the same, as sets of item ids
+    by_id: Mapping[int, PoolItem]  #: every item a rule may draw
+
+
+def prepare(rules: Sequence[Rule], pool: Sequence[PoolItem]) -> PreparedPool:
+    _check_keys(rules)
+    everything = _by_id(pool)
+    fixed = {i: everything[i] for r in rules if r.is_fixed for i in r.item_ids if i in everything}
+    lists = {r.key: candidates(r, pool) for r in rules if not r.is_fixed}
+    by_id = dict(fixed)
+    for listed in lists.values():
+        by_id.update((item.item_id, item) for item in listed)
+    ids = {key: frozenset(item.item_id for item in listed) for key, listed in lists.items()}
+    return PreparedPool(lists, ids, by_id)
+
+
 def draw_paper(
     rules: Sequence[Rule],
     pool: Sequence[PoolItem],
@@ -213,8 +237,18 @@ def draw_paper(
 
     :raises ValueError: naming the rule that cannot get its ``count`` items
     """
+    return draw_prepared(rules, prepare(rules, pool), rng, shuffle_questions, shuffle_options)
+
+
+def draw_prepared(
+    rules: Sequence[Rule],
+    prepared: PreparedPool,
+    rng: random.Random,
+    shuffle_questions: bool = True,
+    shuffle_options: bool = True,
+) -> list[DrawnItem]:
+    """``draw_paper`` from a pool prepared for these rules (the same paper for the same seed)."""
     _check_keys(rules)
-    by_id = _by_id(pool)
     used: set[int] = set()
     drawn: dict[str, list[PoolItem]] = {}
     # Fixed rules first: a random rule must never take an item the author pinned elsewhere.
@@ -224,13 +258,18 @@ def draw_paper(
         if rule.is_fixed:
             picked: list[PoolItem] = []
             for item_id in rule.item_ids:
-                if item_id in by_id and item_id not in used:
-                    picked.append(by_id[item_id])
+                if item_id in prepared.by_id and item_id not in used:
+                    picked.append(prepared.by_id[item_id])
                     used.add(item_id)  # at once: a repeated id must not count twice
             if len(picked) < rule.count:
                 raise _shortfall(rule, len(picked))
         else:
-            pickable = [c for c in candidates(rule, pool) if c.item_id not in used]
+            listed = prepared.candidates[rule.key]
+            # Filtering tens of thousands of candidates is the cost of a start; skip it when no
+            # item drawn so far is among them (the usual case: published rules never overlap).
+            # The same list either way, so the same seed still draws the same paper.
+            taken = used.intersection(prepared.ids[rule.key])
+            pickable = [c for c in listed if c.item_id not in taken] if taken else listed
             if len(pickable) < rule.count:
                 raise _shortfall(rule, len(pickable))
             picked = rng.sample(pickable, rule.count)

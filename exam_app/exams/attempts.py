@@ -24,8 +24,8 @@ from sqlalchemy.orm.util import identity_key
 from exam_app.accounts.models import User
 from exam_app.bank.models import Item, ItemVersion
 from exam_app.errors import DomainError, NotFound
-from exam_app.exams import assembly, grading, timing
-from exam_app.exams.blueprints import is_assigned, pool_for, rules_for
+from exam_app.exams import assembly, blueprints, grading, pool_cache, timing
+from exam_app.exams.blueprints import is_assigned, rules_for
 from exam_app.exams.models import (
     Answer,
     Attempt,
@@ -135,15 +135,11 @@ def start_attempt(
         if running:
             return running[0]
     seed = secrets.randbits(48) if seed is None else seed
-    pool = pool_for(session, exam)
-    paper = assembly.draw_paper(
-        rules_for(session, exam),
-        pool,
-        random.Random(seed),
-        exam.shuffle_questions,
-        exam.shuffle_options,
+    rules = rules_for(session, exam)
+    prepared = pool_cache.prepared_pool(session, exam, rules)
+    paper = assembly.draw_prepared(
+        rules, prepared, random.Random(seed), exam.shuffle_questions, exam.shuffle_options
     )
-    types = {p.version_id: p.type for p in pool}
     closes = exam.closes_at if exam.mode == ExamMode.CERTIFICATION else None
     attempt = Attempt(
         exam=exam,
@@ -153,31 +149,39 @@ def start_attempt(
         last_seen_at=now,
         deadline_at=timing.deadline(now, exam.duration_minutes, 0, closes),
     )
-    attempt.items = [
-        AttemptItem(
-            position=d.position,
-            item_id=d.item_id,
-            version_id=d.version_id,
-            rule_key=d.rule_key,
-            option_order=list(d.option_order),
-            points=exam.points_for(types[d.version_id]),
-        )
-        for d in paper
-    ]
     session.add(attempt)
     log(session, attempt, AttemptEventKind.STARTED, now, user.id, seed=seed, items=len(paper))
     session.flush()
+    # The paper in one multi-row INSERT: a hundred objects through the unit of work cost more
+    # than the whole draw. attempt.items loads from the table when someone first reads it.
+    session.execute(
+        insert(AttemptItem),
+        [
+            {
+                "attempt_id": attempt.id,
+                "position": d.position,
+                "item_id": d.item_id,
+                "version_id": d.version_id,
+                "rule_key": d.rule_key,
+                "option_order": list(d.option_order),
+                "points": exam.points_for(prepared.by_id[d.item_id].type),
+            }
+            for d in paper
+        ],
+    )
+    session.expire(attempt, ["items"])
     return attempt
 
 
 def rebuild_paper(session: Session, attempt: Attempt) -> list[assembly.DrawnItem]:
     """Draw the paper again from the stored seed (for an audit: it must equal the stored one).
 
-    Only meaningful while the pool is as it was; the stored paper is what counts."""
+    Only meaningful while the pool is as it was; the stored paper is what counts. Drawn from
+    the pool read afresh, not the process's cache, so the audit checks the cache too."""
     exam = attempt.exam
     return assembly.draw_paper(
         rules_for(session, exam),
-        pool_for(session, exam),
+        blueprints.pool_for(session, exam),
         random.Random(attempt.seed),
         exam.shuffle_questions,
         exam.shuffle_options,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,7 +13,18 @@ from exam_app.bank.categories import descendant_ids
 from exam_app.bank.models import Item, ItemStatus, ItemVersion
 from exam_app.core import audit
 from exam_app.errors import DomainError
-from exam_app.exams.assembly import PoolItem, Rule, RuleProblem, check_rules
+from exam_app.exams.assembly import (
+    FairnessReport,
+    PoolItem,
+    Rule,
+    RuleProblem,
+    candidates,
+    check_rules,
+    draw_prepared,
+    expected_difficulty,
+    fairness,
+    prepare,
+)
 from exam_app.exams.models import Exam, ExamStatus
 
 LABELS = tuple("ABCDEFGH")
@@ -67,6 +80,29 @@ def rules_for(session: Session, exam: Exam) -> list[Rule]:
 def check_exam(session: Session, exam: Exam) -> list[RuleProblem]:
     """Every reason the blueprint cannot give each candidate a full, balanced paper."""
     return check_rules(rules_for(session, exam), pool_for(session, exam))
+
+
+def supply_and_fairness(
+    session: Session, exam: Exam, has_problems: bool, papers: int = 200
+) -> tuple[dict[str, int], FairnessReport | None]:
+    """Items each rule can draw from today's bank, and (for a sound blueprint) the spread of
+    expected difficulty over ``papers`` sample papers, drawn from seeds fixed by the exam id
+    so the report does not flicker between page loads."""
+    rules = rules_for(session, exam)
+    pool = pool_for(session, exam)
+    counts = {r.key: len(candidates(r, pool)) for r in rules}
+    if not rules or has_problems:
+        return counts, None
+    prepared = prepare(rules, pool)
+    by_version = {p.version_id: p for p in prepared.by_id.values()}
+    rng = random.Random(exam.id)
+    sample = [
+        expected_difficulty(
+            draw_prepared(rules, prepared, random.Random(rng.getrandbits(48))), by_version
+        )
+        for _ in range(papers)
+    ]
+    return counts, fairness(sample)
 
 
 def publish_exam(session: Session, exam: Exam, actor_id: int | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from exam_app.accounts.services import org_tree
 from exam_app.bank.categories import category_tree
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import assembly, attempts, blueprints
+from exam_app.exams import attempts, blueprints
 from exam_app.exams.forms import ExamForm, ExtraTimeForm
 from exam_app.exams.models import (
     Attempt,
@@ -161,20 +160,7 @@ def manage_show(exam_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     exam = _exam(exam_id)
     problems = blueprints.check_exam(session, exam) if exam.rules else []
-    pool = blueprints.pool_for(session, exam)
-    rules = blueprints.rules_for(session, exam)
-    counts = {r.key: len(assembly.candidates(r, pool)) for r in rules}
-    fairness = None
-    if rules and not problems:
-        by_version = {p.version_id: p for p in pool}
-        rng = random.Random(exam.id)
-        sample = [
-            assembly.expected_difficulty(
-                assembly.draw_paper(rules, pool, random.Random(rng.getrandbits(48))), by_version
-            )
-            for _ in range(200)
-        ]
-        fairness = assembly.fairness(sample)
+    counts, fairness = blueprints.supply_and_fairness(session, exam, bool(problems))
     taken = session.scalars(
         select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.id.desc()).limit(200)
     ).all()
