@@ -10,8 +10,9 @@ from flask_babel import format_datetime
 
 from exam_app import cli, db, security
 from exam_app.accounts import bp as accounts_bp
-from exam_app.accounts.models import ORG_KIND_LABELS, ROLE_LABELS, User
+from exam_app.accounts.models import ORG_KIND_LABELS, ROLE_LABELS
 from exam_app.accounts.permissions import can, enforce_access
+from exam_app.accounts.principal import Principal, load_principal
 from exam_app.bank.models import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS
 from exam_app.bank.views import bp as bank_bp
 from exam_app.config import PROJECT_ROOT, Config, config_for_env
@@ -78,12 +79,9 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _load_user(user_id: str) -> User | None:
+def _load_user(user_id: str) -> Principal | None:
     """Cookie id is "<id>:<session_version>"; an old version means the session was revoked."""
     raw_id, _, version = user_id.partition(":")
     if not raw_id.isdigit() or not version.isdigit():
         return None
-    user = db.get_session().get(User, int(raw_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+    return load_principal(db.get_session(), int(raw_id), int(version))

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from exam_app.accounts.forms import ConfirmForm
 from exam_app.accounts.permissions import any_user, public
+from exam_app.accounts.principal import signed_in_user
 from exam_app.db import get_session
 from exam_app.i18n import LOCALES
 
@@ -17,7 +18,7 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 @any_user
 def index():  # type: ignore[no-untyped-def]
-    return render_template("core/index.html")
+    return render_template("core/index.html", org_unit=signed_in_user(get_session()).org_unit)
 
 
 @bp.route("/locale", methods=["POST"])
@@ -29,7 +30,7 @@ def set_locale():  # type: ignore[no-untyped-def]
         session["locale"] = locale
         if current_user.is_authenticated:
             db = get_session()
-            current_user.locale = locale
+            signed_in_user(db).locale = locale
             db.commit()
     target = request.form.get("next", "")
     return redirect(

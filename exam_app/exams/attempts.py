@@ -7,7 +7,6 @@ answers whoever notices first — the candidate's next request or the periodic s
 
 from __future__ import annotations
 
-import functools
 import random
 import secrets
 from dataclasses import dataclass
@@ -15,11 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from exam_app.accounts.models import User
 from exam_app.bank.models import Item, ItemVersion
@@ -46,15 +42,6 @@ GRACE_SECONDS = 30
 
 class AttemptRefused(DomainError):
     pass
-
-
-class StaleAnswer(DomainError):
-    """A save based on an older revision than the server holds (another tab answered since)."""
-
-    def __init__(self, current: Answer, item: AttemptItem) -> None:
-        super().__init__(_("此题已在其他窗口作答，已显示最新答案。"))
-        self.current = current
-        self.item = item
 
 
 def log(
@@ -254,152 +241,6 @@ def own_attempt(session: Session, attempt_id: int, user_id: int) -> Attempt:
     if attempt is None or attempt.user_id != user_id:
         raise NotFound(_("没有这场考试。"))  # someone else's attempt looks like none at all
     return attempt
-
-
-@dataclass(frozen=True)
-class Receipt:
-    position: int
-    revision: int
-    saved_at: datetime
-    #: practice mode only, after the answer is stored: right or wrong, key and explanation
-    feedback: dict[str, Any] | None = None
-
-
-def save_answer(
-    session: Session,
-    attempt: Attempt,
-    position: int,
-    chosen: list[int],
-    flagged: bool,
-    base_revision: int,
-    now: datetime,
-) -> Receipt:
-    """Store the answer to one question; the receipt carries the server's time.
-
-    The hottest path of an exam (every candidate, every few seconds): it reads the one
-    question answered, not the paper, and stores the answer with a single conditional upsert
-    instead of a read-modify-write through the unit of work.
-
-    :raises StaleAnswer: when ``base_revision`` is older than the stored answer's
-    :raises AttemptRefused: after the deadline (+ grace) or on a finished attempt
-    """
-    ensure_open(session, attempt, now)
-    if not timing.accepts_answers(now, attempt.deadline_at, GRACE_SECONDS):
-        raise AttemptRefused(_("已超过考试时间，不能再作答。"))
-    item = session.get(AttemptItem, (attempt.id, position))
-    if item is None:
-        raise AttemptRefused(_("试卷中没有第 %(n)d 题。", n=position))
-    try:
-        response = list(grading.to_original(chosen, tuple(item.option_order)))
-    except ValueError:
-        raise AttemptRefused(_("答案无效。")) from None
-    practice = attempt.exam.mode == ExamMode.PRACTICE
-    if practice:
-        earlier = session.get(Answer, (attempt.id, position), with_for_update=True)
-        if earlier is not None and earlier.revision > 0 and earlier.response:
-            raise AttemptRefused(_("练习中每题只能作答一次，请看解析后继续。"))
-    revision = _store_answer(session, attempt, position, response, flagged, base_revision, now)
-    if revision is None:
-        current = session.get(Answer, (attempt.id, position), populate_existing=True)
-        assert current is not None  # the upsert only declines an existing, newer answer
-        _log_now(
-            session,
-            attempt,
-            AttemptEventKind.CONFLICT,
-            now,
-            position=position,
-            base=base_revision,
-            current=current.revision,
-        )
-        raise StaleAnswer(current, item)
-    # No last_seen_at update here: the answer's saved_at already says the page was alive
-    # (heartbeat reads both), and one UPDATE fewer on every save is worth having.
-    _log_now(session, attempt, AttemptEventKind.ANSWERED, now, position=position, revision=revision)
-    feedback = None
-    if practice and response:
-        feedback = practice_feedback(session, attempt, item, response, now)
-    return Receipt(position, revision, now, feedback)
-
-
-def _store_answer(
-    session: Session,
-    attempt: Attempt,
-    position: int,
-    response: list[str],
-    flagged: bool,
-    base_revision: int,
-    now: datetime,
-) -> int | None:
-    """Insert or update the answer unless a newer revision is stored: the new revision, or
-    None when the stored answer is newer than ``base_revision`` (another tab saved since).
-
-    One statement, so two concurrent saves cannot both pass the revision check."""
-    params = {
-        "attempt_id": attempt.id,
-        "position": position,
-        "response": response,
-        "flagged": flagged,
-        "saved_at": now,
-        "base": base_revision,
-    }
-    stmt = _upsert_answer(session.get_bind().dialect.name)
-    revision = session.execute(stmt, params).scalar_one_or_none()
-    # Core wrote behind the ORM's back: objects already loaded must not show the old answer.
-    stale = session.identity_map.get(identity_key(Answer, (attempt.id, position)))
-    if stale is not None:
-        session.expire(stale)
-    session.expire(attempt, ["answers"])
-    return revision
-
-
-@functools.cache
-def _upsert_answer(dialect: str) -> Any:
-    """The save's statement, built once per dialect (building it costs more than running it)."""
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = upsert(Answer).values(
-        attempt_id=bindparam("attempt_id"),
-        position=bindparam("position"),
-        response=bindparam("response", type_=Answer.__table__.c.response.type),
-        flagged=bindparam("flagged"),
-        revision=1,
-        saved_at=bindparam("saved_at", type_=Answer.__table__.c.saved_at.type),
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=[Answer.attempt_id, Answer.position],
-        set_={
-            "response": stmt.excluded.response,
-            "flagged": stmt.excluded.flagged,
-            "revision": Answer.revision + 1,
-            "saved_at": stmt.excluded.saved_at,
-        },
-        where=Answer.revision <= bindparam("base"),
-    ).returning(Answer.revision)
-
-
-_INSERT_EVENT = insert(AttemptEvent).values(
-    attempt_id=bindparam("attempt_id"),
-    kind=bindparam("kind"),
-    at=bindparam("at", type_=AttemptEvent.__table__.c.at.type),
-    actor_id=bindparam("actor_id"),
-    detail=bindparam("detail", type_=AttemptEvent.__table__.c.detail.type),
-)
-
-
-def _log_now(
-    session: Session, attempt: Attempt, kind: AttemptEventKind, now: datetime, **detail: Any
-) -> None:
-    """``log`` for the hot path: a plain INSERT, no unit-of-work flush."""
-    session.execute(
-        _INSERT_EVENT,
-        {
-            "attempt_id": attempt.id,
-            "kind": kind.value,
-            "at": now,
-            "actor_id": attempt.user_id,
-            "detail": detail,
-        },
-    )
-    session.expire(attempt, ["events"])
 
 
 def practice_feedback(

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from exam_app.accounts.forms import ConfirmForm
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
+from exam_app.accounts.principal import signed_in_user
 from exam_app.bank.models import Category
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts, practice, timing
+from exam_app.exams import attempts, practice, saving, timing
 from exam_app.exams.blueprints import is_assigned, open_exams
 from exam_app.exams.models import (
     Attempt,
@@ -39,7 +40,8 @@ def _mine(attempt_id: int) -> Attempt:
 @allow(*TAKERS)
 def index():  # type: ignore[no-untyped-def]
     """The operator's home: exams open to them, attempts to resume, past results."""
-    session, now, user = get_session(), utcnow(), current_user._get_current_object()
+    session, now = get_session(), utcnow()
+    user = signed_in_user(session)
     closed = attempts.close_overdue_for(session, user.id, now)
     if closed:
         session.commit()
@@ -70,9 +72,7 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
     if exam is None or not ConfirmForm().validate_on_submit():
         abort(404 if exam is None else 400)
     try:
-        attempt = attempts.start_attempt(
-            session, exam, current_user._get_current_object(), utcnow()
-        )
+        attempt = attempts.start_attempt(session, exam, signed_in_user(session), utcnow())
     except DomainError as exc:
         session.rollback()
         flash(exc.message, "danger")
@@ -90,7 +90,7 @@ def practice_weakest():  # type: ignore[no-untyped-def]
     session = get_session()
     try:
         attempt = practice.start_weakest_practice(
-            session, current_user._get_current_object(), request.form.get("level") or None, utcnow()
+            session, signed_in_user(session), request.form.get("level") or None, utcnow()
         )
     except DomainError as exc:
         session.rollback()
@@ -129,7 +129,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _receipt_json(receipt: attempts.Receipt) -> dict[str, object]:
+def _receipt_json(receipt: saving.Receipt) -> dict[str, object]:
     feedback = receipt.feedback
     if feedback is not None:  # where the operator can read the rule the item tests
         feedback = {**feedback, "clause_url": clause_url(feedback.get("source"))}
@@ -149,7 +149,6 @@ def _receipt_json(receipt: attempts.Receipt) -> dict[str, object]:
 def save_answer(attempt_id: int):  # type: ignore[no-untyped-def]
     """One answer, saved at once. 409 with the stored answer when another tab was newer."""
     session, data = get_session(), request.get_json(silent=True) or {}
-    attempt = _mine(attempt_id)
     try:
         position = int(data["position"])
         chosen = [int(i) for i in data.get("chosen", [])]
@@ -157,25 +156,31 @@ def save_answer(attempt_id: int):  # type: ignore[no-untyped-def]
     except (KeyError, TypeError, ValueError):
         return jsonify(ok=False, error=_("请求格式错误。")), 400
     try:
-        receipt = attempts.save_answer(
-            session, attempt, position, chosen, bool(data.get("flagged")), base, utcnow()
+        receipt = saving.save_answer(
+            session,
+            attempt_id,
+            current_user.id,
+            position,
+            chosen,
+            bool(data.get("flagged")),
+            base,
+            utcnow(),
         )
-    except attempts.StaleAnswer as exc:
-        current, item = exc.current, exc.item
+    except saving.StaleAnswer as exc:
         session.commit()  # keep the conflict in the log
         return jsonify(
             ok=False,
             conflict=True,
             error=exc.message,
-            revision=current.revision,
-            chosen=sorted(item.option_order.index(lab) for lab in current.response),
-            flagged=current.flagged,
+            revision=exc.revision,
+            chosen=exc.chosen,
+            flagged=exc.flagged,
         ), 409
-    except DomainError as exc:
+    except attempts.AttemptRefused as exc:
         session.commit()  # an overdue attempt may just have been graded
-        return jsonify(
-            ok=False, closed=attempt.status != AttemptStatus.IN_PROGRESS, error=exc.message
-        ), 423
+        attempt = session.get(Attempt, attempt_id)
+        closed = attempt is not None and attempt.status != AttemptStatus.IN_PROGRESS
+        return jsonify(ok=False, closed=closed, error=exc.message), 423
     session.commit()
     return jsonify(_receipt_json(receipt))
 

@@ -10,8 +10,8 @@ import pytest
 from exam_app.accounts.models import Role, User
 from exam_app.db import utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts
-from exam_app.exams.models import AttemptStatus, ExamMode, WrongBookEntry
+from exam_app.exams import attempts, saving
+from exam_app.exams.models import Answer, AttemptStatus, ExamMode, WrongBookEntry
 
 
 @pytest.fixture
@@ -50,7 +50,9 @@ def test_answering_the_displayed_key_scores_full_marks_whatever_the_shuffle(
     exam = make_exam()
     attempt = attempts.start_attempt(db_session, exam, operator, utcnow())
     for position, key in _key_positions(db_session, attempt).items():
-        attempts.save_answer(db_session, attempt, position, key, False, 0, utcnow())
+        saving.save_answer(
+            db_session, attempt.id, attempt.user_id, position, key, False, 0, utcnow()
+        )
     attempts.submit_attempt(db_session, attempt, utcnow())
     assert attempt.percent == 100.0 and attempt.passed
 
@@ -59,12 +61,20 @@ def test_second_tab_with_a_stale_revision_cannot_overwrite(db_session, make_exam
     attempt = attempts.start_attempt(db_session, make_exam(), operator, utcnow())
     item = next(i for i in attempt.items if len(i.option_order) == 4 and i.rule_key == "r1")
     pos = item.position
-    first = attempts.save_answer(db_session, attempt, pos, [0], False, 0, utcnow())  # tab A
-    newer = attempts.save_answer(db_session, attempt, pos, [1], False, first.revision, utcnow())
-    with pytest.raises(attempts.StaleAnswer) as stale:  # tab B still shows revision 1
-        attempts.save_answer(db_session, attempt, pos, [2], False, first.revision, utcnow())
-    assert stale.value.current.revision == newer.revision
-    assert stale.value.current.response == [item.option_order[1]]
+    first = saving.save_answer(
+        db_session, attempt.id, attempt.user_id, pos, [0], False, 0, utcnow()
+    )  # tab A
+    newer = saving.save_answer(
+        db_session, attempt.id, attempt.user_id, pos, [1], False, first.revision, utcnow()
+    )
+    with pytest.raises(saving.StaleAnswer) as stale:  # tab B still shows revision 1
+        saving.save_answer(
+            db_session, attempt.id, attempt.user_id, pos, [2], False, first.revision, utcnow()
+        )
+    assert stale.value.revision == newer.revision
+    assert stale.value.chosen == [1]  # tab A's newer choice, as the page displays it
+    stored = db_session.get(Answer, (attempt.id, pos))
+    assert stored.revision == newer.revision and stored.response == [item.option_order[1]]
 
 
 def test_answers_after_deadline_and_grace_are_refused_and_the_attempt_graded(
@@ -74,12 +84,16 @@ def test_answers_after_deadline_and_grace_are_refused_and_the_attempt_graded(
 ) -> None:
     start = utcnow()
     attempt = attempts.start_attempt(db_session, make_exam(), operator, start)
-    attempts.save_answer(db_session, attempt, 1, [0], False, 0, start + timedelta(minutes=5))
+    saving.save_answer(
+        db_session, attempt.id, attempt.user_id, 1, [0], False, 0, start + timedelta(minutes=5)
+    )
     in_grace = attempt.deadline_at + timedelta(seconds=10)
-    attempts.save_answer(db_session, attempt, 2, [0], False, 0, in_grace)  # in flight: accepted
+    saving.save_answer(
+        db_session, attempt.id, attempt.user_id, 2, [0], False, 0, in_grace
+    )  # in flight: accepted
     late = attempt.deadline_at + timedelta(seconds=attempts.GRACE_SECONDS + 1)
     with pytest.raises(attempts.AttemptRefused):
-        attempts.save_answer(db_session, attempt, 3, [0], False, 0, late)
+        saving.save_answer(db_session, attempt.id, attempt.user_id, 3, [0], False, 0, late)
     assert attempt.status == AttemptStatus.SUBMITTED and attempt.auto_submitted
     assert {a.position for a in attempt.answers} == {1, 2}
 
@@ -92,7 +106,7 @@ def test_sweeper_grades_overdue_attempts_from_saved_answers(
     start = utcnow()
     users = [db_session.get(User, i) for i in ids]
     done, open_one = (attempts.start_attempt(db_session, exam, u, start) for u in users)
-    attempts.save_answer(db_session, done, 1, [0], False, 0, start)
+    saving.save_answer(db_session, done.id, done.user_id, 1, [0], False, 0, start)
     assert attempts.close_overdue(db_session, start + timedelta(minutes=10)) == 0
     later = done.deadline_at + timedelta(minutes=5)
     open_one.deadline_at = later + timedelta(hours=1)  # extra time: not overdue
@@ -141,7 +155,9 @@ def test_practice_feedback_and_the_wrong_book(db_session, make_exam, operator) -
     attempt = attempts.start_attempt(db_session, exam, operator, utcnow())
     keys = _key_positions(db_session, attempt)
     wrong = [i for i in range(len(attempt.items[0].option_order)) if i not in keys[1]][:1]
-    receipt = attempts.save_answer(db_session, attempt, 1, wrong, False, 0, utcnow())
+    receipt = saving.save_answer(
+        db_session, attempt.id, attempt.user_id, 1, wrong, False, 0, utcnow()
+    )
     assert receipt.feedback["correct"] is False and receipt.feedback["key"] == sorted(keys[1])
     entry = db_session.query(WrongBookEntry).one()
     item_id = attempt.items[0].item_id
@@ -209,7 +225,9 @@ def test_a_saved_answer_counts_as_contact_between_heartbeats(
     start = utcnow()
     attempt = attempts.start_attempt(db_session, make_exam(), operator, start)
     attempts.heartbeat(db_session, attempt, start + timedelta(seconds=30), True)
-    attempts.save_answer(db_session, attempt, 1, [0], False, 0, start + timedelta(seconds=100))
+    saving.save_answer(
+        db_session, attempt.id, attempt.user_id, 1, [0], False, 0, start + timedelta(seconds=100)
+    )
     attempts.heartbeat(db_session, attempt, start + timedelta(seconds=150), True)
     assert _events(db_session, attempt, AttemptEventKind.HEARTBEAT_GAP) == []
 
@@ -220,10 +238,12 @@ def test_a_save_is_visible_through_objects_loaded_before_it(
     """The save writes with one SQL statement; answers the session already held must not
     keep showing the old choice."""
     attempt = attempts.start_attempt(db_session, make_exam(), operator, utcnow())
-    first = attempts.save_answer(db_session, attempt, 1, [0], False, 0, utcnow())
+    first = saving.save_answer(db_session, attempt.id, attempt.user_id, 1, [0], False, 0, utcnow())
     (before,) = attempt.answers
     item = next(i for i in attempt.items if i.position == 1)
-    attempts.save_answer(db_session, attempt, 1, [1], True, first.revision, utcnow())
+    saving.save_answer(
+        db_session, attempt.id, attempt.user_id, 1, [1], True, first.revision, utcnow()
+    )
     assert before.revision == first.revision + 1 and before.flagged
     assert before.response == [item.option_order[1]]
     assert [a.revision for a in attempt.answers] == [first.revision + 1]

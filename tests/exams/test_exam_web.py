@@ -164,6 +164,63 @@ def test_someone_elses_attempt_is_not_found(
     assert other.get(f"/exams/attempts/{attempt_id}").status_code == 404
 
 
+def _token(client: FlaskClient, attempt_id: int) -> str:
+    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_saving_into_someone_elses_attempt_is_not_found_and_stores_nothing(
+    app, client: FlaskClient, login_as, make_exam, make_user, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    assert (
+        _save(client, attempt_id, _token(client, attempt_id), position=1, chosen=[0]).status_code
+        == 200
+    )
+    other = app.test_client()
+    from tests.conftest import login
+
+    login(other, make_user(Role.OPERATOR).employee_no)
+    other_token = csrf_token(other, "/exams/")
+    response = _save(other, attempt_id, other_token, position=1, chosen=[1], base_revision=1)
+    assert response.status_code == 404
+    db_session.rollback()
+    (answer,) = db_session.get(Attempt, attempt_id).answers
+    assert answer.revision == 1, "the owner's answer is untouched"
+
+
+def test_saves_for_questions_not_on_the_paper_or_bad_choices_are_refused(
+    client: FlaskClient, login_as, make_exam
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    token = _token(client, attempt_id)
+    missing = _save(client, attempt_id, token, position=999, chosen=[0])
+    assert missing.status_code == 423 and "999" in missing.get_json()["error"]
+    bad = _save(client, attempt_id, token, position=1, chosen=[7])
+    assert bad.status_code == 423 and bad.get_json()["closed"] is False
+    assert _save(client, attempt_id, token, chosen=[0]).status_code == 400  # no position
+
+
+def test_a_save_after_the_deadline_grades_the_attempt_from_saved_answers(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    token = _token(client, attempt_id)
+    assert _save(client, attempt_id, token, position=1, chosen=[0]).status_code == 200
+    attempt = db_session.get(Attempt, attempt_id)
+    attempt.deadline_at = attempt.deadline_at - timedelta(hours=2)
+    db_session.commit()
+    late = _save(client, attempt_id, token, position=2, chosen=[0])
+    assert late.status_code == 423 and late.get_json()["closed"] is True
+    db_session.rollback()
+    db_session.expire_all()
+    graded = db_session.get(Attempt, attempt_id)
+    assert graded.auto_submitted and [a.position for a in graded.answers] == [1]
+
+
 @pytest.mark.parametrize("role", [Role.HR, Role.TRAINER])
 def test_overseers_read_the_event_log(
     client: FlaskClient, login_as, make_exam, app, make_user, role

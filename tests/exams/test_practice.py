@@ -10,7 +10,7 @@ from exam_app.bank.categories import ensure_category
 from exam_app.bank.models import Item
 from exam_app.db import utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts, practice
+from exam_app.exams import attempts, practice, saving
 from exam_app.exams.models import ExamMode
 
 
@@ -34,7 +34,9 @@ def test_weakest_categories_drive_a_personal_practice(db_session, make_exam, mak
         chosen = [item.option_order.index(lab) for lab in key]
         if item.rule_key == "r1":
             chosen = [i for i in range(len(item.option_order)) if i not in chosen][:1]
-        attempts.save_answer(db_session, attempt, item.position, chosen, False, 0, utcnow())
+        saving.save_answer(
+            db_session, attempt.id, attempt.user_id, item.position, chosen, False, 0, utcnow()
+        )
     attempts.submit_attempt(db_session, attempt, utcnow())
     assert practice.weakest_categories(db_session, user_id) == [weak.id]
     targeted = practice.start_weakest_practice(db_session, user, "intermediate", utcnow())

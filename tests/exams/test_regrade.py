@@ -10,16 +10,17 @@ from exam_app.bank import authoring
 from exam_app.bank.models import Item, ItemVersion
 from exam_app.db import utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts, regrade
+from exam_app.exams import attempts, regrade, saving
 from exam_app.exams.models import Attempt
 
 
 def _answer_everything_with_the_key(db_session, attempt) -> None:  # type: ignore[no-untyped-def]
     for item in attempt.items:
         key = db_session.get(ItemVersion, item.version_id).answer
-        attempts.save_answer(
+        saving.save_answer(
             db_session,
-            attempt,
+            attempt.id,
+            attempt.user_id,
             item.position,
             [item.option_order.index(lab) for lab in key],
             False,

@@ -1,0 +1,270 @@
+"""Answer saves: the hottest path of an exam (every candidate, every few seconds).
+
+A save is one small JSON call, so its cost is almost all overhead; this module keeps that
+overhead to four statements on the request's connection, all built once:
+
+1. one SELECT of what the save must check (owner, status, deadline, mode, the question's
+   option order), instead of loading the attempt, its exam and the question through the ORM;
+2. one conditional upsert that stores the answer only if no newer revision is stored
+   (``INSERT … ON CONFLICT DO UPDATE … WHERE revision <= :base RETURNING revision``), so two
+   tabs can never overwrite a newer answer with an older one, with no read-modify-write;
+3. one plain INSERT into the attempt's event log;
+4. the commit, by the view.
+
+Anything unusual leaves this path for the ORM one: an attempt that is finished or overdue is
+graded by ``attempts.ensure_open``; practice mode loads what its feedback needs.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from exam_app.errors import DomainError, NotFound
+from exam_app.exams import grading, timing
+from exam_app.exams.attempts import (
+    GRACE_SECONDS,
+    AttemptRefused,
+    ensure_open,
+    own_attempt,
+    practice_feedback,
+)
+from exam_app.exams.models import (
+    Answer,
+    Attempt,
+    AttemptEvent,
+    AttemptEventKind,
+    AttemptItem,
+    AttemptStatus,
+    Exam,
+    ExamMode,
+)
+
+_ANSWERS = Answer.__table__
+_ATTEMPTS = Attempt.__table__
+_ITEMS = AttemptItem.__table__
+_EVENTS = AttemptEvent.__table__
+
+
+class StaleAnswer(DomainError):
+    """A save based on an older revision than the server holds (another tab answered since)."""
+
+    def __init__(self, revision: int, chosen: list[int], flagged: bool) -> None:
+        super().__init__(_("此题已在其他窗口作答，已显示最新答案。"))
+        #: the stored answer, as the page shows it (displayed option positions)
+        self.revision = revision
+        self.chosen = chosen
+        self.flagged = flagged
+
+
+@dataclass(frozen=True)
+class Receipt:
+    position: int
+    revision: int
+    saved_at: datetime
+    #: practice mode only, after the answer is stored: right or wrong, key and explanation
+    feedback: dict[str, Any] | None = None
+
+
+def save_answer(
+    session: Session,
+    attempt_id: int,
+    user_id: int,
+    position: int,
+    chosen: list[int],
+    flagged: bool,
+    base_revision: int,
+    now: datetime,
+) -> Receipt:
+    """Store ``user_id``'s answer to one question of their attempt; the receipt carries the
+    server's time. ``chosen`` are displayed option positions, stored as original labels.
+
+    :raises NotFound: no such attempt, or not this user's
+    :raises StaleAnswer: when ``base_revision`` is older than the stored answer's
+    :raises AttemptRefused: after the deadline (+ grace), on a finished attempt, or for a
+        question the paper does not have
+    """
+    conn = session.connection()
+    target = conn.execute(_TARGET, {"attempt_id": attempt_id, "position": position}).one_or_none()
+    if target is None or target.user_id != user_id:
+        raise NotFound(_("没有这场考试。"))  # someone else's attempt looks like none at all
+    if target.status != AttemptStatus.IN_PROGRESS or timing.is_overdue(
+        now, target.deadline_at, GRACE_SECONDS
+    ):
+        ensure_open(session, own_attempt(session, attempt_id, user_id), now)  # grades, refuses
+    if target.option_order is None:
+        raise AttemptRefused(_("试卷中没有第 %(n)d 题。", n=position))
+    option_order = tuple(target.option_order)
+    try:
+        response = list(grading.to_original(chosen, option_order))
+    except ValueError:
+        raise AttemptRefused(_("答案无效。")) from None
+    practice = target.mode == ExamMode.PRACTICE
+    if practice and _answered_before(conn, attempt_id, position):
+        raise AttemptRefused(_("练习中每题只能作答一次，请看解析后继续。"))
+
+    revision = conn.execute(
+        _upsert_answer(conn.dialect.name),
+        {
+            "attempt_id": attempt_id,
+            "position": position,
+            "response": response,
+            "flagged": flagged,
+            "saved_at": now,
+            "base": base_revision,
+        },
+    ).scalar_one_or_none()
+    _forget_loaded_answer(session, attempt_id, position)
+    if revision is None:  # the stored answer is newer than the page's: another tab saved
+        current = conn.execute(_CURRENT, {"attempt_id": attempt_id, "position": position}).one()
+        _log(
+            conn,
+            session,
+            attempt_id,
+            user_id,
+            AttemptEventKind.CONFLICT,
+            now,
+            position=position,
+            base=base_revision,
+            current=current.revision,
+        )
+        raise StaleAnswer(
+            current.revision,
+            sorted(option_order.index(label) for label in current.response),
+            current.flagged,
+        )
+    # No last_seen_at update here: the answer's saved_at already says the page was alive
+    # (heartbeat reads both), and one UPDATE fewer on every save is worth having.
+    _log(
+        conn,
+        session,
+        attempt_id,
+        user_id,
+        AttemptEventKind.ANSWERED,
+        now,
+        position=position,
+        revision=revision,
+    )
+    feedback = None
+    if practice and response:
+        attempt = own_attempt(session, attempt_id, user_id)
+        item = session.get(AttemptItem, (attempt_id, position))
+        assert item is not None  # the target query found it
+        feedback = practice_feedback(session, attempt, item, response, now)
+    return Receipt(position, revision, now, feedback)
+
+
+# --- the statements, built once (building one costs more than SQLite takes to run it) -------
+
+_TARGET = (
+    select(
+        _ATTEMPTS.c.user_id,
+        _ATTEMPTS.c.status,
+        _ATTEMPTS.c.deadline_at,
+        Exam.__table__.c.mode,
+        _ITEMS.c.option_order,  # NULL when the paper has no such position
+    )
+    .select_from(
+        _ATTEMPTS.join(Exam.__table__, Exam.__table__.c.id == _ATTEMPTS.c.exam_id).outerjoin(
+            _ITEMS,
+            and_(
+                _ITEMS.c.attempt_id == _ATTEMPTS.c.id,
+                _ITEMS.c.position == bindparam("position"),
+            ),
+        )
+    )
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"))
+)
+
+_CURRENT = select(_ANSWERS.c.revision, _ANSWERS.c.response, _ANSWERS.c.flagged).where(
+    _ANSWERS.c.attempt_id == bindparam("attempt_id"),
+    _ANSWERS.c.position == bindparam("position"),
+)
+
+_INSERT_EVENT = insert(_EVENTS).values(
+    attempt_id=bindparam("attempt_id"),
+    kind=bindparam("kind"),
+    at=bindparam("at", type_=_EVENTS.c.at.type),
+    actor_id=bindparam("actor_id"),
+    detail=bindparam("detail", type_=_EVENTS.c.detail.type),
+)
+
+
+@functools.cache
+def _upsert_answer(dialect: str) -> Any:
+    """The conditional upsert: a new answer, or a newer revision of the stored one, but only
+    while the stored revision is not newer than the page's (one statement, so two concurrent
+    saves cannot both pass the check)."""
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = upsert(_ANSWERS).values(
+        attempt_id=bindparam("attempt_id"),
+        position=bindparam("position"),
+        response=bindparam("response", type_=_ANSWERS.c.response.type),
+        flagged=bindparam("flagged"),
+        revision=1,
+        saved_at=bindparam("saved_at", type_=_ANSWERS.c.saved_at.type),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[_ANSWERS.c.attempt_id, _ANSWERS.c.position],
+        set_={
+            "response": stmt.excluded.response,
+            "flagged": stmt.excluded.flagged,
+            "revision": _ANSWERS.c.revision + 1,
+            "saved_at": stmt.excluded.saved_at,
+        },
+        where=_ANSWERS.c.revision <= bindparam("base"),
+    ).returning(_ANSWERS.c.revision)
+
+
+def _answered_before(conn: Connection, attempt_id: int, position: int) -> bool:
+    """Practice takes one answer per question (the feedback showed the key). The row is locked
+    on PostgreSQL so two tabs cannot both pass; SQLite's IMMEDIATE transaction already is."""
+    stmt = _CURRENT.with_for_update() if conn.dialect.name == "postgresql" else _CURRENT
+    row = conn.execute(stmt, {"attempt_id": attempt_id, "position": position}).one_or_none()
+    return row is not None and row.revision > 0 and bool(row.response)
+
+
+def _log(
+    conn: Connection,
+    session: Session,
+    attempt_id: int,
+    user_id: int,
+    kind: AttemptEventKind,
+    now: datetime,
+    **detail: Any,
+) -> None:
+    """``attempts.log`` for the hot path: a plain INSERT, no unit-of-work flush."""
+    conn.execute(
+        _INSERT_EVENT,
+        {
+            "attempt_id": attempt_id,
+            "kind": kind.value,
+            "at": now,
+            "actor_id": user_id,
+            "detail": detail,
+        },
+    )
+    attempt = session.identity_map.get(identity_key(Attempt, attempt_id))
+    if attempt is not None:
+        session.expire(attempt, ["events"])
+
+
+def _forget_loaded_answer(session: Session, attempt_id: int, position: int) -> None:
+    """Core wrote behind the ORM's back: objects this session already loaded must not keep
+    showing the old answer."""
+    stale = session.identity_map.get(identity_key(Answer, (attempt_id, position)))
+    if stale is not None:
+        session.expire(stale)
+    attempt = session.identity_map.get(identity_key(Attempt, attempt_id))
+    if attempt is not None:
+        session.expire(attempt, ["answers"])
