@@ -197,6 +197,21 @@ def test_a_cut_off_question_stops_at_the_next_document() -> None:
     assert [i.status for i in items] == ["ready", "needs_review", "ready"]
 
 
+def test_stray_text_does_not_unmake_the_next_numbered_question() -> None:
+    """A footer line the cleaner does not know sits between two questions; the next one has no
+    answer. It carries on the running number, so it is kept and reported, not lost."""
+    items = read(
+        "三、判断题\n1.客户可以报修。（ √ ）\n本页由某某文库整理\n2.电费可以不交。\n"
+        "3.表计由供电企业安装。答案：对"
+    )
+    assert [(i.number, i.stem, "".join(i.answer), i.status) for i in items] == [
+        (1, "客户可以报修。（ ）", "A", "ready"),
+        (2, "电费可以不交。", "", "needs_review"),
+        (3, "表计由供电企业安装。", "A", "ready"),
+    ]
+    assert [p.code for p in items[1].problems] == [ProblemCode.NO_ANSWER]
+
+
 # fmt: off
 PROBLEMS = {
     "cut off": ("1.甲（ ）。A、一B、二答案：A\n2.乙的期限为()。\n某某管理办法",

@@ -351,8 +351,12 @@ class Scanner:
             self._skip(draft, draft.unsupported)
             return
         judged_section = draft.declared is ItemType.JUDGE and bool(draft.stem)
+        # Stray text between questions (a page footer the cleaner did not know) does not
+        # unmake the next question when its number carries on the running count: kept, it is
+        # reported (no answer, cut off) instead of vanishing from the report.
+        continues = self.last_number > 0 and draft.number == self.last_number + 1
         keep = draft.is_solid or (
-            draft.in_context and (draft.looks_like_question or judged_section)
+            (draft.in_context or continues) and (draft.looks_like_question or judged_section)
         )
         if not keep:
             self.in_context = False
