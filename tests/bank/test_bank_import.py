@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,8 +16,8 @@ from exam_app.bank.importers import read_file
 from exam_app.bank.models import Item, ItemStatus, ItemVersion, Level
 from exam_app.errors import DomainError
 from tests.conftest import csrf_from, csrf_token
+from tests.seed import SEED
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_d6e8e5b060737bd3.txt"
 DOC = """用电客户受理员-中级工练习题
 一、单选题
 1.供电企业应在()内答复。
@@ -120,7 +119,6 @@ def test_versions_are_immutable(db_session) -> None:  # type: ignore[no-untyped-
         db_session.flush()
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed documents not present beside the project")
 def test_cli_dry_run_json_reports_the_seed_file(runner) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(args=["bank", "import", str(SEED), "--dry-run", "--json"])
     assert result.exit_code == 0, result.output

@@ -9,9 +9,9 @@ import pytest
 from exam_app.bank.importers import read_file
 from exam_app.bank.shipped import read_category_paths
 from exam_app.errors import DomainError
+from tests.seed import SEED
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT.parent / "shared" / "seeds" / "000_d6e8e5b060737bd3.txt"
 SHIPPED = ROOT / "question_bank" / "items" / "seed_banks.csv"
 
 
@@ -27,7 +27,6 @@ def _content(item):  # type: ignore[no-untyped-def]
     )
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed documents not present beside the project")
 def test_shipped_csv_is_the_seed_import_minus_in_file_duplicates() -> None:
     seed = read_file(SEED.read_bytes(), SEED.name)
     shipped = read_file(SHIPPED.read_bytes(), SHIPPED.name)
