@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
 from exam_app import demo, migrate
 from exam_app.accounts import roster, services
@@ -113,3 +117,25 @@ def demo_load() -> None:
 def register(app: Flask) -> None:
     for group in (db_cli, users_cli, demo_cli, bank_cli, exams_cli):
         app.cli.add_command(group)
+    for group in (users_cli, demo_cli, bank_cli, exams_cli):
+        for command_ in group.commands.values():
+            if command_.callback is not None and not hasattr(command_.callback, "schema_checked"):
+                command_.callback = _schema_required(command_.callback)
+
+
+def _schema_required(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Commands that read or write data say what to do on a database not yet migrated,
+    instead of failing deep inside SQLAlchemy with "no such table". (Per command, not per
+    group, so that ``--help`` works on any database.)"""
+
+    @functools.wraps(run)
+    @with_appcontext
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if migrate.pending(get_engine()):
+            raise click.ClickException(
+                _("数据库尚未迁移，请先运行 flask --app wsgi db upgrade（或 make run）。")
+            )
+        return run(*args, **kwargs)
+
+    checked.schema_checked = True  # type: ignore[attr-defined]
+    return checked

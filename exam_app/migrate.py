@@ -6,6 +6,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from exam_app.config import PROJECT_ROOT
@@ -31,6 +33,13 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
     return cfg
+
+
+def pending(engine: Engine) -> bool:
+    """True when the database is not at the newest migration (e.g. never migrated)."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    return set(current) != set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -42,7 +42,9 @@ def test_production_refuses_demo_accounts(monkeypatch, tmp_path) -> None:  # typ
         "SECRET_KEY": "y" * 40,
         "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
     }
-    result = create_app(settings).test_cli_runner().invoke(args=["demo", "load"])
+    runner = create_app(settings).test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 1 and "refused" in result.output
 
 
@@ -76,3 +78,13 @@ def test_demo_load_is_idempotent(runner) -> None:  # type: ignore[no-untyped-def
     second = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0 and second.exit_code == 0
     assert "A0001" in first.output and first.output == second.output
+
+
+def test_data_commands_on_an_unmigrated_database_say_to_migrate(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}", "TESTING": True})
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["exams", "sweep"])
+    assert result.exit_code == 1 and "db upgrade" in result.output
+    assert runner.invoke(args=["bank", "import", "--help"]).exit_code == 0  # help needs no DB
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["exams", "sweep"]).output.startswith("graded 0")

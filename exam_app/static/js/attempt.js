@@ -97,6 +97,7 @@
         const entry = queue[pos];
         showState(d.msgSaving, "saving");
         let response;
+        let savedAt = null;
         try {
           response = await post(d.answerUrl, entry);
         } catch (err) {
@@ -107,7 +108,7 @@
         const card = cards.get(pos);
         if (response.ok) {
           card.dataset.revision = data.revision;
-          showState(d.msgSaved.replace("__T__", data.saved_at_local), "saved");
+          savedAt = data.saved_at_local;
           if (data.feedback) showFeedback(card, data.feedback);
         } else if (response.status === 409) {
           card.dataset.revision = data.revision;
@@ -119,6 +120,8 @@
           showState(data.error || response.statusText, "conflict");
         }
         if (queue[pos] && queue[pos].stamp === entry.stamp) delete queue[pos]; // a newer one may wait
+        // "Saved" only once nothing waits: it must never be shown over an answer not yet sent.
+        if (savedAt && !pendingCount()) showState(d.msgSaved.replace("__T__", savedAt), "saved");
         persist();
         refreshNavigator();
         retryDelay = 2000;
