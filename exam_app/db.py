@@ -6,13 +6,18 @@ is built from config in ``init_app``, services take a ``Session``, the request b
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -77,6 +82,12 @@ def _make_sqlite_engine(url: str, echo: bool, begin: str) -> Engine:
     engine = create_engine(
         url, echo=echo, connect_args={"timeout": 30}, json_serializer=_json_dumps
     )
+    on_disk = ":memory:" not in url and url not in ("sqlite://", "sqlite:///")
+    writer_lock = WriterLock(make_url(url).database + "-writer") if on_disk else None
+    if writer_lock is not None and begin.upper().endswith("IMMEDIATE"):
+        _release_after_transactions(engine, writer_lock)
+    else:
+        writer_lock = None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -85,20 +96,120 @@ def _make_sqlite_engine(url: str, echo: bool, begin: str) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")  # SQLite ignores FKs unless asked, per connection
-        if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+        if on_disk:
             cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
             cur.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
+    def _on_begin(conn: Connection) -> None:
         # IMMEDIATE takes the write lock at the start. A deferred transaction that read and
         # then writes fails at once (SQLITE_BUSY_SNAPSHOT, no waiting) when another request
-        # wrote in between; queuing for the lock up front (busy_timeout) never loses a save.
+        # wrote in between; queuing for the lock up front never loses a save.
+        # A connection marked read-only (``lock_free_reads``) begins nothing: each SELECT is
+        # its own snapshot and takes no lock.
+        if conn.get_execution_options().get("read_only"):
+            return
+        if writer_lock is not None:
+            writer_lock.acquire(conn.connection)
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+class WriterLock:
+    """Hands SQLite's single write lock from one process to the next without sleeping.
+
+    Several app processes (gunicorn workers) share one SQLite file. When one holds the write
+    lock, SQLite makes the others poll it, sleeping 1, 2, 5, 10 … ms between tries: under load
+    a worker spends more time asleep than a save takes. Queuing on an advisory ``flock`` of a
+    file beside the database first means a waiting process wakes the moment the holder
+    commits. SQLite's own lock still guards the data: anything that skips this queue (the
+    ``sqlite3`` shell, a deferred transaction) just meets the busy timeout as before.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+
+    def acquire(self, pooled: Any) -> None:
+        """Queue for the lock, unless this thread already holds it through another connection
+        (it would wait for itself): then SQLite's busy timeout decides, as without this class."""
+        held = _held_paths()
+        if self.path in held:
+            return
+        fd = pooled.info.get("writer_fd")
+        if fd is None:
+            fd = pooled.info["writer_fd"] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        pooled.info["writer_locked"] = True
+        held.add(self.path)
+
+    def release(self, pooled: Any) -> None:
+        try:
+            info = pooled.info
+        except NotImplementedError:  # a bare connection SQLAlchemy wraps while it connects
+            return
+        if info.pop("writer_locked", False):
+            fcntl.flock(info["writer_fd"], fcntl.LOCK_UN)
+            _held_paths().discard(self.path)
+
+
+_THREAD = threading.local()
+# A forked child holds no lock its parent held (flock belongs to the parent's open file).
+os.register_at_fork(after_in_child=lambda: _THREAD.__dict__.pop("held", None))
+
+
+def _held_paths() -> set[str]:
+    """Writer-lock files this thread holds (any engine, any connection)."""
+    if not hasattr(_THREAD, "held"):
+        _THREAD.held = set()
+    return _THREAD.held  # type: ignore[no-any-return]
+
+
+def _release_after_transactions(engine: Engine, lock: WriterLock) -> None:
+    """Release the writer lock after COMMIT or ROLLBACK has run, not before: the engine's
+    ``commit`` event fires before the database commits, and a process woken then would find
+    SQLite still locked and fall back to sleeping."""
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(pooled: Any) -> None:
+        try:
+            commit(pooled)
+        finally:
+            lock.release(pooled)
+
+    def do_rollback(pooled: Any) -> None:
+        try:
+            rollback(pooled)
+        finally:
+            lock.release(pooled)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi_conn: Any, record: Any) -> None:
+        fd = record.info.pop("writer_fd", None)
+        if fd is not None:
+            os.close(fd)  # closing also drops a lock still held
+
+
+@contextmanager
+def lock_free_reads(session: Session) -> Iterator[Connection]:
+    """A connection for SELECTs that need no transaction of their own (who is signed in).
+
+    On SQLite every transaction here takes the single write lock at BEGIN, so reading through
+    the session would hold that lock for the rest of the request and serialize the workers;
+    this hands out a separate pooled connection that begins nothing. Other databases lock
+    rows, not the file: there the session's own connection serves, saving a checkout.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield session.connection()
+        return
+    with session.get_bind().connect() as conn:
+        yield conn.execution_options(read_only=True)
 
 
 def init_app(app: Flask) -> None:

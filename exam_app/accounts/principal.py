@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import Role, User, UserRole
+from exam_app.db import lock_free_reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,8 @@ _PRINCIPAL = (
 def load_principal(session: Session, user_id: int, session_version: int) -> Principal | None:
     """The signed-in user, or None when the account is gone, inactive or the session was
     revoked (the version in the cookie is older than the account's)."""
-    rows = session.connection().execute(_PRINCIPAL, {"user_id": user_id}).all()
+    with lock_free_reads(session) as conn:
+        rows = conn.execute(_PRINCIPAL, {"user_id": user_id}).all()
     if not rows:
         return None
     first = rows[0]
