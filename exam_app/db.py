@@ -10,8 +10,6 @@ import fcntl
 import json
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +17,7 @@ from flask import Flask, current_app
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -102,18 +101,33 @@ def _make_sqlite_engine(url: str, echo: bool, begin: str) -> Engine:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
+    # BEGIN is sent lazily, just before the first statement that needs it, so the statements a
+    # request runs first without needing a transaction (who is signed in: ``lock_free_reads``)
+    # run in autocommit and never hold the write lock. IMMEDIATE takes the write lock at the
+    # start: a deferred transaction that read and then writes fails at once
+    # (SQLITE_BUSY_SNAPSHOT, no waiting) when another request wrote in between; queuing for the
+    # lock up front never loses a save.
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # IMMEDIATE takes the write lock at the start. A deferred transaction that read and
-        # then writes fails at once (SQLITE_BUSY_SNAPSHOT, no waiting) when another request
-        # wrote in between; queuing for the lock up front never loses a save.
-        # A connection marked read-only (``lock_free_reads``) begins nothing: each SELECT is
-        # its own snapshot and takes no lock.
-        if conn.get_execution_options().get("read_only"):
+        conn.info["begin_pending"] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(
+        conn: Connection, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if not conn.info.get("begin_pending"):
             return
+        if context is not None and context.execution_options.get("lock_free"):
+            return
+        conn.info["begin_pending"] = False
         if writer_lock is not None:
             writer_lock.acquire(conn.connection)
-        conn.exec_driver_sql(begin)
+        cursor.execute(begin)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: Connection) -> None:
+        conn.info.pop("begin_pending", None)  # a transaction that never needed its BEGIN
 
     return engine
 
@@ -196,20 +210,17 @@ def _release_after_transactions(engine: Engine, lock: WriterLock) -> None:
             os.close(fd)  # closing also drops a lock still held
 
 
-@contextmanager
-def lock_free_reads(session: Session) -> Iterator[Connection]:
-    """A connection for SELECTs that need no transaction of their own (who is signed in).
+def read_lock_free(session: Session, statement: Executable, params: dict[str, Any]) -> Any:
+    """Rows of a SELECT that needs no transaction (who is signed in), on the session's
+    connection.
 
-    On SQLite every transaction here takes the single write lock at BEGIN, so reading through
-    the session would hold that lock for the rest of the request and serialize the workers;
-    this hands out a separate pooled connection that begins nothing. Other databases lock
-    rows, not the file: there the session's own connection serves, saving a checkout.
+    On SQLite a transaction here takes the single write lock at its BEGIN (see above); a
+    SELECT run this way before the request's first other statement goes out in autocommit
+    instead, so loading the user never makes another worker wait. Elsewhere the option is
+    ignored: other databases lock rows, not the file.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        yield session.connection()
-        return
-    with session.get_bind().connect() as conn:
-        yield conn.execution_options(read_only=True)
+    options = {"lock_free": True}
+    return session.connection().execute(statement, params, execution_options=options).all()
 
 
 def init_app(app: Flask) -> None:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from exam_app.db import WriterLock, lock_free_reads, make_engine
+from exam_app.db import WriterLock, make_engine, read_lock_free
 
 
 def _locked_by_someone(path: Path) -> bool:
@@ -53,11 +53,24 @@ def test_the_lock_is_held_from_begin_until_the_transaction_ends(database: Path, 
     engine.dispose()
 
 
-def test_lock_free_reads_take_no_lock(database: Path) -> None:
+def test_a_lock_free_read_runs_before_the_transaction_takes_the_lock(database: Path) -> None:
     engine = make_engine(f"sqlite:///{database}")
-    with Session(engine) as session, lock_free_reads(session) as conn:
-        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
-        assert not _locked_by_someone(Path(f"{database}-writer"))
+    lock_file = Path(f"{database}-writer")
+    with Session(engine) as session:
+        assert read_lock_free(session, text("SELECT count(*) FROM t"), {}) == [(0,)]
+        assert not _locked_by_someone(lock_file), "reading who is signed in takes no lock"
+        session.execute(text("SELECT count(*) FROM t"))  # any other statement begins IMMEDIATE
+        assert _locked_by_someone(lock_file)
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        session.commit()
+        assert not _locked_by_someone(lock_file)
+        read_lock_free(session, text("SELECT count(*) FROM t"), {})
+        session.commit()  # a transaction that never needed its BEGIN ends cleanly
+        session.execute(text("INSERT INTO t VALUES (2)"))
+        assert _locked_by_someone(lock_file), "the next transaction begins as usual"
+        session.rollback()
+    with engine.connect() as conn:
+        assert list(conn.execute(text("SELECT n FROM t")).scalars()) == [1]
     engine.dispose()
 
 

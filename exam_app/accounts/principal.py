@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import Role, User, UserRole
-from exam_app.db import lock_free_reads
+from exam_app.db import read_lock_free
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +70,8 @@ _PRINCIPAL = (
 def load_principal(session: Session, user_id: int, session_version: int) -> Principal | None:
     """The signed-in user, or None when the account is gone, inactive or the session was
     revoked (the version in the cookie is older than the account's)."""
-    with lock_free_reads(session) as conn:
-        rows = conn.execute(_PRINCIPAL, {"user_id": user_id}).all()
+    # On SQLite this runs before the request takes the write lock (see db.read_lock_free).
+    rows = read_lock_free(session, _PRINCIPAL, {"user_id": user_id})
     if not rows:
         return None
     first = rows[0]
