@@ -102,7 +102,7 @@ def _make_sqlite_engine(url: str, echo: bool, begin: str) -> Engine:
         cur.close()
 
     # BEGIN is sent lazily, just before the first statement that needs it, so the statements a
-    # request runs first without needing a transaction (who is signed in: ``lock_free_reads``)
+    # request runs first without needing a transaction (who is signed in: ``read_lock_free``)
     # run in autocommit and never hold the write lock. IMMEDIATE takes the write lock at the
     # start: a deferred transaction that read and then writes fails at once
     # (SQLITE_BUSY_SNAPSHOT, no waiting) when another request wrote in between; queuing for the
