@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from exam_app.db import utcnow
 from exam_app.demo import DEMO_PASSWORD
@@ -65,10 +65,17 @@ def test_certification_answers_survive_reload_outage_and_timeout(
     expect(page.locator('[data-nav="5"]')).to_have_class("answered")
     page.context.close()  # the tab is closed for good
 
-    attempt = db_session.scalars(select(Attempt)).one()
+    attempt_id = db_session.scalars(select(Attempt.id)).one()
     saved = {a.position for a in db_session.scalars(select(Answer))}
     assert saved == {1, 2, 3, 4, 5}
-    attempt.deadline_at = utcnow() - timedelta(seconds=GRACE_SECONDS + 5)  # the time runs out
+    # The time runs out. A fresh transaction that writes first: on SQLite, one that had read
+    # could not write after the server logged the closed tab (a stale snapshot is refused).
+    db_session.rollback()
+    db_session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id)
+        .values(deadline_at=utcnow() - timedelta(seconds=GRACE_SECONDS + 5))
+    )
     db_session.commit()
 
     again = new_page(browser)
@@ -78,7 +85,7 @@ def test_certification_answers_survive_reload_outage_and_timeout(
     again.locator("a", has_text="中级工 认证考试").first.click()
     expect(again.get_by_test_id("auto")).to_be_visible()
     db_session.expire_all()
-    graded = db_session.get(Attempt, attempt.id)
+    graded = db_session.get(Attempt, attempt_id)
     assert graded.auto_submitted and len(graded.answers) == 5
     again.context.close()
 
