@@ -82,11 +82,10 @@ def _make_sqlite_engine(url: str, echo: bool, begin: str) -> Engine:
         url, echo=echo, connect_args={"timeout": 30}, json_serializer=_json_dumps
     )
     on_disk = ":memory:" not in url and url not in ("sqlite://", "sqlite:///")
-    writer_lock = WriterLock(make_url(url).database + "-writer") if on_disk else None
-    if writer_lock is not None and begin.upper().endswith("IMMEDIATE"):
+    writer_lock = None  # only writers queue: a deferred BEGIN (the tests' own sessions) reads
+    if on_disk and begin.upper().endswith("IMMEDIATE"):
+        writer_lock = WriterLock(make_url(url).database + "-writer")
         _release_after_transactions(engine, writer_lock)
-    else:
-        writer_lock = None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

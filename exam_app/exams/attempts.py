@@ -239,8 +239,13 @@ def ensure_open(session: Session, attempt: Attempt, now: datetime) -> None:
 def own_attempt(session: Session, attempt_id: int, user_id: int) -> Attempt:
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user_id:
-        raise NotFound(_("没有这场考试。"))  # someone else's attempt looks like none at all
+        raise no_such_attempt()
     return attempt
+
+
+def no_such_attempt() -> NotFound:
+    """Someone else's attempt looks like none at all."""
+    return NotFound(_("没有这场考试。"))
 
 
 def practice_feedback(

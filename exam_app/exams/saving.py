@@ -30,12 +30,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from exam_app.errors import DomainError, NotFound
+from exam_app.errors import DomainError
 from exam_app.exams import grading, timing
 from exam_app.exams.attempts import (
     GRACE_SECONDS,
     AttemptRefused,
     ensure_open,
+    no_such_attempt,
     own_attempt,
     practice_feedback,
 )
@@ -89,7 +90,7 @@ def save_answer(
     """Store ``user_id``'s answer to one question of their attempt; the receipt carries the
     server's time. ``chosen`` are displayed option positions, stored as original labels.
 
-    :raises NotFound: no such attempt, or not this user's
+    :raises NotFound: no such attempt, or not this user's (``no_such_attempt``)
     :raises StaleAnswer: when ``base_revision`` is older than the stored answer's
     :raises AttemptRefused: after the deadline (+ grace), on a finished attempt, or for a
         question the paper does not have
@@ -97,7 +98,7 @@ def save_answer(
     conn = session.connection()
     target = conn.execute(_TARGET, {"attempt_id": attempt_id, "position": position}).one_or_none()
     if target is None or target.user_id != user_id:
-        raise NotFound(_("没有这场考试。"))  # someone else's attempt looks like none at all
+        raise no_such_attempt()
     if target.status != AttemptStatus.IN_PROGRESS or timing.is_overdue(
         now, target.deadline_at, GRACE_SECONDS
     ):
@@ -124,12 +125,11 @@ def save_answer(
             "base": base_revision,
         },
     ).scalar_one_or_none()
-    _forget_loaded_answer(session, attempt_id, position)
+    _forget_loaded(session, attempt_id, position)  # the answer and the log change below
     if revision is None:  # the stored answer is newer than the page's: another tab saved
         current = conn.execute(_CURRENT, {"attempt_id": attempt_id, "position": position}).one()
         _log(
             conn,
-            session,
             attempt_id,
             user_id,
             AttemptEventKind.CONFLICT,
@@ -147,7 +147,6 @@ def save_answer(
     # (heartbeat reads both), and one UPDATE fewer on every save is worth having.
     _log(
         conn,
-        session,
         attempt_id,
         user_id,
         AttemptEventKind.ANSWERED,
@@ -236,7 +235,6 @@ def _answered_before(conn: Connection, attempt_id: int, position: int) -> bool:
 
 def _log(
     conn: Connection,
-    session: Session,
     attempt_id: int,
     user_id: int,
     kind: AttemptEventKind,
@@ -254,17 +252,14 @@ def _log(
             "detail": detail,
         },
     )
-    attempt = session.identity_map.get(identity_key(Attempt, attempt_id))
-    if attempt is not None:
-        session.expire(attempt, ["events"])
 
 
-def _forget_loaded_answer(session: Session, attempt_id: int, position: int) -> None:
+def _forget_loaded(session: Session, attempt_id: int, position: int) -> None:
     """Core wrote behind the ORM's back: objects this session already loaded must not keep
-    showing the old answer."""
+    showing the old answer or the old event log."""
     stale = session.identity_map.get(identity_key(Answer, (attempt_id, position)))
     if stale is not None:
         session.expire(stale)
     attempt = session.identity_map.get(identity_key(Attempt, attempt_id))
     if attempt is not None:
-        session.expire(attempt, ["answers"])
+        session.expire(attempt, ["answers", "events"])
