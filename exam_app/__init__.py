@@ -20,7 +20,7 @@ from exam_app.core.views import bp as core_bp
 from exam_app.errors import register_error_handlers
 from exam_app.exams import manage_views as _exam_manage_views  # noqa: F401  (routes)
 from exam_app.exams import regrade_views as _exam_regrade_views  # noqa: F401  (routes)
-from exam_app.exams.models import MODE_LABELS
+from exam_app.exams.models import ATTEMPT_STATUS_LABELS, EXAM_STATUS_LABELS, MODE_LABELS
 from exam_app.exams.views import bp as exams_bp
 from exam_app.extensions import babel, csrf, login_manager
 from exam_app.i18n import LOCALES, select_locale
@@ -72,6 +72,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         STATUS_LABELS=STATUS_LABELS,
         TYPE_LABELS=TYPE_LABELS,
         MODE_LABELS=MODE_LABELS,
+        EXAM_STATUS_LABELS=EXAM_STATUS_LABELS,
+        ATTEMPT_STATUS_LABELS=ATTEMPT_STATUS_LABELS,
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else ""

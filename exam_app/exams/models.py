@@ -48,6 +48,11 @@ class ReviewPolicy(StrEnum):
 
 
 MODE_LABELS = {ExamMode.PRACTICE: _l("练习"), ExamMode.CERTIFICATION: _l("认证考试")}
+EXAM_STATUS_LABELS = {
+    ExamStatus.DRAFT: _l("草稿"),
+    ExamStatus.PUBLISHED: _l("已发布"),
+    ExamStatus.CLOSED: _l("已关闭"),
+}
 REVIEW_LABELS = {
     ReviewPolicy.SCORE_ONLY: _l("只看分数"),
     ReviewPolicy.BY_CATEGORY: _l("分数及各分类得分"),
@@ -141,6 +146,12 @@ class ExamAssignment(Base):
 class AttemptStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
+
+
+ATTEMPT_STATUS_LABELS = {
+    AttemptStatus.IN_PROGRESS: _l("作答中"),
+    AttemptStatus.SUBMITTED: _l("已交卷"),
+}
 
 
 class Attempt(Base):

@@ -256,6 +256,22 @@ def test_manage_pages_show_shortfall(client: FlaskClient, login_as, make_exam, d
     assert db_session.scalars(select(Exam)).all()
 
 
+def test_manage_pages_name_statuses_in_the_reader_s_language(
+    app, client: FlaskClient, login_as, make_exam, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import login
+
+    login_as(Role.OPERATOR)
+    exam_id = make_exam().id
+    _start(client, exam_id)
+    hr = app.test_client()
+    login(hr, make_user(Role.HR).employee_no)
+    page = hr.get(f"/exams/manage/{exam_id}").get_data(as_text=True)
+    status = re.search(r'data-testid="exam-status">([^<]+)<', page).group(1)
+    assert status == "已发布" and "作答中" in page
+    assert "in_progress" not in page.replace('class="', "")  # no raw enum value shown
+
+
 def test_a_wrong_practice_answer_shows_the_clause(client: FlaskClient, runner, db_session) -> None:  # type: ignore[no-untyped-def]
     """Issue 5: an operator answers a starter item wrongly in practice and is shown the clause."""
     from tests.conftest import login
