@@ -8,24 +8,17 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_datetime
 
-from exam_app import cli, db, security
-from exam_app.accounts import bp as accounts_bp
-from exam_app.accounts.models import ORG_KIND_LABELS, ROLE_LABELS
-from exam_app.accounts.permissions import can, enforce_access
+from exam_app import accounts, bank, cli, db, exams, security, site, study
+from exam_app.accounts.permissions import enforce_access
 from exam_app.accounts.principal import Principal, load_principal
-from exam_app.bank.models import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS
-from exam_app.bank.views import bp as bank_bp
 from exam_app.config import PROJECT_ROOT, Config, config_for_env
-from exam_app.core.views import bp as core_bp
 from exam_app.errors import register_error_handlers
-from exam_app.exams import manage_views as _exam_manage_views  # noqa: F401  (routes)
-from exam_app.exams import regrade_views as _exam_regrade_views  # noqa: F401  (routes)
-from exam_app.exams.models import ATTEMPT_STATUS_LABELS, EXAM_STATUS_LABELS, MODE_LABELS
-from exam_app.exams.views import bp as exams_bp
 from exam_app.extensions import babel, csrf, login_manager
 from exam_app.i18n import LOCALES, select_locale
-from exam_app.study.views import bp as study_bp
-from exam_app.study.views import clause_url
+
+#: Every domain has the same face: ``bp`` (its blueprint, routes registered by importing its
+#: view modules), ``cli`` (its command group, or None) and ``TEMPLATE_GLOBALS`` (its labels).
+DOMAINS = (site, accounts, bank, study, exams)
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -50,31 +43,15 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(bank_bp)
-    app.register_blueprint(study_bp)
-    app.register_blueprint(exams_bp)
+    app.jinja_env.globals.update(current_locale=select_locale, LOCALES=LOCALES)
+    for domain in DOMAINS:
+        app.register_blueprint(domain.bp)
+        app.jinja_env.globals.update(domain.TEMPLATE_GLOBALS)
+    cli.register(app, [d.cli for d in DOMAINS if d.cli is not None])
 
     app.before_request(enforce_access)
     app.after_request(security.add_security_headers)
     register_error_handlers(app)
-    cli.register(app)
-
-    app.jinja_env.globals.update(
-        can=can,
-        clause_url=clause_url,
-        current_locale=select_locale,
-        LOCALES=LOCALES,
-        ROLE_LABELS=ROLE_LABELS,
-        ORG_KIND_LABELS=ORG_KIND_LABELS,
-        LEVEL_LABELS=LEVEL_LABELS,
-        STATUS_LABELS=STATUS_LABELS,
-        TYPE_LABELS=TYPE_LABELS,
-        MODE_LABELS=MODE_LABELS,
-        EXAM_STATUS_LABELS=EXAM_STATUS_LABELS,
-        ATTEMPT_STATUS_LABELS=ATTEMPT_STATUS_LABELS,
-    )
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else ""
     )

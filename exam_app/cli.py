@@ -1,11 +1,11 @@
-"""Command-line tools: ``flask --app wsgi db|users|demo ...``; each calls services, commits once."""
+"""The app-wide commands (``flask --app wsgi db|demo ...``) and the registration of every
+domain's own group; each command calls services and commits once."""
 
 from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -15,16 +15,10 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
 from exam_app import demo, migrate
-from exam_app.accounts import roster, services
-from exam_app.accounts.models import Role
-from exam_app.accounts.views import password_policy
-from exam_app.bank.cli import bank_cli
+from exam_app.accounts.policy import password_policy
 from exam_app.db import get_engine, get_session, utcnow
-from exam_app.errors import DomainError
-from exam_app.exams.cli import exams_cli
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
-users_cli = AppGroup("users", help="Accounts.")
 demo_cli = AppGroup("demo", help="Demo data for trying the product (never in production).")
 
 
@@ -50,53 +44,6 @@ def db_revision(message: str) -> None:
     command.revision(migrate.alembic_config(get_engine()), message=message, autogenerate=True)
 
 
-@users_cli.command("create-admin")
-@click.argument("employee_no")
-@click.option("--name", default="系统管理员")
-@click.password_option()
-def create_admin(employee_no: str, name: str, password: str) -> None:
-    """Create an administrator account."""
-    session = get_session()
-    try:
-        services.create_user(
-            session,
-            employee_no=employee_no,
-            name=name,
-            roles=[Role.ADMIN],
-            password=password,
-            policy=password_policy(),
-            now=utcnow(),
-            must_change_password=False,
-        )
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    session.commit()
-    click.echo(f"created admin {employee_no}")
-
-
-@users_cli.command("import-roster")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check every row; change nothing.")
-def import_roster(path: Path, dry_run: bool) -> None:
-    """Import a roster (工号, 姓名, 单位, 岗位, 角色): all rows or none."""
-    session = get_session()
-    plan = roster.plan_roster(session, roster.read_roster(path.read_bytes(), path.name))
-    for p in plan.problems:
-        click.echo(f"{path.name}:{p.row}: {p.field}: {p.message}", err=True)
-    if not plan.ok:
-        raise click.ClickException(f"{len(plan.problems)} problem(s); nothing imported")
-    actions = list(plan.actions.values())
-    summary = {a: actions.count(a) for a in ("create", "update", "unchanged")}
-    if dry_run:
-        click.echo(f"dry run: {summary}")
-        return
-    created = roster.apply_roster(session, plan, password_policy(), utcnow(), actor_id=None)
-    session.commit()
-    click.echo(f"imported: {summary}")
-    for acc in created:
-        click.echo(f"{acc.employee_no}\t{acc.name}\t{acc.temporary_password}")
-
-
 @demo_cli.command("load")
 def demo_load() -> None:
     """Create the demo org tree and one account per role, and print them."""
@@ -104,7 +51,7 @@ def demo_load() -> None:
         click.echo("refused: demo accounts are never created in production", err=True)
         sys.exit(1)
     session = get_session()
-    accounts = demo.load_demo(session, password_policy(), utcnow())
+    accounts = demo.load_demo(session, password_policy(current_app.config), utcnow())
     exams = demo.load_demo_exams(session, utcnow())
     session.commit()
     if exams:
@@ -114,10 +61,12 @@ def demo_load() -> None:
         click.echo(f"  {acc.employee_no:<8} {acc.password:<12} {acc.roles}")
 
 
-def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, bank_cli, exams_cli):
+def register(app: Flask, domain_groups: Sequence[AppGroup]) -> None:
+    """Add the app-wide groups and each domain's; every command that touches data checks first
+    that the schema is migrated."""
+    app.cli.add_command(db_cli)
+    for group in (demo_cli, *domain_groups):
         app.cli.add_command(group)
-    for group in (users_cli, demo_cli, bank_cli, exams_cli):
         for command_ in group.commands.values():
             if command_.callback is not None and not hasattr(command_.callback, "schema_checked"):
                 command_.callback = _schema_required(command_.callback)

@@ -25,10 +25,10 @@ OVERSEER = frozenset({Role.HR, Role.TRAINER, Role.ADMIN})
 #: without a line here, or a decorator that disagrees with its line, fails this file.
 EXPECTED: dict[str, frozenset[object]] = {
     "static": EVERYONE,
-    "core.index": SIGNED_IN,
-    "core.set_locale": EVERYONE,
-    "core.healthz": EVERYONE,
-    "core.ping": EVERYONE,
+    "site.index": SIGNED_IN,
+    "site.set_locale": EVERYONE,
+    "site.healthz": EVERYONE,
+    "site.ping": EVERYONE,
     "accounts.login": EVERYONE,
     "accounts.logout": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from exam_app.accounts import roster, services
-from exam_app.accounts.forms import ConfirmForm, OrgUnitForm, RosterUploadForm, UserForm
+from exam_app.accounts.forms import OrgUnitForm, RosterUploadForm, UserForm
 from exam_app.accounts.models import OrgKind, OrgUnit, Role, User
 from exam_app.accounts.permissions import allow
-from exam_app.accounts.views import bp, password_policy
+from exam_app.accounts.policy import password_policy
+from exam_app.accounts.views import bp
 from exam_app.core import uploads
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
+from exam_app.forms import ConfirmForm
 
 PAGE_SIZE = 50
 
@@ -73,7 +75,7 @@ def user_create():  # type: ignore[no-untyped-def]
                 name=form.name.data or "",
                 roles=[Role(r) for r in form.roles.data or []],
                 password=temp,
-                policy=password_policy(),
+                policy=password_policy(current_app.config),
                 now=utcnow(),
                 org_unit=unit,
                 position=form.position.data or "",
@@ -148,7 +150,7 @@ def user_reset_password(user_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     temp = services.reset_password(
-        get_session(), user, password_policy(), utcnow(), current_user.id
+        get_session(), user, password_policy(current_app.config), utcnow(), current_user.id
     )
     get_session().commit()
     return render_template("accounts/temporary_password.html", user=user, password=temp)
@@ -241,7 +243,9 @@ def roster_confirm(upload_id: int):  # type: ignore[no-untyped-def]
         session.rollback()
         flash(_("名册已不再有效（数据已变化），请重新上传检查。"), "danger")
         return redirect(url_for("accounts.roster_upload"))
-    created = roster.apply_roster(session, plan, password_policy(), utcnow(), current_user.id)
+    created = roster.apply_roster(
+        session, plan, password_policy(current_app.config), utcnow(), current_user.id
+    )
     session.commit()
     return render_template("accounts/roster_done.html", plan=plan, created=created)
 

@@ -83,9 +83,3 @@ class RosterUploadForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("检查（试导入）"))
-
-
-class ConfirmForm(FlaskForm):
-    """A bare POST form: CSRF token plus a button."""
-
-    submit = SubmitField(_l("确认"))

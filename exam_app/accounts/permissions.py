@@ -57,7 +57,7 @@ any_user = _declare(Access())
 
 #: Endpoints a user who must change their password may still reach.
 PASSWORD_CHANGE_ENDPOINTS = frozenset(
-    {"accounts.change_password", "accounts.logout", "core.set_locale", "static"}
+    {"accounts.change_password", "accounts.logout", "site.set_locale", "static"}
 )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -22,28 +21,16 @@ from exam_app.accounts.models import (
     User,
     UserRole,
 )
+from exam_app.accounts.policy import LoginLimits, PasswordPolicy
 from exam_app.core import audit
 from exam_app.errors import DomainError
 
-__all__ = ["DomainError"]  # re-exported: callers catch the base of LoginLocked/BadCredentials
+# Re-exported: callers catch the base of LoginLocked/BadCredentials, and name the policies.
+__all__ = ["DomainError", "LoginLimits", "PasswordPolicy"]
 
 EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 #: Letters that cannot be mistaken for one another when read off a screen.
 _TEMP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
-
-
-@dataclass(frozen=True)
-class PasswordPolicy:
-    method: str
-    min_length: int
-
-
-@dataclass(frozen=True)
-class LoginLimits:
-    max_failures: int
-    ip_max_failures: int
-    window: timedelta
-    lockout: timedelta
 
 
 class LoginLocked(DomainError):

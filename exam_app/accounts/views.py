@@ -2,52 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from exam_app.accounts import services
-from exam_app.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm
+from exam_app.accounts.forms import ChangePasswordForm, LoginForm
 from exam_app.accounts.permissions import any_user, public
+from exam_app.accounts.policy import login_limits, password_policy
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
+from exam_app.forms import ConfirmForm
+from exam_app.security import safe_redirect_target
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
-
-
-def password_policy() -> services.PasswordPolicy:
-    cfg = current_app.config
-    return services.PasswordPolicy(cfg["PASSWORD_HASH_METHOD"], cfg["PASSWORD_MIN_LENGTH"])
-
-
-def login_limits() -> services.LoginLimits:
-    cfg = current_app.config
-    return services.LoginLimits(
-        max_failures=cfg["LOGIN_MAX_FAILURES"],
-        ip_max_failures=cfg["LOGIN_IP_MAX_FAILURES"],
-        window=timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"]),
-        lockout=timedelta(seconds=cfg["LOGIN_LOCKOUT_SECONDS"]),
-    )
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site; never another host (open-redirect guard)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.netloc and not parts.scheme:
-            return target
-    return url_for("core.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(url_for("site.index"))
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
@@ -58,7 +34,7 @@ def login():  # type: ignore[no-untyped-def]
                 form.employee_no.data or "",
                 form.password.data or "",
                 request.remote_addr or "-",
-                login_limits(),
+                login_limits(current_app.config),
                 utcnow(),
             )
         except services.LoginLocked as exc:
@@ -80,7 +56,7 @@ def login():  # type: ignore[no-untyped-def]
         else:
             login_user(user, remember=bool(form.remember.data))
             session.commit()
-            return redirect(_safe_next(form.next.data))
+            return redirect(safe_redirect_target(form.next.data) or url_for("site.index"))
     elif request.method == "POST":
         status = 400
     return render_template("accounts/login.html", form=form), status
@@ -109,7 +85,7 @@ def change_password():  # type: ignore[no-untyped-def]
                 user,
                 form.current_password.data or "",
                 form.password.data or "",
-                password_policy(),
+                password_policy(current_app.config),
                 utcnow(),
             )
         except DomainError as exc:
@@ -118,5 +94,5 @@ def change_password():  # type: ignore[no-untyped-def]
             session.commit()
             login_user(user)  # the session version moved on; keep this browser signed in
             flash(_("密码已修改。"), "success")
-            return redirect(url_for("core.index"))
+            return redirect(url_for("site.index"))
     return render_template("accounts/change_password.html", form=form)

@@ -1,7 +1,15 @@
 """Question bank: items and their versions, categories, importers, authoring and review."""
 
-from exam_app.bank import category_views as _category_views  # noqa: F401  (registers routes)
-from exam_app.bank import editor_views as _editor_views  # noqa: F401  (registers routes)
-from exam_app.bank.views import bp
+from exam_app.bank import category_views, editor_views, views
+from exam_app.bank.cli import cli
+from exam_app.bank.models import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS
 
-__all__ = ["bp"]
+bp = views.bp
+VIEW_MODULES = (views, editor_views, category_views)
+TEMPLATE_GLOBALS: dict[str, object] = {
+    "LEVEL_LABELS": LEVEL_LABELS,
+    "STATUS_LABELS": STATUS_LABELS,
+    "TYPE_LABELS": TYPE_LABELS,
+}
+
+__all__ = ["TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]

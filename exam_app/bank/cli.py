@@ -16,7 +16,7 @@ from exam_app.bank.parsed import ParseResult
 from exam_app.db import get_session
 from exam_app.errors import DomainError
 
-bank_cli = AppGroup("bank", help="Question bank: import, export, load the shipped bank.")
+cli = AppGroup("bank", help="Question bank: import, export, load the shipped bank.")
 
 
 def _report_json(result: ParseResult, batch_summary: dict[str, object] | None) -> str:
@@ -43,7 +43,7 @@ def _report_text(result: ParseResult) -> None:
         click.echo(f"{result.filename}:{q.line}: [{q.code}] {q.message}", err=True)
 
 
-@bank_cli.command("import")
+@cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would be imported; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
@@ -90,7 +90,7 @@ def import_command(
         raise SystemExit(1)
 
 
-@bank_cli.command("export")
+@cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def export_command(path: Path) -> None:
     """Write every item's current version to PATH (.xlsx .csv .gift .xml .aiken)."""
@@ -102,7 +102,7 @@ def export_command(path: Path) -> None:
     click.echo(f"exported {len(rows)} items to {path}")
 
 
-@bank_cli.command("load-shipped")
+@cli.command("load-shipped")
 def load_shipped_command() -> None:
     """Load question_bank/ (categories and items); running it again changes nothing."""
     session = get_session()

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from exam_app.accounts.forms import ConfirmForm
 from exam_app.accounts.permissions import allow
 from exam_app.bank import authoring, browse, review
 from exam_app.bank.categories import category_tree
@@ -22,6 +21,7 @@ from exam_app.bank.parsed import ItemType
 from exam_app.bank.views import BANK_ROLES, bp, filters_from
 from exam_app.db import get_session
 from exam_app.errors import DomainError
+from exam_app.forms import ConfirmForm
 
 TAG_SPLIT = str.maketrans({c: "," for c in "；;，、"})
 DIFF_FIELD_LABELS = {

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from exam_app.accounts.forms import ConfirmForm
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
 from exam_app.bank import browse, importing, review
@@ -22,6 +21,7 @@ from exam_app.bank.parsed import ItemType
 from exam_app.core import uploads
 from exam_app.db import get_session
 from exam_app.errors import DomainError
+from exam_app.forms import ConfirmForm
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 

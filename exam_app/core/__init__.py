@@ -1,1 +1,1 @@
-"""Cross-cutting pieces every domain may use: the audit log, staged uploads, the home page."""
+"""Cross-cutting pieces every domain may use: the audit log and staged uploads (no pages)."""

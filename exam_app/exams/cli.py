@@ -8,10 +8,10 @@ from flask.cli import AppGroup
 from exam_app.db import get_session, utcnow
 from exam_app.exams.attempts import close_overdue
 
-exams_cli = AppGroup("exams", help="Exams: the overdue-attempt sweeper.")
+cli = AppGroup("exams", help="Exams: the overdue-attempt sweeper.")
 
 
-@exams_cli.command("sweep")
+@cli.command("sweep")
 def sweep_command() -> None:
     """Grade every attempt whose deadline (plus grace) has passed, from its saved answers."""
     session = get_session()

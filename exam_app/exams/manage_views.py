@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from exam_app.accounts.forms import ConfirmForm
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
 from exam_app.accounts.services import org_tree
@@ -28,6 +27,7 @@ from exam_app.exams.models import (
     ExamStatus,
 )
 from exam_app.exams.views import bp
+from exam_app.forms import ConfirmForm
 
 BUILDERS = (Role.TRAINER, Role.ADMIN)
 OVERSEERS = (Role.HR, Role.TRAINER, Role.ADMIN)

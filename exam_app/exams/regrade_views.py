@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from exam_app.accounts.forms import ConfirmForm
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
 from exam_app.bank.models import Item
@@ -16,6 +15,7 @@ from exam_app.exams import regrade
 from exam_app.exams.forms import RegradeForm
 from exam_app.exams.models import Regrade
 from exam_app.exams.views import bp
+from exam_app.forms import ConfirmForm
 
 
 def _item(item_id: int) -> Item:

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from exam_app.accounts.forms import ConfirmForm
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
 from exam_app.accounts.principal import signed_in_user
@@ -25,8 +24,9 @@ from exam_app.exams.models import (
     ReviewPolicy,
     WrongBookEntry,
 )
+from exam_app.forms import ConfirmForm
 from exam_app.i18n import local_text
-from exam_app.study.views import clause_url
+from exam_app.study.links import clause_url
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 TAKERS = (Role.OPERATOR,)

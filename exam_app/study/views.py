@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from exam_app.accounts.models import Role
@@ -20,7 +21,7 @@ def _folder() -> str:
 
 @bp.route("/")
 @any_user
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     regulations = library.regulations(_folder())
     q = request.args.get("q", "").strip()[:100]
     hits = search_clauses(regulations, q)[:200] if q else []
@@ -31,7 +32,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<name>")
 @any_user
-def show(name: str):  # type: ignore[no-untyped-def]
+def show(name: str) -> ResponseReturnValue:
     regulation = library.by_slug(_folder(), name)
     if regulation is None:
         abort(404)
@@ -42,12 +43,3 @@ def show(name: str):  # type: ignore[no-untyped-def]
         cited=cited,
         show_items=current_user.has_role(Role.TRAINER, Role.ADMIN),
     )
-
-
-def clause_url(source: str | None) -> str | None:
-    """Template helper: where an item's cited clause can be read, if its source cites one."""
-    found = library.cited_clause(_folder(), source)
-    if found is None:
-        return None
-    regulation, clause = found
-    return url_for("study.show", name=library.slug(regulation), _anchor=clause.anchor)

@@ -1,0 +1,35 @@
+"""Account policies as plain values, built from the app's settings (config is read here only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    method: str  #: werkzeug hash method, e.g. "scrypt:32768:8:1"
+    min_length: int
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    max_failures: int
+    ip_max_failures: int
+    window: timedelta
+    lockout: timedelta
+
+
+def password_policy(config: Mapping[str, Any]) -> PasswordPolicy:
+    return PasswordPolicy(config["PASSWORD_HASH_METHOD"], config["PASSWORD_MIN_LENGTH"])
+
+
+def login_limits(config: Mapping[str, Any]) -> LoginLimits:
+    return LoginLimits(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        ip_max_failures=config["LOGIN_IP_MAX_FAILURES"],
+        window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
+        lockout=timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"]),
+    )
