@@ -96,7 +96,7 @@ from exam_app.bank.models import Level  # noqa: E402
 from exam_app.bank.parsed import ParseResult  # noqa: E402
 from exam_app.db import utcnow  # noqa: E402
 from exam_app.exams import attempts  # noqa: E402
-from exam_app.exams.blueprints import publish_exam  # noqa: E402
+from exam_app.exams.definitions import publish_exam  # noqa: E402
 from exam_app.exams.models import Exam, ExamMode, ExamRule, ReviewPolicy  # noqa: E402
 
 PASSWORD = "bench-pass-2026"

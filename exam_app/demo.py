@@ -12,7 +12,7 @@ from exam_app.accounts import services
 from exam_app.accounts.models import OrgKind, OrgUnit, Role
 from exam_app.bank.models import Level
 from exam_app.errors import DomainError
-from exam_app.exams.blueprints import publish_exam
+from exam_app.exams.definitions import publish_exam
 from exam_app.exams.models import Exam, ExamMode, ExamRule, ReviewPolicy
 
 DEMO_PASSWORD = "demo2026"

@@ -101,6 +101,17 @@ GRADERS: dict[str, Grader] = {
 }
 
 
+def score_item(item: GradableItem, response: Sequence[str], partial_credit: bool) -> ItemScore:
+    """Grade one question; ``response`` holds ORIGINAL labels (empty = unanswered).
+
+    :raises ValueError: on an item type no grader knows
+    """
+    grader = GRADERS.get(item.type)
+    if grader is None:
+        raise ValueError(f"no grader for item type {item.type!r}")
+    return grader(item, tuple(response), partial_credit)
+
+
 def score_attempt(
     items: Sequence[GradableItem],
     responses: Mapping[int, tuple[str, ...]],
@@ -126,10 +137,7 @@ def score_attempt(
     scores: list[ItemScore] = []
     categories: dict[int | None, tuple[float, float]] = {}
     for item in sorted(items, key=lambda i: i.position):
-        grader = GRADERS.get(item.type)
-        if grader is None:
-            raise ValueError(f"no grader for item type {item.type!r}")
-        score = grader(item, tuple(responses.get(item.position, ())), partial_credit)
+        score = score_item(item, responses.get(item.position, ()), partial_credit)
         scores.append(score)
         earned, possible = categories.get(item.category_id, (0.0, 0.0))
         categories[item.category_id] = (earned + score.earned, possible + score.possible)

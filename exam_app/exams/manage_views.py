@@ -16,7 +16,7 @@ from exam_app.accounts.services import org_tree
 from exam_app.bank.categories import category_tree
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts, blueprints
+from exam_app.exams import definitions, proctoring
 from exam_app.exams.forms import ExamForm, ExtraTimeForm
 from exam_app.exams.models import (
     Attempt,
@@ -159,8 +159,8 @@ def manage_show(exam_id: int):  # type: ignore[no-untyped-def]
     """The blueprint against today's bank: shortfall per rule and the papers' spread."""
     session = get_session()
     exam = _exam(exam_id)
-    problems = blueprints.check_exam(session, exam) if exam.rules else []
-    counts, fairness = blueprints.supply_and_fairness(session, exam, bool(problems))
+    problems = definitions.check_exam(session, exam) if exam.rules else []
+    counts, fairness = definitions.supply_and_fairness(session, exam, bool(problems))
     taken = session.scalars(
         select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.id.desc()).limit(200)
     ).all()
@@ -182,7 +182,7 @@ def manage_publish(exam_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        blueprints.publish_exam(session, exam, current_user.id)
+        definitions.publish_exam(session, exam, current_user.id)
     except DomainError as exc:
         session.rollback()
         flash(exc.message, "danger")
@@ -205,7 +205,7 @@ def attempt_log(attempt_id: int):  # type: ignore[no-untyped-def]
         if not current_user.has_role(Role.HR, Role.ADMIN):
             abort(403)
         try:
-            attempts.grant_extra_time(
+            proctoring.grant_extra_time(
                 session,
                 attempt,
                 (form.minutes.data or 0) * 60,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from exam_app.bank.models import BankState
 from exam_app.exams.assembly import PreparedPool, Rule, prepare
-from exam_app.exams.blueprints import pool_for
+from exam_app.exams.definitions import pool_for
 from exam_app.exams.models import Exam
 
 #: Blueprints kept at once (each about 100 bytes per candidate item).

@@ -14,7 +14,7 @@ from exam_app.bank.models import Category
 from exam_app.errors import DomainError
 from exam_app.exams import assembly
 from exam_app.exams.attempts import start_attempt
-from exam_app.exams.blueprints import pool_for
+from exam_app.exams.definitions import pool_for
 from exam_app.exams.models import (
     Attempt,
     AttemptStatus,

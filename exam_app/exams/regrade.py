@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from exam_app.bank.models import Item, ItemVersion
 from exam_app.errors import DomainError
-from exam_app.exams import attempts
+from exam_app.exams import attempts, events, grading
+from exam_app.exams.events import GradeCause
 from exam_app.exams.models import (
     Attempt,
     AttemptEventKind,
@@ -100,19 +102,16 @@ def apply(session: Session, item: Item, actor_id: int, reason: str, now: datetim
             "old_passed": attempt.passed,
         }
         attempt_item.key_override = list(item.current.answer)
-        result = attempts.score(session, attempt)
-        attempts.store_score(attempt, result)
-        attempts.log(
+        result = _rescore(
             session,
             attempt,
-            AttemptEventKind.REGRADED,
+            GradeCause.REGRADED,
             now,
             actor_id,
             item_id=item.id,
             position=attempt_item.position,
             reason=reason.strip(),
             old_percent=before["old_percent"],
-            new_percent=result.percent,
         )
         changes.append(
             {
@@ -146,19 +145,37 @@ def revert(session: Session, regrade: Regrade, actor_id: int, now: datetime) -> 
         assert attempt is not None
         item = next(i for i in attempt.items if i.position == change["position"])
         item.key_override = change["old_key"]
-        result = attempts.score(session, attempt)
-        attempts.store_score(attempt, result)
-        attempts.log(
-            session,
-            attempt,
-            AttemptEventKind.REGRADE_REVERTED,
-            now,
-            actor_id,
-            regrade_id=regrade.id,
-            percent=result.percent,
+        _rescore(
+            session, attempt, GradeCause.REGRADE_REVERTED, now, actor_id, regrade_id=regrade.id
         )
     regrade.reverted_at, regrade.reverted_by_id = now, actor_id
     session.flush()
+
+
+_EVENT_KIND = {
+    GradeCause.REGRADED: AttemptEventKind.REGRADED,
+    GradeCause.REGRADE_REVERTED: AttemptEventKind.REGRADE_REVERTED,
+}
+
+
+def _rescore(
+    session: Session,
+    attempt: Attempt,
+    cause: GradeCause,
+    now: datetime,
+    actor_id: int,
+    **detail: Any,
+) -> grading.AttemptScore:
+    """Grade a finished attempt again with its current keys, log it, and tell subscribers."""
+    was_passed = attempt.passed
+    result = attempts.score(session, attempt)
+    attempts.store_score(attempt, result)
+    events.log(
+        session, attempt, _EVENT_KIND[cause], now, actor_id, **detail, percent=result.percent
+    )
+    session.flush()
+    events.announce_graded(session, attempt, now, cause, was_passed)
+    return result
 
 
 def history(session: Session, item_id: int) -> list[Regrade]:

@@ -32,14 +32,7 @@ from sqlalchemy.orm.util import identity_key
 
 from exam_app.errors import DomainError
 from exam_app.exams import grading, timing
-from exam_app.exams.attempts import (
-    GRACE_SECONDS,
-    AttemptRefused,
-    ensure_open,
-    no_such_attempt,
-    own_attempt,
-    practice_feedback,
-)
+from exam_app.exams.attempts import AttemptRefused, ensure_open, no_such_attempt, own_attempt
 from exam_app.exams.models import (
     Answer,
     Attempt,
@@ -50,6 +43,7 @@ from exam_app.exams.models import (
     Exam,
     ExamMode,
 )
+from exam_app.exams.wrong_book import practice_feedback
 
 _ANSWERS = Answer.__table__
 _ATTEMPTS = Attempt.__table__
@@ -99,9 +93,7 @@ def save_answer(
     target = conn.execute(_TARGET, {"attempt_id": attempt_id, "position": position}).one_or_none()
     if target is None or target.user_id != user_id:
         raise no_such_attempt()
-    if target.status != AttemptStatus.IN_PROGRESS or timing.is_overdue(
-        now, target.deadline_at, GRACE_SECONDS
-    ):
+    if target.status != AttemptStatus.IN_PROGRESS or timing.is_overdue(now, target.deadline_at):
         ensure_open(session, own_attempt(session, attempt_id, user_id), now)  # grades, refuses
     if target.option_order is None:
         raise AttemptRefused(_("试卷中没有第 %(n)d 题。", n=position))
@@ -241,7 +233,7 @@ def _log(
     now: datetime,
     **detail: Any,
 ) -> None:
-    """``attempts.log`` for the hot path: a plain INSERT, no unit-of-work flush."""
+    """``events.log`` for the hot path: a plain INSERT, no unit-of-work flush."""
     conn.execute(
         _INSERT_EVENT,
         {

@@ -17,6 +17,11 @@ from typing import Literal
 
 WindowState = Literal["not_open", "open", "closed"]
 
+#: Answers sent just before the deadline are still accepted for this long (network in flight).
+GRACE_SECONDS = 30
+#: A page that has not reached the server for longer than this is logged as a gap in contact.
+HEARTBEAT_GAP_SECONDS = 60
+
 _SECOND = timedelta(seconds=1)
 
 
@@ -55,6 +60,19 @@ def deadline(
     return min(end, window_ends_at) if window_ends_at is not None else end
 
 
+def submitted_at(now: datetime, deadline: datetime, grace_seconds: int = GRACE_SECONDS) -> datetime:
+    """The time an attempt counts as handed in: now, but never later than the end of the grace
+    period (an attempt the sweeper grades an hour late was still over at deadline + grace)."""
+    _aware(now, deadline)
+    return min(now, deadline + timedelta(seconds=grace_seconds))
+
+
+def sweep_cutoff(now: datetime, grace_seconds: int = GRACE_SECONDS) -> datetime:
+    """Attempts whose deadline is before this are overdue (the sweeper's query bound)."""
+    _aware(now)
+    return now - timedelta(seconds=grace_seconds)
+
+
 def remaining_seconds(now: datetime, deadline: datetime) -> int:
     """Whole seconds left (rounded down, never negative): the page counts down from this."""
     _aware(now, deadline)
@@ -62,12 +80,12 @@ def remaining_seconds(now: datetime, deadline: datetime) -> int:
     return max(0, (deadline - now) // _SECOND)
 
 
-def accepts_answers(now: datetime, deadline: datetime, grace_seconds: int) -> bool:
+def accepts_answers(now: datetime, deadline: datetime, grace_seconds: int = GRACE_SECONDS) -> bool:
     """True until deadline + grace (inclusive): an answer sent at 59:59 may arrive at 60:01."""
     return not is_overdue(now, deadline, grace_seconds)
 
 
-def is_overdue(now: datetime, deadline: datetime, grace_seconds: int) -> bool:
+def is_overdue(now: datetime, deadline: datetime, grace_seconds: int = GRACE_SECONDS) -> bool:
     """Past deadline + grace: the page will not save any more, so the sweeper grades it."""
     _aware(now, deadline)
     _not_negative(grace_seconds=grace_seconds)

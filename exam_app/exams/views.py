@@ -13,8 +13,16 @@ from exam_app.accounts.principal import signed_in_user
 from exam_app.bank.models import Category
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts, practice, saving, timing
-from exam_app.exams.blueprints import is_assigned, open_exams
+from exam_app.exams import (
+    attempts,
+    events,
+    papers,
+    practice,
+    proctoring,
+    saving,
+    timing,
+)
+from exam_app.exams.definitions import is_assigned, open_exams
 from exam_app.exams.models import (
     Attempt,
     AttemptEventKind,
@@ -24,6 +32,7 @@ from exam_app.exams.models import (
     ReviewPolicy,
     WrongBookEntry,
 )
+from exam_app.exams.wrong_book import answer_wrong_book, entries_of, wrong_book_questions
 from exam_app.forms import ConfirmForm
 from exam_app.i18n import local_text
 from exam_app.study.links import clause_url
@@ -113,11 +122,9 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     opened_before = any(e.kind == AttemptEventKind.OPENED for e in attempt.events)
     # Opened again means a reload, another tab or another device: the proctor sees which.
     kind = AttemptEventKind.RESUMED if opened_before else AttemptEventKind.OPENED
-    attempts.log(
-        session, attempt, kind, now, current_user.id, agent=request.user_agent.string[:200]
-    )
+    events.log(session, attempt, kind, now, current_user.id, agent=request.user_agent.string[:200])
     session.commit()
-    paper = attempts.shown_paper(session, attempt)
+    paper = papers.shown_paper(session, attempt)
     return render_template(
         "exams/attempt.html",
         attempt=attempt,
@@ -196,7 +203,7 @@ def heartbeat(attempt_id: int):  # type: ignore[no-untyped-def]
         session.commit()
         return jsonify(ok=False, closed=True), 423
     visible = data.get("visible")
-    attempts.heartbeat(session, attempt, now, visible if isinstance(visible, bool) else None)
+    proctoring.heartbeat(session, attempt, now, visible if isinstance(visible, bool) else None)
     session.commit()
     return jsonify(
         ok=True,
@@ -233,7 +240,7 @@ def result(attempt_id: int):  # type: ignore[no-untyped-def]
     policy = ReviewPolicy(attempt.exam.review_policy)
     if attempt.exam.mode == ExamMode.PRACTICE:
         policy = ReviewPolicy.FULL
-    review = attempts.reviewed_paper(session, attempt) if policy == ReviewPolicy.FULL else []
+    review = papers.reviewed_paper(session, attempt) if policy == ReviewPolicy.FULL else []
     names = {str(c.id): c.path for c in session.scalars(select(Category))}
     return render_template(
         "exams/result.html",
@@ -248,12 +255,7 @@ def result(attempt_id: int):  # type: ignore[no-untyped-def]
 @allow(*TAKERS)
 def wrong_book():  # type: ignore[no-untyped-def]
     session = get_session()
-    entries = session.scalars(
-        select(WrongBookEntry)
-        .where(WrongBookEntry.user_id == current_user.id)
-        .order_by(WrongBookEntry.last_missed_at.desc())
-    ).all()
-    questions = attempts.wrong_book_questions(session, entries)
+    questions = wrong_book_questions(session, entries_of(session, current_user.id))
     return render_template("exams/wrong_book.html", questions=questions)
 
 
@@ -264,7 +266,7 @@ def wrong_book_answer(item_id: int):  # type: ignore[no-untyped-def]
     session, data = get_session(), request.get_json(silent=True) or {}
     try:
         chosen = [int(i) for i in data.get("chosen", [])]
-        outcome = attempts.answer_wrong_book(session, current_user.id, item_id, chosen, utcnow())
+        outcome = answer_wrong_book(session, current_user.id, item_id, chosen, utcnow())
     except (TypeError, ValueError):
         return jsonify(ok=False, error=_("请求格式错误。")), 400
     except DomainError as exc:

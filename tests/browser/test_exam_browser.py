@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from exam_app.db import utcnow
 from exam_app.demo import DEMO_PASSWORD
-from exam_app.exams.attempts import GRACE_SECONDS
 from exam_app.exams.models import Answer, Attempt, Exam
+from exam_app.exams.timing import GRACE_SECONDS
 from tests.browser.conftest import new_page, sign_in
 
 pytestmark = pytest.mark.browser

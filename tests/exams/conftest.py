@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from exam_app.bank import importing
 from exam_app.bank.importers import read_file
 from exam_app.db import utcnow
-from exam_app.exams.blueprints import publish_exam
+from exam_app.exams.definitions import publish_exam
 from exam_app.exams.models import Exam, ExamMode, ExamRule
 
 

@@ -10,7 +10,7 @@ import pytest
 from exam_app.accounts.models import Role, User
 from exam_app.db import utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts, saving
+from exam_app.exams import attempts, papers, proctoring, saving, timing, wrong_book
 from exam_app.exams.models import Answer, AttemptStatus, ExamMode, WrongBookEntry
 
 
@@ -26,7 +26,7 @@ def test_paper_has_the_blueprint_counts_and_rebuilds_exactly(
     attempt = attempts.start_attempt(db_session, exam, operator, utcnow())
     kinds = [attempt.items[i].rule_key for i in range(len(attempt.items))]
     assert sorted(kinds) == ["r1"] * 4 + ["r2"] * 2 + ["r3"] * 2
-    rebuilt = attempts.rebuild_paper(db_session, attempt)
+    rebuilt = papers.rebuild_paper(db_session, attempt)
     assert [(d.position, d.version_id, tuple(d.option_order)) for d in rebuilt] == [
         (i.position, i.version_id, tuple(i.option_order)) for i in attempt.items
     ]
@@ -91,7 +91,7 @@ def test_answers_after_deadline_and_grace_are_refused_and_the_attempt_graded(
     saving.save_answer(
         db_session, attempt.id, attempt.user_id, 2, [0], False, 0, in_grace
     )  # in flight: accepted
-    late = attempt.deadline_at + timedelta(seconds=attempts.GRACE_SECONDS + 1)
+    late = attempt.deadline_at + timedelta(seconds=timing.GRACE_SECONDS + 1)
     with pytest.raises(attempts.AttemptRefused):
         saving.save_answer(db_session, attempt.id, attempt.user_id, 3, [0], False, 0, late)
     assert attempt.status == AttemptStatus.SUBMITTED and attempt.auto_submitted
@@ -144,8 +144,8 @@ def test_extra_time_moves_the_deadline_and_is_logged(
     attempt = attempts.start_attempt(db_session, make_exam(), operator, utcnow())
     before = attempt.deadline_at
     with pytest.raises(DomainError, match="原因"):
-        attempts.grant_extra_time(db_session, attempt, 600, " ", hr.id, utcnow())
-    attempts.grant_extra_time(db_session, attempt, 600, "停电", hr.id, utcnow())
+        proctoring.grant_extra_time(db_session, attempt, 600, " ", hr.id, utcnow())
+    proctoring.grant_extra_time(db_session, attempt, 600, "停电", hr.id, utcnow())
     assert attempt.deadline_at == before + timedelta(minutes=10)
     assert attempt.events[-1].kind == "extra_time" and attempt.events[-1].detail["reason"] == "停电"
 
@@ -163,9 +163,9 @@ def test_practice_feedback_and_the_wrong_book(db_session, make_exam, operator) -
     item_id = attempt.items[0].item_id
     assert entry.item_id == item_id
     labels_key = _item_key(db_session, item_id)
-    first = attempts.answer_wrong_book(db_session, operator.id, item_id, labels_key, utcnow())
+    first = wrong_book.answer_wrong_book(db_session, operator.id, item_id, labels_key, utcnow())
     assert first["correct"] and not first["mastered"]
-    second = attempts.answer_wrong_book(db_session, operator.id, item_id, labels_key, utcnow())
+    second = wrong_book.answer_wrong_book(db_session, operator.id, item_id, labels_key, utcnow())
     assert second["mastered"] and db_session.query(WrongBookEntry).count() == 0
 
 
@@ -209,8 +209,8 @@ def test_a_silent_page_is_logged_as_a_heartbeat_gap(db_session, make_exam, opera
 
     start = utcnow()
     attempt = attempts.start_attempt(db_session, make_exam(), operator, start)
-    attempts.heartbeat(db_session, attempt, start + timedelta(seconds=30), True)
-    attempts.heartbeat(db_session, attempt, start + timedelta(seconds=210), True)
+    proctoring.heartbeat(db_session, attempt, start + timedelta(seconds=30), True)
+    proctoring.heartbeat(db_session, attempt, start + timedelta(seconds=210), True)
     (gap,) = _events(db_session, attempt, AttemptEventKind.HEARTBEAT_GAP)
     assert gap.detail["seconds"] == 180
 
@@ -224,11 +224,11 @@ def test_a_saved_answer_counts_as_contact_between_heartbeats(
 
     start = utcnow()
     attempt = attempts.start_attempt(db_session, make_exam(), operator, start)
-    attempts.heartbeat(db_session, attempt, start + timedelta(seconds=30), True)
+    proctoring.heartbeat(db_session, attempt, start + timedelta(seconds=30), True)
     saving.save_answer(
         db_session, attempt.id, attempt.user_id, 1, [0], False, 0, start + timedelta(seconds=100)
     )
-    attempts.heartbeat(db_session, attempt, start + timedelta(seconds=150), True)
+    proctoring.heartbeat(db_session, attempt, start + timedelta(seconds=150), True)
     assert _events(db_session, attempt, AttemptEventKind.HEARTBEAT_GAP) == []
 
 

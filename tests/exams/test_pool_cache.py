@@ -9,7 +9,7 @@ from sqlalchemy import select
 from exam_app.accounts.models import Role, User
 from exam_app.bank.models import Item, ItemStatus
 from exam_app.db import utcnow
-from exam_app.exams import attempts, pool_cache
+from exam_app.exams import attempts, papers, pool_cache
 from exam_app.exams.models import ExamMode
 
 
@@ -64,7 +64,7 @@ def test_a_paper_from_the_warm_cache_equals_one_drawn_from_the_bank(
     first, second = (db_session.get(User, i) for i in ids)
     attempts.start_attempt(db_session, exam, first, utcnow())
     cached = attempts.start_attempt(db_session, exam, second, utcnow())  # a cache hit
-    rebuilt = attempts.rebuild_paper(db_session, cached)  # reads the pool afresh
+    rebuilt = papers.rebuild_paper(db_session, cached)  # reads the pool afresh
     assert [(d.position, d.version_id, d.option_order) for d in rebuilt] == [
         (i.position, i.version_id, tuple(i.option_order)) for i in cached.items
     ]

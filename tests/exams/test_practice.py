@@ -42,6 +42,6 @@ def test_weakest_categories_drive_a_personal_practice(db_session, make_exam, mak
     targeted = practice.start_weakest_practice(db_session, user, "intermediate", utcnow())
     assert len(targeted.items) == practice.PER_CATEGORY
     assert all(db_session.get(Item, i.item_id).category_id == weak.id for i in targeted.items)
-    from exam_app.exams.blueprints import is_assigned
+    from exam_app.exams.definitions import is_assigned
 
     assert not is_assigned(db_session, targeted.exam, db_session.get(User, other_id))

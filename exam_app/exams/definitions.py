@@ -1,4 +1,5 @@
-"""Exam definitions: the pool a blueprint draws from, checking it, publishing, who may sit."""
+"""Exam definitions: the pool an exam draws from, checking it, saving and publishing it, who
+may sit it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exam_app.accounts.models import OrgUnit, User
+from exam_app.accounts.models import User
 from exam_app.bank.categories import descendant_ids
 from exam_app.bank.models import Item, ItemStatus, ItemVersion
 from exam_app.core import audit
@@ -120,11 +121,8 @@ def is_assigned(session: Session, exam: Exam, user: User) -> bool:
     everything below them) and people assigned."""
     if not exam.assignments:
         return True
-    units: set[int] = set()
-    node: OrgUnit | None = user.org_unit
-    while node is not None:
-        units.add(node.id)
-        node = node.parent
+    unit = user.org_unit
+    units = {u.id for u in [*unit.ancestors, unit]} if unit is not None else set()
     return any(
         a.user_id == user.id or (a.org_unit_id is not None and a.org_unit_id in units)
         for a in exam.assignments
