@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from exam_app.i18n import DISPLAY_TZ_NAME
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,7 +25,7 @@ class Config:
     REGULATIONS_DIR = str(PROJECT_ROOT / "question_bank" / "regulations")
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_TIMEZONE = DISPLAY_TZ_NAME
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "exam_app" / "translations")
     LANGUAGES = ("zh_CN", "en")
 

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request, session
 from flask_login import current_user
 
 LOCALES = {"zh_CN": "中文", "en": "English"}
-#: Where the operators are; stored times are UTC and shown here (config BABEL_DEFAULT_TIMEZONE).
-DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+#: Where the operators are; stored times are UTC and shown here (config reads this name too).
+DISPLAY_TZ_NAME = "Asia/Shanghai"
+DISPLAY_TZ = ZoneInfo(DISPLAY_TZ_NAME)
 
 
 def local_text(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A UTC time as operators read it, for messages built outside templates."""
     return value.astimezone(DISPLAY_TZ).strftime(fmt) if value else ""
+
+
+def from_local_input(local: datetime | None) -> datetime | None:
+    """A naive date-time typed in a form (Beijing time) as aware UTC."""
+    return local.replace(tzinfo=DISPLAY_TZ).astimezone(UTC) if local else None
+
+
+def to_local_input(value: datetime | None) -> datetime | None:
+    """An aware UTC time as the naive Beijing time a form field shows."""
+    return value.astimezone(DISPLAY_TZ).replace(tzinfo=None) if value else None
 
 
 def select_locale() -> str:

@@ -4,6 +4,9 @@ may sit it."""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -12,6 +15,7 @@ from sqlalchemy.orm import Session
 from exam_app.accounts.models import User
 from exam_app.bank.categories import descendant_ids
 from exam_app.bank.models import Item, ItemStatus, ItemVersion
+from exam_app.bank.parsed import ItemType
 from exam_app.core import audit
 from exam_app.errors import DomainError
 from exam_app.exams.assembly import (
@@ -26,7 +30,14 @@ from exam_app.exams.assembly import (
     fairness,
     prepare,
 )
-from exam_app.exams.models import Exam, ExamStatus
+from exam_app.exams.models import (
+    Exam,
+    ExamAssignment,
+    ExamMode,
+    ExamRule,
+    ExamStatus,
+    ReviewPolicy,
+)
 
 LABELS = tuple("ABCDEFGH")
 
@@ -104,6 +115,82 @@ def supply_and_fairness(
         for _ in range(papers)
     ]
     return counts, fairness(sample)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One 组卷规则 as the trainer wrote it: fixed items, or a count drawn by filters."""
+
+    count: int
+    item_ids: tuple[int, ...] = ()
+    category_id: int | None = None
+    type: ItemType | None = None
+    difficulty_min: int = 1
+    difficulty_max: int = 5
+
+
+@dataclass(frozen=True)
+class ExamSettings:
+    title: str
+    mode: ExamMode
+    level: str | None
+    duration_minutes: int
+    pass_percent: float
+    points_single: float
+    points_multiple: float
+    points_judge: float
+    partial_credit: bool
+    shuffle_questions: bool
+    shuffle_options: bool
+    review_policy: ReviewPolicy
+    opens_at: datetime | None  #: aware UTC
+    closes_at: datetime | None
+    max_attempts: int | None
+    wait_minutes: int
+    org_unit_ids: tuple[int, ...]
+
+
+def ensure_editable(exam: Exam) -> None:
+    """:raises DomainError: unless the exam is a draft (every candidate of a published exam
+    must get a paper drawn by the same rules)"""
+    if exam.status != ExamStatus.DRAFT:
+        raise DomainError(_("已发布的考试不能修改组卷规则，以保证所有考生的试卷一致。"))
+
+
+def save_exam(
+    session: Session,
+    exam: Exam | None,
+    settings: ExamSettings,
+    rules: list[RuleSpec],
+    actor_id: int,
+) -> Exam:
+    """Create an exam, or change a draft one: its settings, rules and eligible units.
+
+    :raises DomainError: when the exam is no longer a draft (``ensure_editable``)
+    """
+    if exam is None:
+        exam = Exam(created_by_id=actor_id)
+        session.add(exam)
+    else:
+        ensure_editable(exam)
+    for name, value in vars(settings).items():
+        if name != "org_unit_ids":
+            setattr(exam, name, value.value if isinstance(value, StrEnum) else value)
+    exam.assignments = [ExamAssignment(org_unit_id=u) for u in settings.org_unit_ids]
+    exam.rules = [
+        ExamRule(
+            position=n,
+            count=len(r.item_ids) or r.count,
+            item_ids=list(r.item_ids),
+            category_id=r.category_id,
+            type=r.type.value if r.type else None,
+            difficulty_min=r.difficulty_min,
+            difficulty_max=r.difficulty_max,
+        )
+        for n, r in enumerate((r for r in rules if r.item_ids or r.count), 1)
+    ]
+    session.flush()
+    return exam
 
 
 def publish_exam(session: Session, exam: Exam, actor_id: int | None) -> None:

@@ -21,7 +21,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from exam_app.bank.models import LEVEL_LABELS, TYPE_LABELS
-from exam_app.exams.models import MODE_LABELS, REVIEW_LABELS
+from exam_app.bank.parsed import ItemType
+from exam_app.exams.definitions import ExamSettings, RuleSpec
+from exam_app.exams.models import MODE_LABELS, REVIEW_LABELS, Exam, ExamMode, ReviewPolicy
+from exam_app.i18n import from_local_input, to_local_input
 
 
 class RuleForm(Form):
@@ -74,6 +77,65 @@ class ExamForm(FlaskForm):
         self.org_unit_ids.choices = units
         self._categories = categories
         self.set_rule_choices()
+
+    def settings(self) -> ExamSettings:
+        """The validated fields as plain values, times in UTC."""
+        return ExamSettings(
+            title=self.title.data or "",
+            mode=ExamMode(self.mode.data),
+            level=self.level.data or None,
+            duration_minutes=self.duration_minutes.data or 0,
+            pass_percent=self.pass_percent.data or 0.0,
+            points_single=self.points_single.data or 0.0,
+            points_multiple=self.points_multiple.data or 0.0,
+            points_judge=self.points_judge.data or 0.0,
+            partial_credit=bool(self.partial_credit.data),
+            shuffle_questions=bool(self.shuffle_questions.data),
+            shuffle_options=bool(self.shuffle_options.data),
+            review_policy=ReviewPolicy(self.review_policy.data),
+            opens_at=from_local_input(self.opens_at.data),
+            closes_at=from_local_input(self.closes_at.data),
+            max_attempts=self.max_attempts.data,
+            wait_minutes=self.wait_minutes.data or 0,
+            org_unit_ids=tuple(self.org_unit_ids.data or ()),
+        )
+
+    def rule_specs(self) -> list[RuleSpec]:
+        """Every rule row as written (empty rows included; the service skips them)."""
+        return [
+            RuleSpec(
+                count=row.form.count.data or 0,
+                item_ids=tuple(
+                    int(x)
+                    for x in (row.form.item_ids.data or "").replace("，", ",").split(",")
+                    if x.strip().isdigit()
+                ),
+                category_id=row.form.category_id.data or None,
+                type=ItemType(row.form.type.data) if row.form.type.data else None,
+                difficulty_min=row.form.difficulty_min.data or 1,
+                difficulty_max=row.form.difficulty_max.data or 5,
+            )
+            for row in self.rules
+        ]
+
+    def fill_from(self, exam: Exam) -> None:
+        """Show a stored exam: the fields WTForms cannot read off the object by name."""
+        self.opens_at.data = to_local_input(exam.opens_at)
+        self.closes_at.data = to_local_input(exam.closes_at)
+        self.org_unit_ids.data = [a.org_unit_id for a in exam.assignments if a.org_unit_id]
+        while len(self.rules):
+            self.rules.pop_entry()
+        for rule in exam.rules:
+            self.rules.append_entry(
+                {
+                    "count": rule.count,
+                    "category_id": rule.category_id or 0,
+                    "type": rule.type or "",
+                    "difficulty_min": rule.difficulty_min,
+                    "difficulty_max": rule.difficulty_max,
+                    "item_ids": ",".join(map(str, rule.item_ids)),
+                }
+            )
 
     def set_rule_choices(self) -> None:
         """Sub-forms get their choices here, also rows added after construction."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,39 +26,51 @@ def _item(item_id: int) -> Item:
     return item
 
 
-@bp.route("/regrade/items/<int:item_id>", methods=["GET", "POST"])
-@allow(Role.TRAINER, Role.ADMIN, Role.HR)
-def regrade_item(item_id: int):  # type: ignore[no-untyped-def]
-    """How many finished attempts used another key for this item, what a regrade would change,
-    and (for trainers) the button that does it."""
-    session, item = get_session(), _item(item_id)
-    form = RegradeForm()
-    if form.validate_on_submit():
-        if not current_user.has_role(Role.TRAINER, Role.ADMIN):
-            abort(403)
-        try:
-            done = regrade.apply(session, item, current_user.id, form.reason.data or "", utcnow())
-        except DomainError as exc:
-            session.rollback()
-            flash(exc.message, "danger")
-        else:
-            session.commit()
-            flash(_("已重新评分 %(n)d 场考试。", n=len(done.changes)), "success")
-        return redirect(url_for("exams.regrade_item", item_id=item_id))
+CORRECTORS = (Role.TRAINER, Role.ADMIN)
+
+
+def _render(item: Item, form: RegradeForm) -> str:
+    session = get_session()
     return render_template(
         "exams/regrade.html",
         item=item,
         effects=regrade.preview(session, item),
-        history=regrade.history(session, item_id),
+        history=regrade.history(session, item.id),
         form=form,
         revert_form=ConfirmForm(),
-        may_apply=current_user.has_role(Role.TRAINER, Role.ADMIN),
+        may_apply=current_user.has_role(*CORRECTORS),
     )
 
 
+@bp.route("/regrade/items/<int:item_id>")
+@allow(*CORRECTORS, Role.HR)
+def regrade_item(item_id: int) -> ResponseReturnValue:
+    """How many finished attempts used another key for this item and what a regrade would
+    change (HR reads whose result flips; trainers also get the button)."""
+    return _render(_item(item_id), RegradeForm())
+
+
+@bp.route("/regrade/items/<int:item_id>/apply", methods=["POST"])
+@allow(*CORRECTORS)
+def regrade_apply(item_id: int) -> ResponseReturnValue:
+    session, item = get_session(), _item(item_id)
+    form = RegradeForm()
+    if not form.validate_on_submit():
+        return _render(item, form), 400
+    try:
+        done = regrade.apply(session, item, current_user.id, form.reason.data or "", utcnow())
+    except DomainError as exc:
+        session.rollback()
+        flash(exc.message, "danger")
+    else:
+        session.commit()
+        flash(_("已重新评分 %(n)d 场考试。", n=len(done.changes)), "success")
+    return redirect(url_for("exams.regrade_item", item_id=item_id))
+
+
 @bp.route("/regrade/<int:regrade_id>/revert", methods=["POST"])
-@allow(Role.TRAINER, Role.ADMIN)
-def regrade_revert(regrade_id: int):  # type: ignore[no-untyped-def]
+@allow(*CORRECTORS)
+def regrade_revert(regrade_id: int) -> ResponseReturnValue:
     session = get_session()
     record = session.get(Regrade, regrade_id)
     if record is None or not ConfirmForm().validate_on_submit():

@@ -247,3 +247,36 @@ def test_a_save_is_visible_through_objects_loaded_before_it(
     assert before.revision == first.revision + 1 and before.flagged
     assert before.response == [item.option_order[1]]
     assert [a.revision for a in attempt.answers] == [first.revision + 1]
+
+
+def test_save_exam_changes_drafts_only(db_session, make_exam, make_user) -> None:  # type: ignore[no-untyped-def]
+    from exam_app.exams.definitions import ExamSettings, RuleSpec, save_exam
+    from exam_app.exams.models import ReviewPolicy
+
+    trainer_id = make_user(Role.TRAINER).id
+    settings = ExamSettings(
+        title="草稿",
+        mode=ExamMode.PRACTICE,
+        level=None,
+        duration_minutes=20,
+        pass_percent=60,
+        points_single=1,
+        points_multiple=2,
+        points_judge=1,
+        partial_credit=False,
+        shuffle_questions=True,
+        shuffle_options=True,
+        review_policy=ReviewPolicy.FULL,
+        opens_at=None,
+        closes_at=None,
+        max_attempts=None,
+        wait_minutes=0,
+        org_unit_ids=(),
+    )
+    rules = [RuleSpec(count=0), RuleSpec(count=3), RuleSpec(count=0, item_ids=(5, 6))]
+    draft = save_exam(db_session, None, settings, rules, trainer_id)
+    assert (draft.title, draft.mode, draft.status) == ("草稿", "practice", "draft")
+    assert [(r.position, r.count, r.item_ids) for r in draft.rules] == [(1, 3, []), (2, 2, [5, 6])]
+    published = make_exam()
+    with pytest.raises(DomainError, match="已发布"):
+        save_exam(db_session, published, settings, rules, trainer_id)

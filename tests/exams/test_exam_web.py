@@ -300,3 +300,31 @@ def test_a_wrong_practice_answer_shows_the_clause(client: FlaskClient, runner, d
     for url in shown:  # browsers decode the fragment before matching the id
         path, anchor = url.split("#")
         assert f'id="{unquote(anchor)}"' in client.get(path).get_data(as_text=True)
+
+
+def test_hr_gives_extra_time_on_its_own_endpoint_and_audits_the_paper(
+    client: FlaskClient, login_as, make_exam, app, make_user, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import login
+
+    login_as(Role.OPERATOR)
+    attempt_id = _start(client, make_exam().id)
+    before = db_session.get(Attempt, attempt_id).deadline_at
+    hr = app.test_client()
+    login(hr, make_user(Role.HR).employee_no)
+    log_url = f"/exams/attempts/{attempt_id}/log"
+    token = csrf_token(hr, log_url)
+    url = f"/exams/attempts/{attempt_id}/extra-time"
+    assert hr.post(url, data={"csrf_token": token, "minutes": "5"}).status_code == 400  # reason
+    response = hr.post(url, data={"csrf_token": token, "minutes": "5", "reason": "停电"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(log_url)
+    db_session.rollback()  # end the test's read snapshot
+    assert db_session.get(Attempt, attempt_id).deadline_at - before == timedelta(minutes=5)
+    audit = hr.get(f"/exams/attempts/{attempt_id}/audit").get_data(as_text=True)
+    assert 'data-testid="paper-audit"' in audit and "核对一致" in audit
+
+    trainer = app.test_client()
+    login(trainer, make_user(Role.TRAINER).employee_no)
+    token = csrf_token(trainer, log_url)
+    refused = trainer.post(url, data={"csrf_token": token, "minutes": "5", "reason": "x"})
+    assert refused.status_code == 403
