@@ -41,7 +41,7 @@ the questions of their own attempt with the revision the server last returned; a
 is an error and is reported.
 
 Server settings: two sync workers on either database (--workers/--worker-class change that).
-On SQLite the workers queue for the single write lock on a file lock (``db.WriterLock``) and
+On SQLite the workers queue for the single write lock on a file lock (``sqlite.WriterLock``) and
 load the signed-in user outside it, so the second worker adds throughput (about +35 % over one)
 instead of lock waits; without that queue SQLite's busy handler sleeps 1-100 ms per collision.
 gthread workers measured slower here. Figures move by up to ±25 % from run to run on the shared

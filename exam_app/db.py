@@ -6,19 +6,19 @@ is built from config in ``init_app``, services take a ``Session``, the request b
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import threading
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy import DateTime, MetaData, create_engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
+
+from exam_app import sqlite
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,6 +31,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def in_check(column: str, enum: type[StrEnum]) -> str:
+    """SQL for a CHECK constraint that keeps ``column`` to the values of ``enum``."""
+    values = ", ".join(f"'{v.value}'" for v in enum)
+    return f"{column} IN ({values})"
 
 
 def utcnow() -> datetime:
@@ -66,7 +72,7 @@ def _json_dumps(value: Any) -> str:
 
 def make_engine(url: str, echo: bool = False, sqlite_begin: str = "BEGIN IMMEDIATE") -> Engine:
     if url.startswith("sqlite"):
-        return _make_sqlite_engine(url, echo, sqlite_begin)
+        return sqlite.make_engine(url, echo, sqlite_begin, json_serializer=_json_dumps)
     return create_engine(
         url,
         echo=echo,
@@ -77,143 +83,11 @@ def make_engine(url: str, echo: bool = False, sqlite_begin: str = "BEGIN IMMEDIA
     )
 
 
-def _make_sqlite_engine(url: str, echo: bool, begin: str) -> Engine:
-    engine = create_engine(
-        url, echo=echo, connect_args={"timeout": 30}, json_serializer=_json_dumps
-    )
-    on_disk = ":memory:" not in url and url not in ("sqlite://", "sqlite:///")
-    writer_lock = None  # only writers queue: a deferred BEGIN (the tests' own sessions) reads
-    if on_disk and begin.upper().endswith("IMMEDIATE"):
-        writer_lock = WriterLock(make_url(url).database + "-writer")
-        _release_after_transactions(engine, writer_lock)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take control
-        # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL").
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")  # SQLite ignores FKs unless asked, per connection
-        if on_disk:
-            cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-            cur.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
-    # BEGIN is sent lazily, just before the first statement that needs it, so the statements a
-    # request runs first without needing a transaction (who is signed in: ``read_lock_free``)
-    # run in autocommit and never hold the write lock. IMMEDIATE takes the write lock at the
-    # start: a deferred transaction that read and then writes fails at once
-    # (SQLITE_BUSY_SNAPSHOT, no waiting) when another request wrote in between; queuing for the
-    # lock up front never loses a save.
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.info["begin_pending"] = True
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before_execute(
-        conn: Connection, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
-    ) -> None:
-        if not conn.info.get("begin_pending"):
-            return
-        if context is not None and context.execution_options.get("lock_free"):
-            return
-        conn.info["begin_pending"] = False
-        if writer_lock is not None:
-            writer_lock.acquire(conn.connection)
-        cursor.execute(begin)
-
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _on_end(conn: Connection) -> None:
-        conn.info.pop("begin_pending", None)  # a transaction that never needed its BEGIN
-
-    return engine
-
-
-class WriterLock:
-    """Hands SQLite's single write lock from one process to the next without sleeping.
-
-    Several app processes (gunicorn workers) share one SQLite file. When one holds the write
-    lock, SQLite makes the others poll it, sleeping 1, 2, 5, 10 … ms between tries: under load
-    a worker spends more time asleep than a save takes. Queuing on an advisory ``flock`` of a
-    file beside the database first means a waiting process wakes the moment the holder
-    commits. SQLite's own lock still guards the data: anything that skips this queue (the
-    ``sqlite3`` shell, a deferred transaction) just meets the busy timeout as before.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = os.path.abspath(path)
-
-    def acquire(self, pooled: Any) -> None:
-        """Queue for the lock, unless this thread already holds it through another connection
-        (it would wait for itself): then SQLite's busy timeout decides, as without this class."""
-        held = _held_paths()
-        if self.path in held:
-            return
-        fd = pooled.info.get("writer_fd")
-        if fd is None:
-            fd = pooled.info["writer_fd"] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        pooled.info["writer_locked"] = True
-        held.add(self.path)
-
-    def release(self, pooled: Any) -> None:
-        try:
-            info = pooled.info
-        except NotImplementedError:  # a bare connection SQLAlchemy wraps while it connects
-            return
-        if info.pop("writer_locked", False):
-            fcntl.flock(info["writer_fd"], fcntl.LOCK_UN)
-            _held_paths().discard(self.path)
-
-
-_THREAD = threading.local()
-# A forked child holds no lock its parent held (flock belongs to the parent's open file).
-os.register_at_fork(after_in_child=lambda: _THREAD.__dict__.pop("held", None))
-
-
-def _held_paths() -> set[str]:
-    """Writer-lock files this thread holds (any engine, any connection)."""
-    if not hasattr(_THREAD, "held"):
-        _THREAD.held = set()
-    return _THREAD.held  # type: ignore[no-any-return]
-
-
-def _release_after_transactions(engine: Engine, lock: WriterLock) -> None:
-    """Release the writer lock after COMMIT or ROLLBACK has run, not before: the engine's
-    ``commit`` event fires before the database commits, and a process woken then would find
-    SQLite still locked and fall back to sleeping."""
-    dialect = engine.dialect
-    commit, rollback = dialect.do_commit, dialect.do_rollback
-
-    def do_commit(pooled: Any) -> None:
-        try:
-            commit(pooled)
-        finally:
-            lock.release(pooled)
-
-    def do_rollback(pooled: Any) -> None:
-        try:
-            rollback(pooled)
-        finally:
-            lock.release(pooled)
-
-    dialect.do_commit = do_commit  # type: ignore[method-assign]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
-
-    @event.listens_for(engine, "close")
-    def _on_close(_dbapi_conn: Any, record: Any) -> None:
-        fd = record.info.pop("writer_fd", None)
-        if fd is not None:
-            os.close(fd)  # closing also drops a lock still held
-
-
 def read_lock_free(session: Session, statement: Executable, params: dict[str, Any]) -> Any:
     """Rows of a SELECT that needs no transaction (who is signed in), on the session's
     connection.
 
-    On SQLite a transaction here takes the single write lock at its BEGIN (see above); a
+    On SQLite a transaction here takes the single write lock at its BEGIN (``sqlite.py``); a
     SELECT run this way before the request's first other statement goes out in autocommit
     instead, so loading the user never makes another worker wait. Elsewhere the option is
     ignored: other databases lock rows, not the file.

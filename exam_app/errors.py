@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden as _HTTP_FORBIDDEN
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as _HTTP_NOT_FOUND
 
@@ -19,10 +18,6 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    pass
-
-
-class PermissionDenied(DomainError):
     pass
 
 
@@ -42,10 +37,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound):  # type: ignore[no-untyped-def]
         return _http_error(_HTTP_NOT_FOUND())
-
-    @app.errorhandler(PermissionDenied)
-    def _forbidden(exc: PermissionDenied):  # type: ignore[no-untyped-def]
-        return _http_error(_HTTP_FORBIDDEN(exc.message))
 
     @app.errorhandler(500)
     def _server_error(exc: Exception):  # type: ignore[no-untyped-def]

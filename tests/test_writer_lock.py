@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from exam_app.db import WriterLock, make_engine, read_lock_free
+from exam_app.db import make_engine, read_lock_free
+from exam_app.sqlite import WriterLock
 
 
 def _locked_by_someone(path: Path) -> bool:

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_app.db import Base, UTCDateTime, utcnow
+from exam_app.db import Base, UTCDateTime, in_check, utcnow
 
 
 class Role(StrEnum):
@@ -51,15 +51,10 @@ ORG_KIND_PARENT = {
 }
 
 
-def _in_check(column: str, enum: type[StrEnum]) -> str:
-    values = ", ".join(f"'{v.value}'" for v in enum)
-    return f"{column} IN ({values})"
-
-
 class OrgUnit(Base):
     __tablename__ = "org_units"
     __table_args__ = (
-        CheckConstraint(_in_check("kind", OrgKind), name="kind_valid"),
+        CheckConstraint(in_check("kind", OrgKind), name="kind_valid"),
         UniqueConstraint("parent_id", "name", name="uq_org_units_parent_name"),
     )
 
@@ -134,7 +129,7 @@ class User(UserMixin, Base):
 
 class UserRole(Base):
     __tablename__ = "user_roles"
-    __table_args__ = (CheckConstraint(_in_check("role", Role), name="role_valid"),)
+    __table_args__ = (CheckConstraint(in_check("role", Role), name="role_valid"),)
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True

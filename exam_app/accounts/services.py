@@ -258,13 +258,6 @@ def change_own_password(
 # --- org units -----------------------------------------------------------------------------
 
 
-def get_org_unit(session: Session, unit_id: int) -> OrgUnit:
-    unit = session.get(OrgUnit, unit_id)
-    if unit is None:
-        raise DomainError(_("单位不存在。"))
-    return unit
-
-
 def _check_parent(kind: OrgKind, parent: OrgUnit | None) -> None:
     wanted = ORG_KIND_PARENT[kind]
     got = OrgKind(parent.kind) if parent is not None else None

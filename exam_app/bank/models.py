@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from exam_app.bank.parsed import ItemType
-from exam_app.db import Base, UTCDateTime, utcnow
+from exam_app.db import Base, UTCDateTime, in_check, utcnow
 
 if TYPE_CHECKING:
     from exam_app.accounts.models import User
@@ -74,10 +74,6 @@ LEVEL_BY_NAME = {
 LEVEL_NAMES = {v: k for k, v in LEVEL_BY_NAME.items()}
 
 
-def _in_check(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in enum)})"
-
-
 class Category(Base):
     """A knowledge area (业扩报装, 电费电价 …); categories form a tree."""
 
@@ -122,7 +118,7 @@ class Item(Base):
 
     __tablename__ = "items"
     __table_args__ = (
-        CheckConstraint(_in_check("status", ItemStatus), name="status_valid"),
+        CheckConstraint(in_check("status", ItemStatus), name="status_valid"),
         Index("ix_items_status_current", "status", "current_version_id"),
     )
 
@@ -158,11 +154,11 @@ class ItemVersion(Base):
     __tablename__ = "item_versions"
     __table_args__ = (
         UniqueConstraint("item_id", "number", name="uq_item_versions_item_number"),
-        CheckConstraint(_in_check("type", ItemType), name="type_valid"),
+        CheckConstraint(in_check("type", ItemType), name="type_valid"),
         CheckConstraint(
             "difficulty IS NULL OR (difficulty BETWEEN 1 AND 5)", name="difficulty_range"
         ),
-        CheckConstraint(f"level IS NULL OR {_in_check('level', Level)}", name="level_valid"),
+        CheckConstraint(f"level IS NULL OR {in_check('level', Level)}", name="level_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -222,7 +218,7 @@ class ItemEvent(Base):
     """The history of an item: who wrote, submitted, approved, sent back or retired it, and why."""
 
     __tablename__ = "item_events"
-    __table_args__ = (CheckConstraint(_in_check("kind", ItemEventKind), name="kind_valid"),)
+    __table_args__ = (CheckConstraint(in_check("kind", ItemEventKind), name="kind_valid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)

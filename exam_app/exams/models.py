@@ -20,14 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_app.db import Base, UTCDateTime, utcnow
+from exam_app.db import Base, UTCDateTime, in_check, utcnow
 
 if TYPE_CHECKING:
     from exam_app.accounts.models import User
-
-
-def _in_check(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in enum)})"
 
 
 class ExamMode(StrEnum):
@@ -63,9 +59,9 @@ REVIEW_LABELS = {
 class Exam(Base):
     __tablename__ = "exams"
     __table_args__ = (
-        CheckConstraint(_in_check("mode", ExamMode), name="mode_valid"),
-        CheckConstraint(_in_check("status", ExamStatus), name="status_valid"),
-        CheckConstraint(_in_check("review_policy", ReviewPolicy), name="review_valid"),
+        CheckConstraint(in_check("mode", ExamMode), name="mode_valid"),
+        CheckConstraint(in_check("status", ExamStatus), name="status_valid"),
+        CheckConstraint(in_check("review_policy", ReviewPolicy), name="review_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,7 +153,7 @@ ATTEMPT_STATUS_LABELS = {
 class Attempt(Base):
     __tablename__ = "attempts"
     __table_args__ = (
-        CheckConstraint(_in_check("status", AttemptStatus), name="status_valid"),
+        CheckConstraint(in_check("status", AttemptStatus), name="status_valid"),
         Index("ix_attempts_status_deadline", "status", "deadline_at"),
         Index("ix_attempts_user_exam", "user_id", "exam_id"),
     )
@@ -282,7 +278,6 @@ class WrongBookEntry(Base):
     misses: Mapped[int] = mapped_column(default=1)
     right_streak: Mapped[int] = mapped_column(default=0)
     last_missed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class Regrade(Base):
