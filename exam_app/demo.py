@@ -66,7 +66,7 @@ def load_demo_exams(session: Session, now: datetime) -> list[str]:
             points_single=1,
             points_multiple=2,
             points_judge=1,
-            review_policy=ReviewPolicy.FULL.value,
+            review_policy=ReviewPolicy.FULL,
         )
         if mode is ExamMode.CERTIFICATION:
             exam.opens_at, exam.closes_at = now, now + timedelta(days=90)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as _HTTP_NOT_FOUND
@@ -27,7 +28,7 @@ def _wants_json() -> bool:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         code = exc.code or 500
         if _wants_json():
             return {"error": exc.name, "message": exc.description}, code
@@ -35,11 +36,11 @@ def register_error_handlers(app: Flask) -> None:
         return render_template(template, error=exc), code
 
     @app.errorhandler(NotFound)
-    def _not_found(exc: NotFound):  # type: ignore[no-untyped-def]
+    def _not_found(exc: NotFound) -> ResponseReturnValue:
         return _http_error(_HTTP_NOT_FOUND())
 
     @app.errorhandler(500)
-    def _server_error(exc: Exception):  # type: ignore[no-untyped-def]
+    def _server_error(exc: Exception) -> ResponseReturnValue:
         app.extensions["db_session"].rollback()
         if _wants_json():
             return {"error": "Internal Server Error", "message": _("服务器内部错误")}, 500

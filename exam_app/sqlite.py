@@ -25,7 +25,7 @@ def make_engine(url: str, echo: bool, begin: str, json_serializer: Callable[[Any
     on_disk = ":memory:" not in url and url not in ("sqlite://", "sqlite:///")
     writer_lock = None  # only writers queue: a deferred BEGIN (the tests' own sessions) reads
     if on_disk and begin.upper().endswith("IMMEDIATE"):
-        writer_lock = WriterLock(make_url(url).database + "-writer")
+        writer_lock = WriterLock(f"{make_url(url).database}-writer")
         _release_after_transactions(engine, writer_lock)
 
     @event.listens_for(engine, "connect")
@@ -140,8 +140,9 @@ def _release_after_transactions(engine: Engine, lock: WriterLock) -> None:
         finally:
             lock.release(pooled)
 
-    dialect.do_commit = do_commit  # type: ignore[method-assign]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    # Instance attributes shadow the dialect's methods for this engine only.
+    setattr(dialect, "do_commit", do_commit)  # noqa: B010
+    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
 
     @event.listens_for(engine, "close")
     def _on_close(_dbapi_conn: Any, record: Any) -> None:

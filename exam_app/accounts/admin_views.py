@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -34,7 +35,7 @@ def _load_user(user_id: int) -> User:
 
 @bp.route("/users")
 @allow(Role.ADMIN)
-def users_index():  # type: ignore[no-untyped-def]
+def users_index() -> ResponseReturnValue:
     q = request.args.get("q", "").strip()
     page = max(1, request.args.get("page", 1, type=int))
     stmt = select(User)
@@ -62,7 +63,7 @@ def users_index():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @allow(Role.ADMIN)
-def user_create():  # type: ignore[no-untyped-def]
+def user_create() -> ResponseReturnValue:
     form = UserForm(org_choices=_org_choices())
     if form.validate_on_submit():
         session = get_session()
@@ -91,7 +92,7 @@ def user_create():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @allow(Role.ADMIN)
-def user_edit(user_id: int):  # type: ignore[no-untyped-def]
+def user_edit(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     form = UserForm(obj=user, org_choices=_org_choices())
     form.employee_no.render_kw = {"readonly": True}
@@ -124,7 +125,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @allow(Role.ADMIN)
-def user_set_active(user_id: int):  # type: ignore[no-untyped-def]
+def user_set_active(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     if ConfirmForm().validate_on_submit():
         active = request.form.get("active") == "1"
@@ -145,7 +146,7 @@ def user_set_active(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @allow(Role.ADMIN)
-def user_reset_password(user_id: int):  # type: ignore[no-untyped-def]
+def user_reset_password(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -158,7 +159,7 @@ def user_reset_password(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @allow(Role.ADMIN)
-def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
+def user_unlock(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     if ConfirmForm().validate_on_submit():
         services.unlock(get_session(), current_user.id, user)
@@ -169,7 +170,7 @@ def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/org-units")
 @allow(Role.ADMIN)
-def org_units_index():  # type: ignore[no-untyped-def]
+def org_units_index() -> ResponseReturnValue:
     session = get_session()
     counts = dict(
         session.execute(select(User.org_unit_id, func.count()).group_by(User.org_unit_id)).all()
@@ -182,7 +183,7 @@ def org_units_index():  # type: ignore[no-untyped-def]
 @bp.route("/org-units/new", methods=["GET", "POST"], defaults={"unit_id": None})
 @bp.route("/org-units/<int:unit_id>/edit", methods=["GET", "POST"])
 @allow(Role.ADMIN)
-def org_unit_edit(unit_id: int | None):  # type: ignore[no-untyped-def]
+def org_unit_edit(unit_id: int | None) -> ResponseReturnValue:
     session = get_session()
     unit = session.get(OrgUnit, unit_id) if unit_id else None
     if unit_id and unit is None:
@@ -213,7 +214,7 @@ def org_unit_edit(unit_id: int | None):  # type: ignore[no-untyped-def]
 
 @bp.route("/roster", methods=["GET", "POST"])
 @allow(Role.ADMIN)
-def roster_upload():  # type: ignore[no-untyped-def]
+def roster_upload() -> ResponseReturnValue:
     """Step 1: upload and dry-run. The file is staged; nothing else changes."""
     form = RosterUploadForm()
     plan, staged = None, None
@@ -232,7 +233,7 @@ def roster_upload():  # type: ignore[no-untyped-def]
 
 @bp.route("/roster/<int:upload_id>/confirm", methods=["POST"])
 @allow(Role.ADMIN)
-def roster_confirm(upload_id: int):  # type: ignore[no-untyped-def]
+def roster_confirm(upload_id: int) -> ResponseReturnValue:
     """Step 2: import the staged roster, all rows or none (re-checked against today's data)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -252,7 +253,7 @@ def roster_confirm(upload_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/roster/template.csv")
 @allow(Role.ADMIN)
-def roster_template():  # type: ignore[no-untyped-def]
+def roster_template() -> ResponseReturnValue:
     body = "\ufeff工号,姓名,单位,岗位,角色\nGZ10001,张三,天河营业厅,用电客户受理员,受理员\n"
     return (
         body,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -55,7 +57,7 @@ class UserForm(FlaskForm):
     roles = MultiCheckboxField(_l("角色"), validators=[DataRequired(_l("至少选择一个角色。"))])
     submit = SubmitField(_l("保存"))
 
-    def __init__(self, *args, org_choices: list[tuple[int, str]], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.roles.choices = _role_choices()
         self.org_unit_id.choices = [(0, "—")] + org_choices
@@ -68,7 +70,7 @@ class OrgUnitForm(FlaskForm):
     parent_id = SelectField(_l("上级单位"), coerce=int)
     submit = SubmitField(_l("保存"))
 
-    def __init__(self, *args, org_choices: list[tuple[int, str]], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, str(label)) for k, label in ORG_KIND_LABELS.items()]
         self.parent_id.choices = [(0, "—")] + org_choices

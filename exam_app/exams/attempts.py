@@ -205,7 +205,7 @@ def submit_attempt(
         return attempt
     result = score(session, attempt)
     store_score(attempt, result)
-    attempt.status = AttemptStatus.SUBMITTED.value
+    attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = timing.submitted_at(now, attempt.deadline_at)
     attempt.auto_submitted = auto
     log(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -175,7 +174,7 @@ def save_exam(
         ensure_editable(exam)
     for name, value in vars(settings).items():
         if name != "org_unit_ids":
-            setattr(exam, name, value.value if isinstance(value, StrEnum) else value)
+            setattr(exam, name, value)
     exam.assignments = [ExamAssignment(org_unit_id=u) for u in settings.org_unit_ids]
     exam.rules = [
         ExamRule(
@@ -183,7 +182,7 @@ def save_exam(
             count=len(r.item_ids) or r.count,
             item_ids=list(r.item_ids),
             category_id=r.category_id,
-            type=r.type.value if r.type else None,
+            type=r.type,
             difficulty_min=r.difficulty_min,
             difficulty_max=r.difficulty_max,
         )
@@ -199,7 +198,7 @@ def publish_exam(session: Session, exam: Exam, actor_id: int | None) -> None:
     problems = check_exam(session, exam)
     if problems:
         raise DomainError(_("组卷规则与题库不符：") + "；".join(p.message for p in problems))
-    exam.status = ExamStatus.PUBLISHED.value
+    exam.status = ExamStatus.PUBLISHED
     audit.record(session, actor_id, "exam.publish", f"exam:{exam.id}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -65,10 +67,10 @@ class ExamForm(FlaskForm):
 
     def __init__(
         self,
-        *args,
-        categories: list[tuple[int, str]],  # type: ignore[no-untyped-def]
+        *args: Any,
+        categories: list[tuple[int, str]],
         units: list[tuple[int, str]],
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.mode.choices = [(k.value, str(v)) for k, v in MODE_LABELS.items()]

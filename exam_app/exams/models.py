@@ -20,7 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_app.db import Base, UTCDateTime, in_check, utcnow
+from exam_app.bank.parsed import ItemType
+from exam_app.db import Base, EnumText, UTCDateTime, in_check, utcnow
 
 if TYPE_CHECKING:
     from exam_app.accounts.models import User
@@ -66,8 +67,8 @@ class Exam(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    mode: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default=ExamStatus.DRAFT.value)
+    mode: Mapped[ExamMode] = mapped_column(EnumText(ExamMode))
+    status: Mapped[ExamStatus] = mapped_column(EnumText(ExamStatus), default=ExamStatus.DRAFT)
     level: Mapped[str | None] = mapped_column(String(30))  #: bank Level code; None = any
     duration_minutes: Mapped[int] = mapped_column(default=60)
     pass_percent: Mapped[float] = mapped_column(default=60.0)
@@ -82,7 +83,9 @@ class Exam(Base):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     max_attempts: Mapped[int | None] = mapped_column()
     wait_minutes: Mapped[int] = mapped_column(default=0)
-    review_policy: Mapped[str] = mapped_column(String(20), default=ReviewPolicy.FULL.value)
+    review_policy: Mapped[ReviewPolicy] = mapped_column(
+        EnumText(ReviewPolicy), default=ReviewPolicy.FULL
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -112,7 +115,7 @@ class ExamRule(Base):
     count: Mapped[int] = mapped_column(default=1)
     item_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  #: non-empty = fixed rule
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
-    type: Mapped[str | None] = mapped_column(String(20))
+    type: Mapped[ItemType | None] = mapped_column(EnumText(ItemType))
     difficulty_min: Mapped[int] = mapped_column(default=1)
     difficulty_max: Mapped[int] = mapped_column(default=5)
 
@@ -163,7 +166,9 @@ class Attempt(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: the paper is drawn from random.Random(seed): stored so it can be rebuilt for an audit
     seed: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(20), default=AttemptStatus.IN_PROGRESS.value)
+    status: Mapped[AttemptStatus] = mapped_column(
+        EnumText(AttemptStatus), default=AttemptStatus.IN_PROGRESS
+    )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime())
     extra_seconds: Mapped[int] = mapped_column(default=0)

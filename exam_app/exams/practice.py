@@ -61,15 +61,15 @@ def start_weakest_practice(
     }
     exam = Exam(
         title=_("薄弱分类练习：%(c)s", c="、".join(names.get(c, "") for c in weakest)),
-        mode=ExamMode.PRACTICE.value,
+        mode=ExamMode.PRACTICE,
         level=level,
         duration_minutes=30,
-        review_policy=ReviewPolicy.FULL.value,
-        status=ExamStatus.PUBLISHED.value,
+        review_policy=ReviewPolicy.FULL,
+        status=ExamStatus.PUBLISHED,
         assignments=[ExamAssignment(user_id=user.id)],
     )
     pool = pool_for(session, exam)
-    rules = []
+    rules: list[ExamRule] = []
     for cid in weakest:
         available = len(
             assembly.candidates(

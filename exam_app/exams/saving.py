@@ -20,10 +20,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import Table, and_, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -45,10 +45,11 @@ from exam_app.exams.models import (
 )
 from exam_app.exams.wrong_book import practice_feedback
 
-_ANSWERS = Answer.__table__
-_ATTEMPTS = Attempt.__table__
-_ITEMS = AttemptItem.__table__
-_EVENTS = AttemptEvent.__table__
+# Tables, for Core statements (typed as Table: ``__table__`` is declared as a FromClause).
+_ANSWERS = cast(Table, Answer.__table__)
+_ATTEMPTS = cast(Table, Attempt.__table__)
+_ITEMS = cast(Table, AttemptItem.__table__)
+_EVENTS = cast(Table, AttemptEvent.__table__)
 
 
 class StaleAnswer(DomainError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -47,7 +48,7 @@ def _mine(attempt_id: int) -> Attempt:
 
 @bp.route("/")
 @allow(*TAKERS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """The operator's home: exams open to them, attempts to resume, past results."""
     session, now = get_session(), utcnow()
     user = signed_in_user(session)
@@ -75,7 +76,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:exam_id>/start", methods=["POST"])
 @allow(*TAKERS)
-def start(exam_id: int):  # type: ignore[no-untyped-def]
+def start(exam_id: int) -> ResponseReturnValue:
     session = get_session()
     exam = session.get(Exam, exam_id)
     if exam is None or not ConfirmForm().validate_on_submit():
@@ -92,7 +93,7 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/practice/weakest", methods=["POST"])
 @allow(*TAKERS)
-def practice_weakest():  # type: ignore[no-untyped-def]
+def practice_weakest() -> ResponseReturnValue:
     """Practice drawn from the operator's weakest categories."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -111,7 +112,7 @@ def practice_weakest():  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>")
 @allow(*TAKERS)
-def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
+def attempt(attempt_id: int) -> ResponseReturnValue:
     session, now = get_session(), utcnow()
     attempt = _mine(attempt_id)
     try:
@@ -153,7 +154,7 @@ def _receipt_json(receipt: saving.Receipt) -> dict[str, object]:
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
 @allow(*TAKERS)
-def save_answer(attempt_id: int):  # type: ignore[no-untyped-def]
+def save_answer(attempt_id: int) -> ResponseReturnValue:
     """One answer, saved at once. 409 with the stored answer when another tab was newer."""
     session, data = get_session(), request.get_json(silent=True) or {}
     try:
@@ -194,7 +195,7 @@ def save_answer(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
 @allow(*TAKERS)
-def heartbeat(attempt_id: int):  # type: ignore[no-untyped-def]
+def heartbeat(attempt_id: int) -> ResponseReturnValue:
     session, now, data = get_session(), utcnow(), request.get_json(silent=True) or {}
     attempt = _mine(attempt_id)
     try:
@@ -215,7 +216,7 @@ def heartbeat(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @allow(*TAKERS)
-def submit(attempt_id: int):  # type: ignore[no-untyped-def]
+def submit(attempt_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     session = get_session()
@@ -227,7 +228,7 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>/result")
 @allow(*TAKERS)
-def result(attempt_id: int):  # type: ignore[no-untyped-def]
+def result(attempt_id: int) -> ResponseReturnValue:
     session, now = get_session(), utcnow()
     attempt = _mine(attempt_id)
     if attempt.status == AttemptStatus.IN_PROGRESS:
@@ -253,7 +254,7 @@ def result(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/wrong-book")
 @allow(*TAKERS)
-def wrong_book():  # type: ignore[no-untyped-def]
+def wrong_book() -> ResponseReturnValue:
     session = get_session()
     questions = wrong_book_questions(session, entries_of(session, current_user.id))
     return render_template("exams/wrong_book.html", questions=questions)
@@ -261,7 +262,7 @@ def wrong_book():  # type: ignore[no-untyped-def]
 
 @bp.route("/wrong-book/<int:item_id>/answer", methods=["POST"])
 @allow(*TAKERS)
-def wrong_book_answer(item_id: int):  # type: ignore[no-untyped-def]
+def wrong_book_answer(item_id: int) -> ResponseReturnValue:
     """Practise one missed item: the key comes back only after the answer is recorded."""
     session, data = get_session(), request.get_json(silent=True) or {}
     try:
