@@ -71,7 +71,7 @@ def _draft(form: ItemForm) -> authoring.ItemDraft:
 
 
 def _form_for(draft: authoring.ItemDraft) -> ItemForm:
-    data = MultiDict()
+    data: MultiDict[str, str] = MultiDict()
     data.update(
         {
             "type": draft.type.value,

@@ -97,7 +97,8 @@ class Category(Base):
 
     @property
     def path(self) -> str:
-        names, node = [], self
+        names: list[str] = []
+        node: Category | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
