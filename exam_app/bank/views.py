@@ -20,7 +20,7 @@ from exam_app.bank.importers.spreadsheet import template_spreadsheet
 from exam_app.bank.models import EVENT_LABELS, Category, Item, ItemStatus, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.core import uploads
-from exam_app.db import get_session
+from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
@@ -137,7 +137,7 @@ def import_confirm(upload_id: int):  # type: ignore[no-untyped-def]
     result = read_file(staged.data, staged.filename)
     try:
         batch = importing.import_result(
-            session, result, options, data=staged.data, user_id=current_user.id
+            session, result, options, data=staged.data, user_id=current_user.id, now=utcnow()
         )
     except DomainError as exc:
         session.rollback()
