@@ -152,6 +152,21 @@ class Item(Base):
     events: Mapped[list[ItemEvent]] = relationship(back_populates="item", order_by="ItemEvent.id")
 
 
+#: A version's content: what an edit may change (another value makes a new version), in the order
+#: a diff shows it.
+CONTENT_FIELDS = (
+    "type",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "level",
+    "difficulty",
+    "source",
+    "tags",
+)
+
+
 class ItemVersion(Base):
     """The content of an item at one point in time. Never changed once written: an edit makes
     a new version, and whatever used an old version (an exam paper) keeps pointing at it."""
