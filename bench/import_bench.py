@@ -26,6 +26,7 @@ from exam_app.bank import importing  # noqa: E402
 from exam_app.bank.importers import read_file  # noqa: E402
 from exam_app.bank.importers.spreadsheet import export_spreadsheet  # noqa: E402
 from exam_app.bank.parsed import ItemType, OptionData, ParsedItem  # noqa: E402
+from exam_app.db import utcnow  # noqa: E402
 
 TOPICS = ["业扩报装", "电费电价", "电能计量", "停电与抢修", "供电服务规范", "安全规程"]
 WORDS = [
@@ -129,7 +130,12 @@ def timed_import(app, data: bytes, filename: str) -> tuple[float, float, dict]: 
     t1 = time.perf_counter()
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         batch = importing.import_result(
-            session, parsed, importing.ImportOptions(publish=True), data=data, user_id=None
+            session,
+            parsed,
+            importing.ImportOptions(publish=True),
+            data=data,
+            user_id=None,
+            now=utcnow(),
         )
         session.commit()
         summary = dict(batch.summary)

@@ -218,7 +218,7 @@ def prepare_server_database(url: str, candidates: int) -> int:
     app = create_app({"DATABASE_URL": url, "TESTING": True})
     migrate.upgrade(app.extensions["db_engine"])
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
-        shipped.load(session, ROOT / "question_bank")
+        shipped.load(session, ROOT / "question_bank", now=utcnow())
         insert_operators(session, "C", candidates)
         exam = make_exam(
             session,
@@ -693,6 +693,7 @@ def measure_draw(
                         importing.ImportOptions(publish=True),
                         data=f"load-bench-{start}".encode(),
                         user_id=None,
+                        now=utcnow(),
                     )
                     session.commit()
             with engine.connect() as conn:  # what autovacuum / a DBA would soon do

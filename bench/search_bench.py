@@ -28,6 +28,7 @@ from import_bench import fresh_database  # noqa: E402
 from exam_app import create_app, migrate  # noqa: E402
 from exam_app.bank import browse, importing  # noqa: E402
 from exam_app.bank.parsed import ItemType, OptionData, ParsedItem, ParseResult  # noqa: E402
+from exam_app.db import utcnow  # noqa: E402
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_d6e8e5b060737bd3.txt"
 
@@ -102,6 +103,7 @@ def fill(app, count: int) -> float:  # type: ignore[no-untyped-def]
                 importing.ImportOptions(publish=True),
                 data=str(start).encode(),
                 user_id=None,
+                now=utcnow(),
             )
         session.commit()
     with app.extensions["db_engine"].connect() as conn:  # what autovacuum would soon do

@@ -14,22 +14,23 @@ from sqlalchemy.orm import Session
 
 from exam_app.bank.importing import fingerprint_hash, item_fingerprint, version_values
 from exam_app.bank.models import (
+    CONTENT_FIELDS,
     Category,
     Item,
-    ItemEvent,
     ItemEventKind,
     ItemStatus,
     ItemVersion,
     Level,
 )
 from exam_app.bank.parsed import (
-    JUDGE_OPTIONS,
+    JUDGE_OPTION_DATA,
     ItemType,
     OptionData,
     ParsedItem,
     Problem,
     ProblemCode,
 )
+from exam_app.bank.review import record_event
 from exam_app.bank.validation import validate_items
 from exam_app.errors import DomainError
 
@@ -70,7 +71,7 @@ class SaveResult:
 
 def to_parsed(draft: ItemDraft) -> ParsedItem:
     if draft.type is ItemType.JUDGE:
-        options = tuple(OptionData(label, text) for label, text in JUDGE_OPTIONS)
+        options = JUDGE_OPTION_DATA
         answer: tuple[str, ...] = (
             () if draft.judge_true is None else (("A",) if draft.judge_true else ("B",))
         )
@@ -142,25 +143,6 @@ def _same_item(session: Session, parsed: ParsedItem, own_item_id: int | None) ->
     return session.scalars(stmt).first()
 
 
-def _record(
-    session: Session,
-    item: Item,
-    kind: ItemEventKind,
-    actor_id: int,
-    version: ItemVersion | None = None,
-    comment: str = "",
-) -> None:
-    session.add(
-        ItemEvent(
-            item=item,
-            version=version or item.current,
-            actor_id=actor_id,
-            kind=kind.value,
-            comment=comment,
-        )
-    )
-
-
 def _new_version(
     session: Session, item: Item, draft: ItemDraft, number: int, user_id: int
 ) -> ItemVersion:
@@ -189,7 +171,7 @@ def create_item(session: Session, draft: ItemDraft, user_id: int) -> SaveResult:
     session.add(item)
     session.flush()
     version = _new_version(session, item, draft, 1, user_id)
-    _record(session, item, ItemEventKind.CREATE, user_id, version)
+    record_event(session, item, ItemEventKind.CREATE, user_id, version=version)
     session.flush()
     return SaveResult(item, version)
 
@@ -199,18 +181,7 @@ def _same_content(version: ItemVersion, draft: ItemDraft) -> bool:
     fresh = version_values(
         parsed, number=version.number, level=draft.level, user_id=version.created_by_id
     )
-    keys = (
-        "type",
-        "stem",
-        "options",
-        "answer",
-        "explanation",
-        "level",
-        "difficulty",
-        "source",
-        "tags",
-    )
-    return all(getattr(version, k) == fresh[k] for k in keys)
+    return all(getattr(version, k) == fresh[k] for k in CONTENT_FIELDS)
 
 
 def edit_item(session: Session, item: Item, draft: ItemDraft, user_id: int) -> SaveResult:
@@ -230,7 +201,7 @@ def edit_item(session: Session, item: Item, draft: ItemDraft, user_id: int) -> S
     result = SaveResult(item, None)
     if draft.category_id != item.category_id:
         item.category_id = draft.category_id
-        _record(session, item, ItemEventKind.RECATEGORIZE, user_id)
+        record_event(session, item, ItemEventKind.RECATEGORIZE, user_id)
     assert item.current is not None
     if not _same_content(item.current, draft):
         if item.status in (ItemStatus.PUBLISHED, ItemStatus.IN_REVIEW):
@@ -238,7 +209,7 @@ def edit_item(session: Session, item: Item, draft: ItemDraft, user_id: int) -> S
             item.status = ItemStatus.DRAFT.value
         result.version = _new_version(session, item, draft, item.current.number + 1, user_id)
         item.needs_review = False  # it now passes every rule
-        _record(session, item, ItemEventKind.EDIT, user_id, result.version)
+        record_event(session, item, ItemEventKind.EDIT, user_id, version=result.version)
     session.flush()
     return result
 

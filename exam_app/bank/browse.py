@@ -26,7 +26,7 @@ class ItemFilters:
     needs_review: bool = False
 
 
-def filtered_items(session: Session, filters: ItemFilters) -> Select[tuple[Item]]:
+def filtered_items(session: Session, filters: ItemFilters) -> Select[Item]:
     """Items matching ``filters``, newest wording first (ordered; add paging as needed)."""
     stmt = select(Item).join(ItemVersion, Item.current_version_id == ItemVersion.id)
     if filters.level:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from exam_app.bank.models import Category, Item
@@ -155,12 +157,13 @@ def merge_category(session: Session, source: Category, target: Category, actor_i
     """
     if source.id == target.id or target.id in descendant_ids(session, source.id):
         raise DomainError(_("不能合并到它自己或它的下级分类。"), field="target_id")
-    moved = (
+    moved_rows = cast(
+        CursorResult[Any],
         session.execute(
             update(Item).where(Item.category_id == source.id).values(category_id=target.id)
-        ).rowcount
-        or 0
+        ),
     )
+    moved = moved_rows.rowcount or 0
     for child in list(source.children):
         twin = _child(session, target.id, child.name)
         if twin is None:

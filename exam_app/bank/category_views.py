@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,7 +35,7 @@ def _load(category_id: int) -> Category:
 
 @bp.route("/categories", methods=["GET", "POST"])
 @allow(*BANK_ROLES)
-def categories_index():  # type: ignore[no-untyped-def]
+def categories_index() -> ResponseReturnValue:
     session = get_session()
     form = CategoryForm(category_choices=_choices())
     if form.validate_on_submit():
@@ -57,7 +58,7 @@ def categories_index():  # type: ignore[no-untyped-def]
 
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 @allow(*BANK_ROLES)
-def category_edit(category_id: int):  # type: ignore[no-untyped-def]
+def category_edit(category_id: int) -> ResponseReturnValue:
     """Rename and move (the same form), or merge into another category."""
     session = get_session()
     category = _load(category_id)

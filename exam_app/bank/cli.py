@@ -13,7 +13,7 @@ from exam_app.bank import importing, shipped
 from exam_app.bank.exporters import EXPORTERS, export_items
 from exam_app.bank.importers import FORMATS, read_file
 from exam_app.bank.parsed import ParseResult
-from exam_app.db import get_session
+from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 
 cli = AppGroup("bank", help="Question bank: import, export, load the shipped bank.")
@@ -71,7 +71,9 @@ def import_command(
     if not dry_run and not result.file_problems:
         options = importing.ImportOptions(publish=publish, level=level, category=category)
         try:
-            batch = importing.import_result(session, result, options, data=data, user_id=None)
+            batch = importing.import_result(
+                session, result, options, data=data, user_id=None, now=utcnow()
+            )
         except DomainError as exc:
             session.rollback()
             raise click.ClickException(exc.message) from exc
@@ -107,7 +109,7 @@ def load_shipped_command() -> None:
     """Load question_bank/ (categories and items); running it again changes nothing."""
     session = get_session()
     try:
-        summary = shipped.load(session, Path(current_app.config["QUESTION_BANK_DIR"]))
+        summary = shipped.load(session, Path(current_app.config["QUESTION_BANK_DIR"]), now=utcnow())
     except DomainError as exc:
         session.rollback()
         raise click.ClickException(exc.message) from exc

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from exam_app.bank.models import CONTENT_FIELDS
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -26,20 +28,6 @@ class FieldDiff:
     @property
     def changed(self) -> bool:
         return any(s.op != "equal" for s in self.left + self.right)
-
-
-#: The fields compared, in the order shown.
-FIELDS = (
-    "type",
-    "stem",
-    "options",
-    "answer",
-    "explanation",
-    "level",
-    "difficulty",
-    "source",
-    "tags",
-)
 
 
 def version_fields(version: Any) -> dict[str, str]:
@@ -74,4 +62,6 @@ def diff_text(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, .
 
 def diff_versions(old: dict[str, str], new: dict[str, str]) -> list[FieldDiff]:
     """Every field of two versions, with what was removed on the left and added on the right."""
-    return [FieldDiff(name, *diff_text(old.get(name, ""), new.get(name, ""))) for name in FIELDS]
+    return [
+        FieldDiff(name, *diff_text(old.get(name, ""), new.get(name, ""))) for name in CONTENT_FIELDS
+    ]

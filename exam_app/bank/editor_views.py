@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from exam_app.accounts.permissions import allow
@@ -18,7 +23,13 @@ from exam_app.bank.diff import diff_versions, version_fields
 from exam_app.bank.forms import ItemForm, SendBackForm
 from exam_app.bank.models import Category, Item, Level
 from exam_app.bank.parsed import ItemType
-from exam_app.bank.views import BANK_ROLES, bp, filters_from
+from exam_app.bank.views import (
+    BANK_ROLES,
+    bp,
+    filters_from,
+    item_or_404,
+    require_confirmation,
+)
 from exam_app.db import get_session
 from exam_app.errors import DomainError
 from exam_app.forms import ConfirmForm
@@ -39,13 +50,6 @@ DIFF_FIELD_LABELS = {
 
 def _categories() -> list[tuple[int, str]]:
     return [(c.id, "\u3000" * d + c.name) for d, c in category_tree(get_session())]
-
-
-def _load(item_id: int) -> Item:
-    try:
-        return browse.get_item(get_session(), item_id)
-    except DomainError:
-        abort(404)
 
 
 def _draft(form: ItemForm) -> authoring.ItemDraft:
@@ -71,7 +75,7 @@ def _draft(form: ItemForm) -> authoring.ItemDraft:
 
 
 def _form_for(draft: authoring.ItemDraft) -> ItemForm:
-    data = MultiDict()
+    data: MultiDict[str, str] = MultiDict()
     data.update(
         {
             "type": draft.type.value,
@@ -94,7 +98,9 @@ def _form_for(draft: authoring.ItemDraft) -> ItemForm:
     return form
 
 
-def _editor(form: ItemForm, item: Item | None, problems: list[str] | None = None):  # type: ignore[no-untyped-def]
+def _editor(
+    form: ItemForm, item: Item | None, problems: list[str] | None = None
+) -> ResponseReturnValue:
     while len(form.options) < 4:
         form.options.append_entry()
     return render_template("bank/editor.html", form=form, item=item, problems=problems or []), (
@@ -102,20 +108,37 @@ def _editor(form: ItemForm, item: Item | None, problems: list[str] | None = None
     )
 
 
+def _save(
+    item: Item | None,
+    save: Callable[[Session, authoring.ItemDraft], authoring.SaveResult],
+    saved: Callable[[authoring.SaveResult], ResponseReturnValue],
+) -> ResponseReturnValue:
+    """The posted editor: ``save`` its draft, commit and answer with ``saved``; a form or draft
+    that breaks a rule shows the editor again with every problem (and changes nothing)."""
+    form = ItemForm(category_choices=_categories())
+    if not form.validate_on_submit():
+        return _editor(form, item, _form_errors(form))
+    session = get_session()
+    try:
+        result = save(session, _draft(form))
+    except authoring.InvalidDraft as exc:
+        return _editor(form, item, exc.problems)
+    except DomainError as exc:
+        return _editor(form, item, [exc.message])
+    session.commit()
+    return saved(result)
+
+
 @bp.route("/items/new", methods=["GET", "POST"])
 @allow(*BANK_ROLES)
-def create():  # type: ignore[no-untyped-def]
-    form = ItemForm(category_choices=_categories())
-    if form.validate_on_submit():
-        session = get_session()
-        try:
-            result = authoring.create_item(session, _draft(form), current_user.id)
-        except authoring.InvalidDraft as exc:
-            return _editor(form, None, exc.problems)
-        session.commit()
+def create() -> ResponseReturnValue:
+    def saved(result: authoring.SaveResult) -> ResponseReturnValue:
         flash(_("已保存为草稿 #%(id)d。", id=result.item.id), "success")
         return redirect(url_for("bank.show", item_id=result.item.id))
-    return _editor(form, None, _form_errors(form))
+
+    return _save(
+        None, lambda session, draft: authoring.create_item(session, draft, current_user.id), saved
+    )
 
 
 def _form_errors(form: ItemForm) -> list[str]:
@@ -130,20 +153,12 @@ def _form_errors(form: ItemForm) -> list[str]:
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @allow(*BANK_ROLES)
-def edit(item_id: int):  # type: ignore[no-untyped-def]
-    item = _load(item_id)
+def edit(item_id: int) -> ResponseReturnValue:
+    item = item_or_404(item_id)
     if request.method == "GET":
         return _editor(_form_for(authoring.draft_from_version(item)), item)
-    form = ItemForm(category_choices=_categories())
-    if form.validate_on_submit():
-        session = get_session()
-        try:
-            result = authoring.edit_item(session, item, _draft(form), current_user.id)
-        except authoring.InvalidDraft as exc:
-            return _editor(form, item, exc.problems)
-        except DomainError as exc:
-            return _editor(form, item, [exc.message])
-        session.commit()
+
+    def saved(result: authoring.SaveResult) -> ResponseReturnValue:
         for warning in result.warnings:
             flash(warning, "warning")
         if result.version is not None and _key_changed(item):
@@ -157,7 +172,12 @@ def edit(item_id: int):  # type: ignore[no-untyped-def]
             "success",
         )
         return redirect(url_for("bank.show", item_id=item.id))
-    return _editor(form, item, _form_errors(form))
+
+    return _save(
+        item,
+        lambda session, draft: authoring.edit_item(session, item, draft, current_user.id),
+        saved,
+    )
 
 
 def _key_changed(item: Item) -> bool:
@@ -165,10 +185,12 @@ def _key_changed(item: Item) -> bool:
     return len(versions) > 1 and sorted(versions[-1].answer) != sorted(versions[-2].answer)
 
 
-def _transition(item_id: int, step, done: str):  # type: ignore[no-untyped-def]
-    item = _load(item_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+Step = Callable[[Session, Item, int], None]
+
+
+def _transition(item_id: int, step: Step, done: str) -> ResponseReturnValue:
+    item = item_or_404(item_id)
+    require_confirmation()
     session = get_session()
     try:
         step(session, item, current_user.id)
@@ -181,35 +203,38 @@ def _transition(item_id: int, step, done: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("bank.show", item_id=item_id))
 
 
-@bp.route("/items/<int:item_id>/submit", methods=["POST"])
-@allow(*BANK_ROLES)
-def submit(item_id: int):  # type: ignore[no-untyped-def]
-    return _transition(item_id, review.submit, _("已送审，等待另一位培训师审核。"))
+#: The workflow buttons that need nothing but a confirmation: endpoint (and last part of the
+#: URL), the step, and what the trainer is told once it is done.
+TRANSITIONS: tuple[tuple[str, Step, LazyString], ...] = (
+    ("submit", review.submit, _l("已送审，等待另一位培训师审核。")),
+    ("approve", review.approve, _l("审核通过，试题已发布。")),
+    ("retire", review.retire, _l("试题已停用，不再进入新考试；已考过的试卷不受影响。")),
+    ("restore", review.restore, _l("试题已恢复为草稿。")),
+)
 
 
-@bp.route("/items/<int:item_id>/approve", methods=["POST"])
-@allow(*BANK_ROLES)
-def approve(item_id: int):  # type: ignore[no-untyped-def]
-    return _transition(item_id, review.approve, _("审核通过，试题已发布。"))
+def _transition_view(
+    name: str, step: Step, done: LazyString
+) -> Callable[[int], ResponseReturnValue]:
+    def view(item_id: int) -> ResponseReturnValue:
+        return _transition(item_id, step, str(done))  # translated now, in the trainer's language
+
+    view.__name__ = view.__qualname__ = name
+    return view
 
 
-@bp.route("/items/<int:item_id>/retire", methods=["POST"])
-@allow(*BANK_ROLES)
-def retire(item_id: int):  # type: ignore[no-untyped-def]
-    return _transition(
-        item_id, review.retire, _("试题已停用，不再进入新考试；已考过的试卷不受影响。")
+for _endpoint, _step, _done in TRANSITIONS:
+    bp.add_url_rule(
+        f"/items/<int:item_id>/{_endpoint}",
+        _endpoint,
+        allow(*BANK_ROLES)(_transition_view(_endpoint, _step, _done)),
+        methods=["POST"],
     )
-
-
-@bp.route("/items/<int:item_id>/restore", methods=["POST"])
-@allow(*BANK_ROLES)
-def restore(item_id: int):  # type: ignore[no-untyped-def]
-    return _transition(item_id, review.restore, _("试题已恢复为草稿。"))
 
 
 @bp.route("/items/<int:item_id>/send-back", methods=["POST"])
 @allow(*BANK_ROLES)
-def send_back(item_id: int):  # type: ignore[no-untyped-def]
+def send_back(item_id: int) -> ResponseReturnValue:
     form = SendBackForm()
     if not form.validate_on_submit():
         flash(_("退回时请写明原因。"), "danger")
@@ -222,8 +247,8 @@ def send_back(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/items/<int:item_id>/diff")
 @allow(*BANK_ROLES)
-def diff(item_id: int):  # type: ignore[no-untyped-def]
-    item = _load(item_id)
+def diff(item_id: int) -> ResponseReturnValue:
+    item = item_or_404(item_id)
     by_number = {v.number: v for v in item.versions}
     newest = max(by_number)
     right_no = request.args.get("b", newest, type=int)
@@ -268,13 +293,7 @@ def _bulk_plan() -> review.BulkPlan:
     return review.plan_bulk(items, action, current_user.id, category)
 
 
-@bp.route("/bulk", methods=["POST"])
-@allow(*BANK_ROLES)
-def bulk():  # type: ignore[no-untyped-def]
-    """Step 1: say how many items the action changes (and why others will not); change nothing."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    plan = _bulk_plan()
+def _bulk_confirm_page(plan: review.BulkPlan) -> str:
     return render_template(
         "bank/bulk_confirm.html",
         plan=plan,
@@ -284,28 +303,28 @@ def bulk():  # type: ignore[no-untyped-def]
     )
 
 
+@bp.route("/bulk", methods=["POST"])
+@allow(*BANK_ROLES)
+def bulk() -> ResponseReturnValue:
+    """Step 1: say how many items the action changes (and why others will not); change nothing."""
+    require_confirmation()
+    return _bulk_confirm_page(_bulk_plan())
+
+
 @bp.route("/bulk/apply", methods=["POST"])
 @allow(*BANK_ROLES)
-def bulk_apply():  # type: ignore[no-untyped-def]
+def bulk_apply() -> ResponseReturnValue:
     """Step 2: apply, if the items are still the ones the trainer confirmed."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirmation()
     plan = _bulk_plan()
     if _digest(plan.eligible) != request.form.get("digest"):
         flash(_("试题在确认期间发生了变化，请重新确认。"), "danger")
-        return render_template(
-            "bank/bulk_confirm.html",
-            plan=plan,
-            digest=_digest(plan.eligible),
-            labels=review.BULK_LABELS,
-            form=ConfirmForm(),
-        ), 409
+        return _bulk_confirm_page(plan), 409
     session = get_session()
     changed = review.apply_bulk(session, plan, current_user.id)
     session.commit()
     flash(
         _("已%(action)s %(n)d 题。", action=review.BULK_LABELS[plan.action], n=changed), "success"
     )
-    return redirect(
-        url_for("bank.index", **dict(parse_qsl(request.form.get("filter_args_query", ""))))
-    )
+    filter_args: dict[str, Any] = dict(parse_qsl(request.form.get("filter_args_query", "")))
+    return redirect(url_for("bank.index", **filter_args))

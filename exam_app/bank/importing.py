@@ -1,6 +1,7 @@
 """Importing a parsed file into the bank: duplicate check, then all items or none, in bulk.
 
-The caller (view or CLI) commits once; a failure anywhere leaves the bank as it was.
+The caller (view or CLI) commits once; a failure anywhere leaves the bank as it was. The caller
+also says what time it is (``now``): the batch, its items and their versions are stamped with it.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -27,7 +29,6 @@ from exam_app.bank.models import (
 )
 from exam_app.bank.parsed import ParsedItem, ParseResult, Problem, ProblemCode, fingerprint
 from exam_app.core import audit
-from exam_app.db import utcnow
 from exam_app.errors import DomainError
 
 
@@ -105,6 +106,7 @@ def import_result(
     *,
     data: bytes,
     user_id: int | None,
+    now: datetime,
 ) -> ImportBatch:
     """Store every new item of a checked file, all or nothing (the caller commits once).
 
@@ -125,6 +127,7 @@ def import_result(
         filename=result.filename,
         sha256=hashlib.sha256(data).hexdigest(),
         imported_by_id=user_id,
+        imported_at=now,
         summary={},
     )
     session.add(batch)
@@ -159,7 +162,7 @@ def import_result(
                 import_batch_id=batch.id,
             )
         )
-    _insert_new_items(session, items, versions, batch.id)
+    _insert_new_items(session, items, versions, batch.id, now)
     new_categories = sorted(c.path for c, created in categories.values() if created)
     batch.summary = {**result.summary(), "created": len(items), "new_categories": new_categories}
     audit.record(session, user_id, "bank.import", f"import_batch:{batch.id}", **batch.summary)
@@ -168,7 +171,11 @@ def import_result(
 
 
 def _insert_new_items(
-    session: Session, items: list[dict[str, Any]], versions: list[dict[str, Any]], batch_id: int
+    session: Session,
+    items: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
+    batch_id: int,
+    now: datetime,
 ) -> None:
     """Bulk-insert items, their first versions, then link each item to its version.
 
@@ -176,7 +183,6 @@ def _insert_new_items(
     """
     if not items:
         return
-    now = utcnow()
     for row in items:
         row.update(created_at=now, updated_at=now)
     item_ids = session.scalars(
@@ -193,7 +199,7 @@ def _insert_new_items(
             ItemVersion.import_batch_id == batch_id,
             Item.current_version_id.is_(None),
         )
-        .values(current_version_id=ItemVersion.id)
+        .values(current_version_id=ItemVersion.id, updated_at=now)
         .execution_options(synchronize_session=False)
     )
 

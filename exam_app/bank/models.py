@@ -93,7 +93,8 @@ class Category(Base):
 
     @property
     def path(self) -> str:
-        names, node = [], self
+        names: list[str] = []
+        node: Category | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
@@ -145,6 +146,21 @@ class Item(Base):
         back_populates="item", foreign_keys="ItemVersion.item_id", order_by="ItemVersion.number"
     )
     events: Mapped[list[ItemEvent]] = relationship(back_populates="item", order_by="ItemEvent.id")
+
+
+#: A version's content: what an edit may change (another value makes a new version), in the order
+#: a diff shows it.
+CONTENT_FIELDS = (
+    "type",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "level",
+    "difficulty",
+    "source",
+    "tags",
+)
 
 
 class ItemVersion(Base):

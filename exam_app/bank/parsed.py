@@ -52,6 +52,10 @@ class OptionData:
     text: str
 
 
+#: ``JUDGE_OPTIONS`` as the options of a true/false item.
+JUDGE_OPTION_DATA = tuple(OptionData(label, text) for label, text in JUDGE_OPTIONS)
+
+
 @dataclass(frozen=True)
 class ParsedItem:
     """One question as read from a file, with whatever is wrong with it."""

@@ -15,7 +15,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from exam_app.bank.models import Category, Item, ItemEvent, ItemEventKind, ItemStatus
+from exam_app.bank.models import (
+    Category,
+    Item,
+    ItemEvent,
+    ItemEventKind,
+    ItemStatus,
+    ItemVersion,
+)
 from exam_app.errors import DomainError
 
 
@@ -50,6 +57,27 @@ def check_retire(item: Item, actor_id: int) -> str | None:
     return _wrong_status(item, ItemStatus.DRAFT, ItemStatus.IN_REVIEW, ItemStatus.PUBLISHED)
 
 
+def record_event(
+    session: Session,
+    item: Item,
+    kind: ItemEventKind,
+    actor_id: int,
+    *,
+    version: ItemVersion | None = None,
+    comment: str = "",
+) -> None:
+    """One line of the item's history: who did what, to ``version`` (default: the current one)."""
+    session.add(
+        ItemEvent(
+            item=item,
+            version=version or item.current,
+            actor_id=actor_id,
+            kind=kind.value,
+            comment=comment,
+        )
+    )
+
+
 def _apply(
     session: Session,
     item: Item,
@@ -63,11 +91,7 @@ def _apply(
     if reason:
         raise ReviewRefused(reason)
     item.status = status.value
-    session.add(
-        ItemEvent(
-            item=item, version=item.current, actor_id=actor_id, kind=kind.value, comment=comment
-        )
-    )
+    record_event(session, item, kind, actor_id, comment=comment)
 
 
 def submit(session: Session, item: Item, actor_id: int) -> None:
@@ -122,15 +146,8 @@ def restore(session: Session, item: Item, actor_id: int) -> None:
 
 def recategorize(session: Session, item: Item, actor_id: int, category: Category | None) -> None:
     item.category = category
-    session.add(
-        ItemEvent(
-            item=item,
-            version=item.current,
-            actor_id=actor_id,
-            kind=ItemEventKind.RECATEGORIZE.value,
-            comment=category.path if category else "",
-        )
-    )
+    comment = category.path if category else ""
+    record_event(session, item, ItemEventKind.RECATEGORIZE, actor_id, comment=comment)
 
 
 class BulkAction(StrEnum):

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import Select, bindparam, column, func, literal_column, table
+from sqlalchemy import ColumnClause, Select, bindparam, column, func, literal_column, table
 
 from exam_app.bank.models import ItemVersion
 
@@ -60,7 +60,8 @@ def restrict(stmt: Select[Any], query: str, dialect: str) -> tuple[Select[Any], 
         return stmt, _FTS.c.rowid.desc()
     # PostgreSQL: all bigrams ANDed. The GIN index answers that exactly (a phrase query would
     # make it recompute every candidate's tsvector); the substring test restores the order.
-    vector = literal_column("item_versions.search_vector")  # generated column, see migrations
+    # a generated column, see migrations
+    vector: ColumnClause[Any] = literal_column("item_versions.search_vector")
     tsquery = func.plainto_tsquery(
         literal_column("'simple'"), bindparam("q_grams", " ".join(phrases))
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,8 @@ def read_category_paths(text: str) -> list[str]:
     return paths
 
 
-def load(session: Session, bank_dir: Path) -> dict[str, Any]:
-    """Create the categories, then import every item file published; idempotent."""
+def load(session: Session, bank_dir: Path, *, now: datetime) -> dict[str, Any]:
+    """Create the categories, then import every item file published (at ``now``); idempotent."""
     created_categories = 0
     for path in read_category_paths((bank_dir / "categories.txt").read_text("utf-8")):
         created_categories += ensure_category(session, path)[1]
@@ -44,7 +45,12 @@ def load(session: Session, bank_dir: Path) -> dict[str, Any]:
         if result.file_problems:
             raise DomainError(f"{item_file.name}: {'; '.join(result.file_problems)}")
         batch = importing.import_result(
-            session, result, importing.ImportOptions(publish=True), data=data, user_id=None
+            session,
+            result,
+            importing.ImportOptions(publish=True),
+            data=data,
+            user_id=None,
+            now=now,
         )
         files[item_file.name] = batch.summary
     return {"categories_created": created_categories, "files": files}

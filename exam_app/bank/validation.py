@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator
 from flask_babel import gettext as _
 
 from exam_app.bank.parsed import (
+    JUDGE_OPTION_DATA,
     JUDGE_OPTIONS,
     ItemType,
-    OptionData,
     ParsedItem,
     Problem,
     ProblemCode,
@@ -112,50 +112,38 @@ def _answer_label_problems(item: ParsedItem) -> Iterator[Problem]:
 
 
 def _answer_count_problems(item: ParsedItem) -> Iterator[Problem]:
-    count, key = len(item.answer), "".join(item.answer)
+    count = len(item.answer)
+    values = {"number": item.number, "count": count, "key": "".join(item.answer)}
     if item.type is ItemType.SINGLE and count != 1:
-        message = _(
-            "第%(number)s题是单选题，却有 %(count)s 个答案：%(key)s",
-            number=item.number,
-            count=count,
-            key=key,
-        )
-        yield Problem(ProblemCode.ANSWER_COUNT, message)
+        message = _("第%(number)s题是单选题，却有 %(count)s 个答案：%(key)s", **values)
     elif item.type is ItemType.MULTIPLE and count < 2:
-        message = _(
-            "第%(number)s题是多选题，却只有 %(count)s 个答案：%(key)s",
-            number=item.number,
-            count=count,
-            key=key,
-        )
-        yield Problem(ProblemCode.ANSWER_COUNT, message)
+        message = _("第%(number)s题是多选题，却只有 %(count)s 个答案：%(key)s", **values)
+    else:
+        return
+    yield Problem(ProblemCode.ANSWER_COUNT, message)
 
 
 def _sequence_problems(item: ParsedItem) -> Iterator[Problem]:
     labels = [option.label for option in item.options]
-    shown = "、".join(labels)
     fault = _sequence_fault(labels)
     if fault is None:
         return
     kind, detail = fault
+    values = {"number": item.number, "labels": "、".join(labels)}
     if kind == "unknown":
-        message = _("第%(number)s题选项标签不是字母：%(labels)s", number=item.number, labels=shown)
+        message = _("第%(number)s题选项标签不是字母：%(labels)s", **values)
     elif kind == "repeated":
         message = _(
             "第%(number)s题选项字母重复：%(labels)s（%(repeated)s 出现不止一次）",
-            number=item.number,
-            labels=shown,
             repeated=detail,
+            **values,
         )
     elif kind == "missing":
         message = _(
-            "第%(number)s题选项字母不连续：%(labels)s（缺少 %(missing)s）",
-            number=item.number,
-            labels=shown,
-            missing=detail,
+            "第%(number)s题选项字母不连续：%(labels)s（缺少 %(missing)s）", missing=detail, **values
         )
     else:
-        message = _("第%(number)s题选项字母顺序错乱：%(labels)s", number=item.number, labels=shown)
+        message = _("第%(number)s题选项字母顺序错乱：%(labels)s", **values)
     yield Problem(ProblemCode.OPTION_SEQUENCE, message)
 
 
@@ -176,7 +164,7 @@ def _sequence_fault(labels: list[str]) -> tuple[str, str] | None:
 
 
 def _judgement_problems(item: ParsedItem) -> Iterator[Problem]:
-    expected = tuple(OptionData(label, text) for label, text in JUDGE_OPTIONS)
+    expected = JUDGE_OPTION_DATA
     if item.options != expected:
         message = _(
             "第%(number)s题是判断题，选项却是：%(options)s（应为 A、正确 B、错误）",

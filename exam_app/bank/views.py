@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -15,11 +17,11 @@ from exam_app.bank.categories import category_tree
 from exam_app.bank.exporters import EXPORTERS, export_items
 from exam_app.bank.forms import ImportForm, SendBackForm
 from exam_app.bank.importers import read_file
-from exam_app.bank.importers.spreadsheet import template_spreadsheet
+from exam_app.bank.importers.spreadsheet import Format, template_spreadsheet
 from exam_app.bank.models import EVENT_LABELS, Category, Item, ItemStatus, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.core import uploads
-from exam_app.db import get_session
+from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 from exam_app.forms import ConfirmForm
 
@@ -28,6 +30,7 @@ bp = Blueprint("bank", __name__, url_prefix="/bank")
 PER_PAGE = 30
 BANK_ROLES = (Role.TRAINER, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 
 
 def filters_from(args: MultiDict[str, str]) -> browse.ItemFilters:
@@ -52,9 +55,22 @@ def _category_choices() -> list[tuple[int, str]]:
     return [(c.id, "\u3000" * d + c.name) for d, c in category_tree(get_session())]
 
 
+def item_or_404(item_id: int) -> Item:
+    try:
+        return browse.get_item(get_session(), item_id)
+    except DomainError:
+        abort(404)
+
+
+def require_confirmation() -> None:
+    """Refuse (400) a POST whose confirmation form does not validate (its CSRF token)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
 @bp.route("/")
 @allow(*BANK_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     filters = filters_from(request.args)
     page = max(1, request.args.get("page", 1, type=int))
     session = get_session()
@@ -80,11 +96,8 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/items/<int:item_id>")
 @allow(*BANK_ROLES)
-def show(item_id: int):  # type: ignore[no-untyped-def]
-    try:
-        item = browse.get_item(get_session(), item_id)
-    except DomainError:
-        abort(404)
+def show(item_id: int) -> ResponseReturnValue:
+    item = item_or_404(item_id)
     return render_template(
         "bank/show.html",
         item=item,
@@ -97,7 +110,7 @@ def show(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/import", methods=["GET", "POST"])
 @allow(*BANK_ROLES)
-def import_upload():  # type: ignore[no-untyped-def]
+def import_upload() -> ResponseReturnValue:
     """Step 1: upload and dry-run; the report lists every item and every problem."""
     form = ImportForm(category_choices=_category_choices())
     result, staged = None, None
@@ -121,10 +134,9 @@ def import_upload():  # type: ignore[no-untyped-def]
 
 @bp.route("/import/<int:upload_id>/confirm", methods=["POST"])
 @allow(*BANK_ROLES)
-def import_confirm(upload_id: int):  # type: ignore[no-untyped-def]
+def import_confirm(upload_id: int) -> ResponseReturnValue:
     """Step 2: import the staged file, all or nothing, re-checked against today's bank."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirmation()
     session = get_session()
     staged = uploads.take(session, upload_id, current_user.id, "bank")
     opts = staged.options
@@ -137,7 +149,7 @@ def import_confirm(upload_id: int):  # type: ignore[no-untyped-def]
     result = read_file(staged.data, staged.filename)
     try:
         batch = importing.import_result(
-            session, result, options, data=staged.data, user_id=current_user.id
+            session, result, options, data=staged.data, user_id=current_user.id, now=utcnow()
         )
     except DomainError as exc:
         session.rollback()
@@ -148,15 +160,16 @@ def import_confirm(upload_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/template.<fmt>")
 @allow(*BANK_ROLES)
-def template(fmt: str):  # type: ignore[no-untyped-def]
+def template(fmt: str) -> ResponseReturnValue:
     if fmt not in ("xlsx", "csv"):
         abort(404)
-    return _download(template_spreadsheet(fmt), f"question_template.{fmt}", fmt)  # type: ignore[arg-type]
+    body = template_spreadsheet(cast(Format, fmt))
+    return _attachment(body, f"question_template.{fmt}", XLSX if fmt == "xlsx" else CSV)
 
 
 @bp.route("/export.<fmt>")
 @allow(*BANK_ROLES)
-def export(fmt: str):  # type: ignore[no-untyped-def]
+def export(fmt: str) -> ResponseReturnValue:
     """The filtered list as a file the bank (or Moodle) reads back: xlsx, csv, gift, xml, aiken."""
     if fmt not in EXPORTERS:
         abort(404)
@@ -165,20 +178,12 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
     items = session.scalars(stmt.order_by(None).order_by(Item.id)).all()  # in bank order
     rows = [browse.as_parsed(i, n) for n, i in enumerate(items, start=1) if i.current]
     body, content_type = export_items(rows, fmt)
+    return _attachment(body, f"question_bank.{fmt}", content_type)
+
+
+def _attachment(body: bytes, filename: str, content_type: str) -> ResponseReturnValue:
     return (
         body,
         200,
-        {
-            "Content-Type": content_type,
-            "Content-Disposition": f"attachment; filename=question_bank.{fmt}",
-        },
-    )
-
-
-def _download(body: bytes, filename: str, fmt: str):  # type: ignore[no-untyped-def]
-    mimetype = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
-    return (
-        body,
-        200,
-        {"Content-Type": mimetype, "Content-Disposition": f"attachment; filename={filename}"},
+        {"Content-Type": content_type, "Content-Disposition": f"attachment; filename={filename}"},
     )

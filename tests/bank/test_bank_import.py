@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,6 +15,7 @@ from exam_app.bank import importing
 from exam_app.bank.categories import ensure_category
 from exam_app.bank.importers import read_file
 from exam_app.bank.models import Item, ItemStatus, ItemVersion, Level
+from exam_app.db import utcnow
 from exam_app.errors import DomainError
 from tests.conftest import csrf_from, csrf_token
 from tests.seed import SEED
@@ -40,7 +42,12 @@ def _count(session, model=Item) -> int:  # type: ignore[no-untyped-def]
 def _import(session, text: str = DOC, name: str = "doc.txt", **opts):  # type: ignore[no-untyped-def]
     data = text.encode("utf-8")
     batch = importing.import_result(
-        session, read_file(data, name), importing.ImportOptions(**opts), data=data, user_id=None
+        session,
+        read_file(data, name),
+        importing.ImportOptions(**opts),
+        data=data,
+        user_id=None,
+        now=utcnow(),
     )
     session.commit()
     return batch
@@ -58,6 +65,24 @@ def test_complete_items_import_and_incomplete_ones_become_review_drafts(db_sessi
         ("电费违约金从", ItemStatus.PUBLISHED, False, ["A"]),
     ]
     assert items[0].current.level == Level.INTERMEDIATE  # from the document's title
+
+
+def test_an_import_is_stamped_with_the_time_it_is_given(db_session) -> None:  # type: ignore[no-untyped-def]
+    at = datetime(2024, 3, 1, 8, 30, tzinfo=UTC)
+    data = DOC.encode("utf-8")
+    batch = importing.import_result(
+        db_session,
+        read_file(data, "doc.txt"),
+        importing.ImportOptions(),
+        data=data,
+        user_id=None,
+        now=at,
+    )
+    db_session.commit()
+    db_session.expire_all()
+    items = db_session.scalars(select(Item)).all()
+    assert batch.imported_at == at and len(items) == 4
+    assert {(i.created_at, i.updated_at, i.current.created_at) for i in items} == {(at, at, at)}
 
 
 def test_same_file_twice_changes_nothing(db_session) -> None:  # type: ignore[no-untyped-def]

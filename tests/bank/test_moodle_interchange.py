@@ -14,6 +14,7 @@ from exam_app.accounts.models import Role
 from exam_app.bank import importing
 from exam_app.bank.importers import read_file
 from exam_app.bank.models import ItemVersion
+from exam_app.db import utcnow
 
 DATA = Path(__file__).parent / "data" / "moodle"
 DOC = """1.供电企业应在（ ）个工作日内答复客户投诉。
@@ -68,7 +69,12 @@ def test_bank_export_reimports_as_the_same_items(
     login_as(Role.TRAINER)
     data = DOC.encode()
     importing.import_result(
-        db_session, read_file(data, "d.txt"), importing.ImportOptions(), data=data, user_id=None
+        db_session,
+        read_file(data, "d.txt"),
+        importing.ImportOptions(),
+        data=data,
+        user_id=None,
+        now=utcnow(),
     )
     db_session.commit()
     exported = client.get(f"/bank/export.{ending}")
@@ -85,7 +91,12 @@ def test_aiken_export_holds_only_single_choice(client: FlaskClient, login_as, db
     login_as(Role.TRAINER)
     data = DOC.encode()
     importing.import_result(
-        db_session, read_file(data, "d.txt"), importing.ImportOptions(), data=data, user_id=None
+        db_session,
+        read_file(data, "d.txt"),
+        importing.ImportOptions(),
+        data=data,
+        user_id=None,
+        now=utcnow(),
     )
     db_session.commit()
     again = read_file(client.get("/bank/export.aiken").data, "export.aiken")

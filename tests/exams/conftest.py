@@ -43,6 +43,7 @@ def bank(db_session: Session) -> None:
         importing.ImportOptions(publish=True),
         data=data,
         user_id=None,
+        now=utcnow(),
     )
     assert batch.summary["created"] == 24
     db_session.commit()

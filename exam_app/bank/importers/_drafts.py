@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from exam_app.bank.importers._segments import BLANK, BRACKET_KEY, JUDGE_BRACKET
-from exam_app.bank.parsed import JUDGE_OPTIONS, ItemType, OptionData, ParsedItem
+from exam_app.bank.parsed import JUDGE_OPTION_DATA, ItemType, OptionData, ParsedItem
 
 Piece = tuple[int, str]  # (line number, text found on that line)
 
@@ -183,7 +183,7 @@ def _judgement(
 
     Options of its own that are not 正确/错误 are kept as they are, for validation to report.
     """
-    fixed = tuple(OptionData(label, text) for label, text in JUDGE_OPTIONS)
+    fixed = JUDGE_OPTION_DATA
     if not options:
         if key is None:
             return fixed, ()

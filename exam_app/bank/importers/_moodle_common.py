@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
 from html.parser import HTMLParser
 from typing import Any
 
@@ -188,6 +188,26 @@ class Meta:
     level: str | None = None
     difficulty: int | None = None
 
+    def with_feedback(self, feedback: Iterable[tuple[str, str]]) -> Meta:
+        """The same, with feedback on single options added to the explanation."""
+        return replace(self, explanation=explanation_with_feedback(self.explanation, feedback))
+
+
+def question_meta(
+    *, name: str, stem: str, explanation: str, category: str | None, tags: Iterable[str]
+) -> Meta:
+    """A question's ``Meta``: its name as source (``source_from_name``) and its tags read by
+    ``read_tags``, so ``level:…`` and ``difficulty:…`` fill those fields."""
+    own_tags, level, difficulty = read_tags(tags)
+    return Meta(
+        explanation=explanation,
+        category=category,
+        source=source_from_name(name, stem),
+        tags=own_tags,
+        level=level,
+        difficulty=difficulty,
+    )
+
 
 JUDGE_TEXTS = [text for _label, text in JUDGE_OPTIONS]  # judge items are choices A=正确, B=错误
 
@@ -266,7 +286,33 @@ def refused(filename: str, message: str) -> ParseResult:
     return ParseResult(filename=filename, file_problems=[message])
 
 
+def read_questions(
+    data: bytes,
+    filename: str,
+    questions: Callable[[str], Iterable[ParsedItem | SkippedQuestion]],
+) -> ParseResult:
+    """A text file of one of these formats, read by ``questions`` (the text in; items and skipped
+    questions out, in file order), then ``finish``-ed. A file that is no UTF-8, or in which
+    ``questions`` raises ``MoodleFileError``, is refused as a whole."""
+    try:
+        found = list(questions(decode_utf8(data, filename)))
+    except MoodleFileError as exc:
+        return refused(filename, exc.message)
+    result = ParseResult(filename=filename)
+    for question in found:
+        if isinstance(question, SkippedQuestion):
+            result.skipped.append(question)
+        else:
+            result.items.append(question)
+    return finish(result)
+
+
 # ---------------------------------------------------------------- export
+
+
+def equal_share(count: int) -> str:
+    """100 split among ``count`` answers, as Moodle writes grade steps: 50, 33.33333, 12.5 …"""
+    return f"{100 / count:.5f}".rstrip("0").rstrip(".")
 
 
 def export_views(items: Iterable[ParsedItem | Mapping[str, Any]]) -> list[ParsedItem]:

@@ -29,13 +29,10 @@ from typing import Any
 from flask_babel import gettext as _
 
 from exam_app.bank.importers._moodle_common import (
-    MoodleFileError,
-    decode_utf8,
     export_item,
     export_problem,
     export_views,
-    finish,
-    refused,
+    read_questions,
 )
 from exam_app.bank.parsed import ItemType, OptionData, ParsedItem, ParseResult, SkippedQuestion
 
@@ -52,17 +49,19 @@ class _Draft:
 
 def parse_aiken(data: bytes, filename: str) -> ParseResult:
     """Read an Aiken file into validated single-choice items."""
-    try:
-        text = decode_utf8(data, filename)
-    except MoodleFileError as exc:
-        return refused(filename, exc.message)
-    result = ParseResult(filename=filename)
-    for question in _questions(text.split("\n")):
-        if isinstance(question, SkippedQuestion):
-            result.skipped.append(question)
-        else:
-            result.items.append(replace(question, number=len(result.items) + 1))
-    return finish(result)
+    return read_questions(data, filename, lambda text: _numbered(_questions(text.split("\n"))))
+
+
+def _numbered(
+    questions: Iterable[ParsedItem | SkippedQuestion],
+) -> Iterator[ParsedItem | SkippedQuestion]:
+    """Items numbered 1, 2, 3 … in file order; stray text is no question and counts for none."""
+    count = 0
+    for question in questions:
+        if isinstance(question, ParsedItem):
+            count += 1
+            question = replace(question, number=count)
+        yield question
 
 
 def _questions(lines: list[str]) -> Iterator[ParsedItem | SkippedQuestion]:

@@ -22,8 +22,7 @@ Writing escapes every special character, writes line breaks as ``\\n`` and marks
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -32,19 +31,15 @@ from exam_app.bank.importers._moodle_common import (
     JUDGE_TEXTS,
     LETTERS,
     Meta,
-    MoodleFileError,
     category_from_moodle,
     category_to_moodle,
-    decode_utf8,
-    explanation_with_feedback,
+    equal_share,
     export_views,
-    finish,
     make_item,
     malformed,
     meta_tags,
-    read_tags,
-    refused,
-    source_from_name,
+    question_meta,
+    read_questions,
     text_in_format,
     unsupported,
 )
@@ -62,12 +57,13 @@ _TRUE, _FALSE = ("T", "TRUE"), ("F", "FALSE")
 
 def parse_gift(data: bytes, filename: str) -> ParseResult:
     """Read a GIFT file into validated items; other question types are listed in ``skipped``."""
-    try:
-        text = decode_utf8(data, filename)
-    except MoodleFileError as exc:
-        return refused(filename, exc.message)
-    result = ParseResult(filename=filename)
+    return read_questions(data, filename, _questions)
+
+
+def _questions(text: str) -> Iterator[ParsedItem | SkippedQuestion]:
+    """Every question of the file in order, numbered 1, 2, 3 … whether read or skipped."""
     category: str | None = None
+    count = 0
     for block in _blocks(text.split("\n")):
         comments = [line for _number, line in block if line.startswith("//")]
         body = [(number, line) for number, line in block if not line.startswith("//")]
@@ -75,14 +71,8 @@ def parse_gift(data: bytes, filename: str) -> ParseResult:
             category = category_from_moodle(body[0][1][len("$CATEGORY:") :])
             body = body[1:]
         if body:
-            number = len(result.items) + len(result.skipped) + 1
-            tags = _comment_tags(comments)
-            question = _question(body, number, category, tags)
-            if isinstance(question, SkippedQuestion):
-                result.skipped.append(question)
-            else:
-                result.items.append(question)
-    return finish(result)
+            count += 1
+            yield _question(body, count, category, _comment_tags(comments))
 
 
 def _blocks(lines: list[str]) -> Iterable[list[tuple[int, str]]]:
@@ -141,15 +131,13 @@ def _question(
     gap = "（ ）" + text[close + 1 :] if text[close + 1 :].strip() else ""  # missing-word format
     fmt, stem = _split_format((text[:start] + gap).strip(), "moodle")
     stem = _plain(stem, fmt)
-    tags, level, difficulty = read_tags(raw_tags)
     general_fmt, general = _split_format(general.strip(), fmt)
-    meta = Meta(
+    meta = question_meta(
+        name=name,
+        stem=stem,
         explanation=_plain(general, general_fmt),
         category=category,
-        source=source_from_name(name, stem) if name else None,
-        tags=tags,
-        level=level,
-        difficulty=difficulty,
+        tags=raw_tags,
     )
     if kind == "truefalse":
         return _judge(answers, fmt, (number, line), stem, meta)
@@ -176,8 +164,8 @@ def _judge(answers: str, fmt: str, where: tuple[int, int], stem: str, meta: Meta
     is_true = value.strip().upper() in _TRUE
     feedback_true, feedback_false = (right, wrong) if is_true else (wrong, right)
     feedback = [("A", _plain(feedback_true, fmt)), ("B", _plain(feedback_false, fmt))]
-    correct = [0 if is_true else 1]
-    return make_item(where, ItemType.JUDGE, stem, JUDGE_TEXTS, correct, _with(meta, feedback))
+    meta = meta.with_feedback(feedback)
+    return make_item(where, ItemType.JUDGE, stem, JUDGE_TEXTS, [0 if is_true else 1], meta)
 
 
 def _choice(
@@ -206,11 +194,7 @@ def _choice(
         correct, item_type = equals, ItemType.SINGLE if len(equals) == 1 else ItemType.MULTIPLE
     else:  # only "~": Moodle lets the student tick several
         correct, item_type = weighted, ItemType.MULTIPLE
-    return make_item(where, item_type, stem, texts, correct, _with(meta, feedback))
-
-
-def _with(meta: Meta, feedback: list[tuple[str, str]]) -> Meta:
-    return replace(meta, explanation=explanation_with_feedback(meta.explanation, feedback))
+    return make_item(where, item_type, stem, texts, correct, meta.with_feedback(feedback))
 
 
 # ---------------------------------------------------------------- writing
@@ -253,7 +237,7 @@ def _write_question(view: ParsedItem) -> str:
         lines.append(f"{head}{_escape(view.stem)}{{{key}{feedback}}}")
         return "\n".join(lines) + "\n"
     lines.append(f"{head}{_escape(view.stem)}{{")
-    share = _weight(100 / len(view.answer))
+    share = equal_share(len(view.answer))
     for label, text in ((o.label, o.text) for o in view.options):
         if view.type is ItemType.SINGLE:
             marker = "=" if label in view.answer else "~%0%" if text.startswith("%") else "~"
@@ -264,8 +248,3 @@ def _write_question(view: ParsedItem) -> str:
         lines.append(f"\t{feedback}")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _weight(value: float) -> str:
-    """Moodle's grade steps as it writes them: 50, 33.33333, 12.5 …"""
-    return f"{value:.5f}".rstrip("0").rstrip(".")

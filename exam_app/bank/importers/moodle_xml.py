@@ -19,8 +19,8 @@ multiple-choice key gives each right answer an equal share of 100% and each wron
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
@@ -34,17 +34,14 @@ from exam_app.bank.importers._moodle_common import (
     MoodleFileError,
     category_from_moodle,
     category_to_moodle,
-    decode_utf8,
     default_name,
-    explanation_with_feedback,
+    equal_share,
     export_views,
-    finish,
     make_item,
     malformed,
     meta_tags,
-    read_tags,
-    refused,
-    source_from_name,
+    question_meta,
+    read_questions,
     text_in_format,
     unsupported,
 )
@@ -105,14 +102,17 @@ def _tree(text: str) -> _Node:
 
 def parse_moodle_xml(data: bytes, filename: str) -> ParseResult:
     """Read a Moodle XML file into validated items; other question types go to ``skipped``."""
+    return read_questions(data, filename, lambda text: _questions(_quiz(text, filename)))
+
+
+def _quiz(text: str, filename: str) -> _Node:
+    """The ``<quiz>`` element; a file that is no Moodle XML raises ``MoodleFileError``."""
     try:
-        quiz = _tree(decode_utf8(data, filename))
-    except MoodleFileError as exc:
-        return refused(filename, exc.message)
+        quiz = _tree(text)
     except _DoctypeRefused:
-        return refused(
-            filename, _("文件“%(name)s”含有 DOCTYPE 声明，出于安全原因不予读取", name=filename)
-        )
+        raise MoodleFileError(
+            _("文件“%(name)s”含有 DOCTYPE 声明，出于安全原因不予读取", name=filename)
+        ) from None
     except expat.ExpatError as exc:
         error = expat.ErrorString(exc.code)
         message = _(
@@ -121,28 +121,29 @@ def parse_moodle_xml(data: bytes, filename: str) -> ParseResult:
             line=exc.lineno,
             error=error,
         )
-        return refused(filename, message)
+        raise MoodleFileError(message) from exc
     if quiz.tag != "quiz":
         message = _(
             "文件“%(name)s”不是 Moodle XML 题目文件（根元素是 <%(tag)s>，应为 <quiz>）",
             name=filename,
             tag=quiz.tag,
         )
-        return refused(filename, message)
-    result = ParseResult(filename=filename)
+        raise MoodleFileError(message)
+    return quiz
+
+
+def _questions(quiz: _Node) -> Iterator[ParsedItem | SkippedQuestion]:
+    """Every question in order, numbered 1, 2, 3 … whether read or skipped; categories set the
+    category of the questions after them."""
     category: str | None = None
+    count = 0
     for node in quiz.all("question"):
         kind = node.attrs.get("type", "").strip().lower()
         if kind == "category":
             category = category_from_moodle(node.text("category", "text"))
             continue
-        number = len(result.items) + len(result.skipped) + 1
-        question = _question(node, kind, number, category)
-        if isinstance(question, SkippedQuestion):
-            result.skipped.append(question)
-        else:
-            result.items.append(question)
-    return finish(result)
+        count += 1
+        yield _question(node, kind, count, category)
 
 
 def _rich(node: _Node | None) -> str:
@@ -160,14 +161,12 @@ def _question(
     stem = _rich(node.child("questiontext"))
     if not stem:
         return malformed(node.line, number, _("缺少题干（<questiontext> 为空）"))
-    tags, level, difficulty = read_tags(t.text("text") for t in _children(node, "tags", "tag"))
-    meta = Meta(
+    meta = question_meta(
+        name=node.text("name", "text"),
+        stem=stem,
         explanation=_rich(node.child("generalfeedback")),
         category=category,
-        source=source_from_name(node.text("name", "text"), stem),
-        tags=tags,
-        level=level,
-        difficulty=difficulty,
+        tags=(t.text("text") for t in _children(node, "tags", "tag")),
     )
     answers = [
         (_rich(a), _fraction(a.attrs.get("fraction", "0")), _rich(a.child("feedback")))
@@ -185,9 +184,9 @@ def _question(
         if fraction > 0 and (fraction == best or not single)
     ]
     feedback = [(LETTERS[i % 26], fb) for i, (_t, _f, fb) in enumerate(answers)]
-    meta = replace(meta, explanation=explanation_with_feedback(meta.explanation, feedback))
     item_type = ItemType.SINGLE if single else ItemType.MULTIPLE
-    return make_item(where, item_type, stem, [t for t, _f, _fb in answers], correct, meta)
+    texts = [t for t, _f, _fb in answers]
+    return make_item(where, item_type, stem, texts, correct, meta.with_feedback(feedback))
 
 
 def _judge(
@@ -200,8 +199,10 @@ def _judge(
         index = 0 if word in _TRUE_WORDS else 1 if word in _FALSE_WORDS else position
         key = index if fraction > 0 else key
         feedback.append(("AB"[index], note))
-    meta = replace(meta, explanation=explanation_with_feedback(meta.explanation, sorted(feedback)))
-    return make_item(where, ItemType.JUDGE, stem, JUDGE_TEXTS, [] if key is None else [key], meta)
+    correct = [] if key is None else [key]
+    return make_item(
+        where, ItemType.JUDGE, stem, JUDGE_TEXTS, correct, meta.with_feedback(sorted(feedback))
+    )
 
 
 def _children(node: _Node, *path: str) -> list[_Node]:
@@ -278,7 +279,7 @@ def _write_question(item: ParsedItem) -> list[str]:
             "    <shuffleanswers>false</shuffleanswers>",
             "    <answernumbering>ABCD</answernumbering>",
         ]
-        share = f"{100 / len(item.answer):.5f}".rstrip("0").rstrip(".")
+        share = equal_share(len(item.answer))
         for option in item.options:
             right = option.label in item.answer
             fraction = ("100" if single else share) if right else ("0" if single else "-100")

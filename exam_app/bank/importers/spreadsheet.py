@@ -29,7 +29,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from exam_app.bank.parsed import (
-    JUDGE_OPTIONS,
+    JUDGE_OPTION_DATA,
     ItemType,
     OptionData,
     ParsedItem,
@@ -244,7 +244,7 @@ def _parse_row(record: dict[str, str], line: int, position: int) -> ParsedItem:
     row = _Row(line, record)
     item_type = _read_type(row)
     if item_type is ItemType.JUDGE:
-        options = tuple(OptionData(label, text) for label, text in JUDGE_OPTIONS)
+        options = JUDGE_OPTION_DATA
         answer = _judge_answer(row.text("answer"))
     else:
         options, answer = _read_options(row), _choice_answer(row.text("answer"))
