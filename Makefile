@@ -50,6 +50,7 @@ test-pg: install system-deps
 lint: install
 	$(BIN)/ruff check exam_app tests bench migrations
 	$(BIN)/ruff format --check exam_app tests bench
+	$(BIN)/mypy exam_app
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

@@ -17,13 +17,13 @@ from exam_app.accounts.views import bp
 from exam_app.core import uploads
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
-from exam_app.forms import ConfirmForm
+from exam_app.forms import ConfirmForm, tree_choices
 
 PAGE_SIZE = 50
 
 
 def _org_choices() -> list[tuple[int, str]]:
-    return [(u.id, "\u3000" * depth + u.name) for depth, u in services.org_tree(get_session())]
+    return tree_choices(services.org_tree(get_session()))
 
 
 def _load_user(user_id: int) -> User:
@@ -223,7 +223,7 @@ def roster_upload() -> ResponseReturnValue:
         data, filename = form.file.data.read(), form.file.data.filename or "roster"
         plan = roster.plan_roster(session, roster.read_roster(data, filename))
         if plan.ok:
-            staged = uploads.stage(session, current_user.id, "roster", filename, data)
+            staged = uploads.stage(session, current_user.id, "roster", filename, data, utcnow())
         session.commit()
     status = 422 if plan is not None and not plan.ok else 200
     return render_template(
@@ -238,7 +238,7 @@ def roster_confirm(upload_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     session = get_session()
-    staged = uploads.take(session, upload_id, current_user.id, "roster")
+    staged = uploads.take(session, upload_id, current_user.id, "roster", utcnow())
     plan = roster.plan_roster(session, roster.read_roster(staged.data, staged.filename))
     if not plan.ok:
         session.rollback()

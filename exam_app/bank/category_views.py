@@ -14,16 +14,13 @@ from exam_app.bank.models import Category
 from exam_app.bank.views import BANK_ROLES, bp
 from exam_app.db import get_session
 from exam_app.errors import DomainError
+from exam_app.forms import tree_choices
 
 
 def _choices(exclude: Category | None = None) -> list[tuple[int, str]]:
     session = get_session()
     hidden = set(categories.descendant_ids(session, exclude.id)) if exclude else set()
-    return [
-        (c.id, "\u3000" * d + c.name)
-        for d, c in categories.category_tree(session)
-        if c.id not in hidden
-    ]
+    return tree_choices((d, c) for d, c in categories.category_tree(session) if c.id not in hidden)
 
 
 def _load(category_id: int) -> Category:

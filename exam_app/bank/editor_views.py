@@ -18,9 +18,8 @@ from werkzeug.datastructures import MultiDict
 
 from exam_app.accounts.permissions import allow
 from exam_app.bank import authoring, browse, review
-from exam_app.bank.categories import category_tree
 from exam_app.bank.diff import diff_versions, version_fields
-from exam_app.bank.forms import ItemForm, SendBackForm
+from exam_app.bank.forms import ItemForm, SendBackForm, category_choices
 from exam_app.bank.models import Category, Item, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.bank.views import (
@@ -46,10 +45,6 @@ DIFF_FIELD_LABELS = {
     "source": _l("来源"),
     "tags": _l("标签"),
 }
-
-
-def _categories() -> list[tuple[int, str]]:
-    return [(c.id, "\u3000" * d + c.name) for d, c in category_tree(get_session())]
 
 
 def _draft(form: ItemForm) -> authoring.ItemDraft:
@@ -94,7 +89,7 @@ def _form_for(draft: authoring.ItemDraft) -> ItemForm:
         data[f"options-{i}-text"] = text
         if i in draft.correct:
             data[f"options-{i}-correct"] = "y"
-    form = ItemForm(formdata=data, category_choices=_categories())
+    form = ItemForm(formdata=data, category_choices=category_choices(get_session()))
     return form
 
 
@@ -115,7 +110,7 @@ def _save(
 ) -> ResponseReturnValue:
     """The posted editor: ``save`` its draft, commit and answer with ``saved``; a form or draft
     that breaks a rule shows the editor again with every problem (and changes nothing)."""
-    form = ItemForm(category_choices=_categories())
+    form = ItemForm(category_choices=category_choices(get_session()))
     if not form.validate_on_submit():
         return _editor(form, item, _form_errors(form))
     session = get_session()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
     FieldList,
@@ -19,8 +20,15 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from exam_app.bank.categories import category_tree
 from exam_app.bank.importers import SUPPORTED
 from exam_app.bank.models import LEVEL_LABELS, TYPE_LABELS
+from exam_app.forms import tree_choices
+
+
+def category_choices(session: Session) -> list[tuple[int, str]]:
+    """Every category for a select, indented by depth."""
+    return tree_choices(category_tree(session))
 
 
 class ImportForm(FlaskForm):

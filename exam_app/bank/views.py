@@ -13,9 +13,8 @@ from werkzeug.datastructures import MultiDict
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
 from exam_app.bank import browse, importing, review
-from exam_app.bank.categories import category_tree
 from exam_app.bank.exporters import EXPORTERS, export_items
-from exam_app.bank.forms import ImportForm, SendBackForm
+from exam_app.bank.forms import ImportForm, SendBackForm, category_choices
 from exam_app.bank.importers import read_file
 from exam_app.bank.importers.spreadsheet import Format, template_spreadsheet
 from exam_app.bank.models import EVENT_LABELS, Category, Item, ItemStatus, Level
@@ -49,10 +48,6 @@ def filters_from(args: MultiDict[str, str]) -> browse.ItemFilters:
         q=args.get("q", "").strip()[:100],
         needs_review=args.get("needs_review") == "1",
     )
-
-
-def _category_choices() -> list[tuple[int, str]]:
-    return [(c.id, "\u3000" * d + c.name) for d, c in category_tree(get_session())]
 
 
 def item_or_404(item_id: int) -> Item:
@@ -89,7 +84,7 @@ def index() -> ResponseReturnValue:
         filters=filters,
         args=args,
         pages=max(1, -(-total // PER_PAGE)),
-        categories=_category_choices(),
+        categories=category_choices(get_session()),
         sources=browse.sources(session),
     )
 
@@ -112,7 +107,7 @@ def show(item_id: int) -> ResponseReturnValue:
 @allow(*BANK_ROLES)
 def import_upload() -> ResponseReturnValue:
     """Step 1: upload and dry-run; the report lists every item and every problem."""
-    form = ImportForm(category_choices=_category_choices())
+    form = ImportForm(category_choices=category_choices(get_session()))
     result, staged = None, None
     if form.validate_on_submit():
         session = get_session()
@@ -124,7 +119,9 @@ def import_upload() -> ResponseReturnValue:
                 "level": form.level.data or None,
                 "category_id": form.category_id.data or None,
             }
-            staged = uploads.stage(session, current_user.id, "bank", filename, data, options)
+            staged = uploads.stage(
+                session, current_user.id, "bank", filename, data, utcnow(), options
+            )
         session.commit()
     status = 422 if result is not None and result.file_problems else 200
     return render_template(
@@ -138,7 +135,7 @@ def import_confirm(upload_id: int) -> ResponseReturnValue:
     """Step 2: import the staged file, all or nothing, re-checked against today's bank."""
     require_confirmation()
     session = get_session()
-    staged = uploads.take(session, upload_id, current_user.id, "bank")
+    staged = uploads.take(session, upload_id, current_user.id, "bank", utcnow())
     opts = staged.options
     category = session.get(Category, opts["category_id"]) if opts.get("category_id") else None
     options = importing.ImportOptions(

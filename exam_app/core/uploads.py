@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from exam_app.core.models import StagedUpload
-from exam_app.db import utcnow
 from exam_app.errors import NotFound
 
 
@@ -17,17 +17,23 @@ def stage(
     kind: str,
     filename: str,
     data: bytes,
+    now: datetime,
     options: dict[str, Any] | None = None,
 ) -> StagedUpload:
     upload = StagedUpload(
-        owner_id=owner_id, kind=kind, filename=filename, data=data, options=options or {}
+        owner_id=owner_id,
+        kind=kind,
+        filename=filename,
+        data=data,
+        options=options or {},
+        created_at=now,
     )
     session.add(upload)
     session.flush()
     return upload
 
 
-def take(session: Session, upload_id: int, owner_id: int, kind: str) -> StagedUpload:
+def take(session: Session, upload_id: int, owner_id: int, kind: str, now: datetime) -> StagedUpload:
     """The owner's unconsumed upload of that kind, marked consumed.
 
     :raises NotFound: for a missing, used, or someone else's upload (all look the same)
@@ -40,5 +46,5 @@ def take(session: Session, upload_id: int, owner_id: int, kind: str) -> StagedUp
         or upload.consumed_at is not None
     ):
         raise NotFound("staged upload not found")
-    upload.consumed_at = utcnow()
+    upload.consumed_at = now
     return upload
