@@ -23,6 +23,8 @@ LAYERS: list[tuple[str, ...]] = [
         "exam_app.security",
         "exam_app.migrate",
         "exam_app.forms",
+        "exam_app.web",
+        "exam_app.trees",
     ),
     ("exam_app.core",),
     ("exam_app.accounts",),

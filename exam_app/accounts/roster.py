@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from exam_app.accounts import services
 from exam_app.accounts.models import OrgUnit, Role, User
-from exam_app.core import audit
+from exam_app.core import audit, textfiles
 
 #: Header aliases: Chinese as trainers type them, and English.
 HEADERS = {
@@ -89,12 +89,10 @@ def _norm_header(text: str) -> str:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError(_("文件不是 UTF-8 或 GBK 编码的文本。"))
+    try:
+        return textfiles.decode_text(data)
+    except textfiles.UnknownEncoding:
+        raise ValueError(_("文件不是 UTF-8 或 GBK 编码的文本。")) from None
 
 
 def _table(data: bytes, filename: str) -> list[list[str]]:

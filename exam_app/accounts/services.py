@@ -24,6 +24,7 @@ from exam_app.accounts.models import (
 from exam_app.accounts.policy import LoginLimits, PasswordPolicy
 from exam_app.core import audit
 from exam_app.errors import DomainError
+from exam_app.trees import depth_first
 
 # Re-exported: callers catch the base of LoginLocked/BadCredentials, and name the policies.
 __all__ = ["DomainError", "LoginLimits", "PasswordPolicy"]
@@ -304,15 +305,4 @@ def save_org_unit(
 def org_tree(session: Session) -> list[tuple[int, OrgUnit]]:
     """All units depth-first, each with its depth, for indented lists and select boxes."""
     units = session.scalars(select(OrgUnit).order_by(OrgUnit.name)).all()
-    by_parent: dict[int | None, list[OrgUnit]] = {}
-    for u in units:
-        by_parent.setdefault(u.parent_id, []).append(u)
-    out: list[tuple[int, OrgUnit]] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for u in by_parent.get(parent_id, []):
-            out.append((depth, u))
-            walk(u.id, depth + 1)
-
-    walk(None, 0)
-    return out
+    return depth_first(units, lambda u: u.id, lambda u: u.parent_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from exam_app.bank.models import Category, Item
 from exam_app.core import audit
 from exam_app.errors import DomainError
+from exam_app.trees import depth_first
 
 
 def _split(path: str) -> list[str]:
@@ -59,18 +60,7 @@ def ensure_category(session: Session, path: str) -> tuple[Category, bool]:
 def category_tree(session: Session) -> list[tuple[int, Category]]:
     """All categories depth-first with their depth."""
     rows = session.scalars(select(Category).order_by(Category.name)).all()
-    by_parent: dict[int | None, list[Category]] = {}
-    for c in rows:
-        by_parent.setdefault(c.parent_id, []).append(c)
-    out: list[tuple[int, Category]] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for c in by_parent.get(parent_id, []):
-            out.append((depth, c))
-            walk(c.id, depth + 1)
-
-    walk(None, 0)
-    return out
+    return depth_first(rows, lambda c: c.id, lambda c: c.parent_id)
 
 
 def descendant_ids(session: Session, category_id: int) -> list[int]:

@@ -19,6 +19,7 @@ from exam_app.exams.forms import ExamForm, ExtraTimeForm
 from exam_app.exams.models import Attempt, Exam
 from exam_app.exams.views import bp
 from exam_app.forms import ConfirmForm, tree_choices
+from exam_app.web import run_service
 
 BUILDERS = (Role.TRAINER, Role.ADMIN)
 OVERSEERS = (Role.HR, Role.TRAINER, Role.ADMIN)
@@ -68,17 +69,16 @@ def manage_edit(exam_id: int | None) -> ResponseReturnValue:
             return redirect(url_for("exams.manage_show", exam_id=exam.id))
     form = _form(exam)
     if form.validate_on_submit():
-        try:
-            exam = definitions.save_exam(
+        saved = run_service(
+            session,
+            lambda: definitions.save_exam(
                 session, exam, form.settings(), form.rule_specs(), current_user.id
-            )
-        except DomainError as exc:
-            session.rollback()
-            flash(exc.message, "warning")
-        else:
-            session.commit()
-            flash(_("考试已保存。"), "success")
-            return redirect(url_for("exams.manage_show", exam_id=exam.id))
+            ),
+            _("考试已保存。"),
+            refused="warning",
+        )
+        if saved is not None:
+            return redirect(url_for("exams.manage_show", exam_id=saved.id))
     return render_template("exams/manage_edit.html", form=form, exam=exam)
 
 
@@ -110,14 +110,9 @@ def manage_publish(exam_id: int) -> ResponseReturnValue:
     session, exam = get_session(), _exam(exam_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        definitions.publish_exam(session, exam, current_user.id)
-    except DomainError as exc:
-        session.rollback()
-        flash(exc.message, "danger")
-    else:
-        session.commit()
-        flash(_("考试已发布。"), "success")
+    run_service(
+        session, lambda: definitions.publish_exam(session, exam, current_user.id), _("考试已发布。")
+    )
     return redirect(url_for("exams.manage_show", exam_id=exam_id))
 
 
@@ -163,19 +158,12 @@ def grant_extra_time(attempt_id: int) -> ResponseReturnValue:
     form = ExtraTimeForm()
     if not form.validate_on_submit():
         return _render_log(attempt, form), 400
-    try:
-        proctoring.grant_extra_time(
-            session,
-            attempt,
-            (form.minutes.data or 0) * 60,
-            form.reason.data or "",
-            current_user.id,
-            utcnow(),
-        )
-    except DomainError as exc:
-        session.rollback()
-        flash(exc.message, "danger")
-    else:
-        session.commit()
-        flash(_("已加时 %(m)d 分钟。", m=form.minutes.data), "success")
+    minutes, reason = form.minutes.data or 0, form.reason.data or ""
+    run_service(
+        session,
+        lambda: proctoring.grant_extra_time(
+            session, attempt, minutes * 60, reason, current_user.id, utcnow()
+        ),
+        _("已加时 %(m)d 分钟。", m=minutes),
+    )
     return redirect(url_for("exams.attempt_log", attempt_id=attempt_id))

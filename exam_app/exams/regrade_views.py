@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,12 +11,12 @@ from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
 from exam_app.bank.models import Item
 from exam_app.db import get_session, utcnow
-from exam_app.errors import DomainError
 from exam_app.exams import regrade
 from exam_app.exams.forms import RegradeForm
 from exam_app.exams.models import Regrade
 from exam_app.exams.views import bp
 from exam_app.forms import ConfirmForm
+from exam_app.web import run_service
 
 
 def _item(item_id: int) -> Item:
@@ -57,14 +57,12 @@ def regrade_apply(item_id: int) -> ResponseReturnValue:
     form = RegradeForm()
     if not form.validate_on_submit():
         return _render(item, form), 400
-    try:
-        done = regrade.apply(session, item, current_user.id, form.reason.data or "", utcnow())
-    except DomainError as exc:
-        session.rollback()
-        flash(exc.message, "danger")
-    else:
-        session.commit()
-        flash(_("已重新评分 %(n)d 场考试。", n=len(done.changes)), "success")
+    reason = form.reason.data or ""
+    run_service(
+        session,
+        lambda: regrade.apply(session, item, current_user.id, reason, utcnow()),
+        lambda done: _("已重新评分 %(n)d 场考试。", n=len(done.changes)),
+    )
     return redirect(url_for("exams.regrade_item", item_id=item_id))
 
 
@@ -75,12 +73,9 @@ def regrade_revert(regrade_id: int) -> ResponseReturnValue:
     record = session.get(Regrade, regrade_id)
     if record is None or not ConfirmForm().validate_on_submit():
         abort(404 if record is None else 400)
-    try:
-        regrade.revert(session, record, current_user.id, utcnow())
-    except DomainError as exc:
-        session.rollback()
-        flash(exc.message, "danger")
-    else:
-        session.commit()
-        flash(_("已撤销这次重新评分，成绩恢复原状。"), "success")
+    run_service(
+        session,
+        lambda: regrade.revert(session, record, current_user.id, utcnow()),
+        _("已撤销这次重新评分，成绩恢复原状。"),
+    )
     return redirect(url_for("exams.regrade_item", item_id=record.item_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -37,6 +37,7 @@ from exam_app.exams.wrong_book import answer_wrong_book, entries_of, wrong_book_
 from exam_app.forms import ConfirmForm
 from exam_app.i18n import local_text
 from exam_app.study.links import clause_url
+from exam_app.web import run_service
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 TAKERS = (Role.OPERATOR,)
@@ -81,13 +82,15 @@ def start(exam_id: int) -> ResponseReturnValue:
     exam = session.get(Exam, exam_id)
     if exam is None or not ConfirmForm().validate_on_submit():
         abort(404 if exam is None else 400)
-    try:
-        attempt = attempts.start_attempt(session, exam, signed_in_user(session), utcnow())
-    except DomainError as exc:
-        session.rollback()
-        flash(exc.message, "danger")
+    user = signed_in_user(session)
+    attempt = run_service(session, lambda: attempts.start_attempt(session, exam, user, utcnow()))
+    return _to_attempt(attempt)
+
+
+def _to_attempt(attempt: Attempt | None) -> ResponseReturnValue:
+    """To the attempt just started, or back home where the refusal is flashed."""
+    if attempt is None:
         return redirect(url_for("exams.index"))
-    session.commit()
     return redirect(url_for("exams.attempt", attempt_id=attempt.id))
 
 
@@ -98,16 +101,14 @@ def practice_weakest() -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     session = get_session()
-    try:
-        attempt = practice.start_weakest_practice(
-            session, signed_in_user(session), request.form.get("level") or None, utcnow()
+    user, level = signed_in_user(session), request.form.get("level") or None
+    return _to_attempt(
+        run_service(
+            session,
+            lambda: practice.start_weakest_practice(session, user, level, utcnow()),
+            refused="warning",
         )
-    except DomainError as exc:
-        session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("exams.index"))
-    session.commit()
-    return redirect(url_for("exams.attempt", attempt_id=attempt.id))
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>")

@@ -14,6 +14,7 @@ import re
 from pathlib import PurePath
 
 from exam_app.bank.importers.aiken import ANSWER_LINE, OPTION_LINE
+from exam_app.core import textfiles
 
 _BY_ENDING = {
     ".gift": "gift",
@@ -47,13 +48,10 @@ def _text_format(data: bytes) -> str:
 
 
 def _decode(data: bytes) -> str | None:
-    encodings = ["utf-16"] if data.startswith((b"\xff\xfe", b"\xfe\xff")) else []
-    for encoding in [*encodings, "utf-8-sig", "gb18030"]:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
+    try:
+        return textfiles.decode_text(data)
+    except textfiles.UnknownEncoding:
+        return None
 
 
 def _gift_marks(text: str) -> int:

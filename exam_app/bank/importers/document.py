@@ -22,6 +22,7 @@ from exam_app.bank.importers._scanner import scan_lines
 from exam_app.bank.importers._segments import clean_lines
 from exam_app.bank.parsed import ParseResult
 from exam_app.bank.validation import validate_items
+from exam_app.core import textfiles
 
 _ENCODINGS = ("UTF-8", "UTF-16", "GB18030")
 
@@ -85,17 +86,10 @@ def _table_lines(table: Table) -> list[str]:
 
 def decode_text(data: bytes, filename: str) -> str:
     """The text of a .txt file: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8-sig", "gb18030"]  # Chinese Windows saves "ANSI" text as GBK
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _is_text(text):
-            return text
+    try:
+        return textfiles.decode_text(data)
+    except textfiles.UnknownEncoding:
+        pass
     raise DocumentError(
         _(
             "文件“%(name)s”不是可读的文本文件（已尝试 %(encodings)s 编码）",
@@ -103,8 +97,3 @@ def decode_text(data: bytes, filename: str) -> str:
             encodings="、".join(_ENCODINGS),
         )
     )
-
-
-def _is_text(text: str) -> bool:
-    """Binary files (a .doc or .docx renamed .txt) decode too, but hold control characters."""
-    return not any(ord(char) < 32 and char not in "\t\n\r\f\v" for char in text)

@@ -37,6 +37,7 @@ from exam_app.bank.parsed import (
     Problem,
     ProblemCode,
 )
+from exam_app.core import textfiles
 
 Format = Literal["xlsx", "csv"]
 OPTION_LABELS = "ABCDEFGH"
@@ -172,11 +173,10 @@ def _read_csv(data: bytes) -> list[list[str]]:
 
 def _decode(data: bytes) -> str:
     # Excel on Chinese Windows saves plain "CSV" as GB18030 (GBK); "CSV UTF-8" has a BOM.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return textfiles.decode_text(data)
+    except textfiles.UnknownEncoding:
+        pass
     raise _Unreadable(_("无法识别 CSV 文件的编码，请在 Excel 中另存为“CSV UTF-8”后再导入"))
 
 
