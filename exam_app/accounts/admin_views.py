@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -24,6 +26,18 @@ PAGE_SIZE = 50
 
 def _org_choices() -> list[tuple[int, str]]:
     return tree_choices(services.org_tree(get_session()))
+
+
+def _profile(form: UserForm) -> dict[str, Any]:
+    """What the user form sets on an account, new or existing."""
+    unit_id = form.org_unit_id.data
+    return {
+        "name": form.name.data or "",
+        "roles": [Role(r) for r in form.roles.data or []],
+        "org_unit": get_session().get(OrgUnit, unit_id) if unit_id else None,
+        "position": form.position.data or "",
+        "actor_id": current_user.id,
+    }
 
 
 def _load_user(user_id: int) -> User:
@@ -67,20 +81,15 @@ def user_create() -> ResponseReturnValue:
     form = UserForm(org_choices=_org_choices())
     if form.validate_on_submit():
         session = get_session()
-        unit = session.get(OrgUnit, form.org_unit_id.data) if form.org_unit_id.data else None
         temp = services.temporary_password()
         try:
             user = services.create_user(
                 session,
                 employee_no=form.employee_no.data or "",
-                name=form.name.data or "",
-                roles=[Role(r) for r in form.roles.data or []],
                 password=temp,
                 policy=password_policy(current_app.config),
                 now=utcnow(),
-                org_unit=unit,
-                position=form.position.data or "",
-                actor_id=current_user.id,
+                **_profile(form),
             )
         except DomainError as exc:
             form[exc.field or "employee_no"].errors.append(exc.message)
@@ -101,17 +110,8 @@ def user_edit(user_id: int) -> ResponseReturnValue:
         form.org_unit_id.data = user.org_unit_id or 0
     if form.validate_on_submit():
         session = get_session()
-        unit = session.get(OrgUnit, form.org_unit_id.data) if form.org_unit_id.data else None
         try:
-            services.update_user(
-                session,
-                user,
-                name=form.name.data or "",
-                org_unit=unit,
-                roles=[Role(r) for r in form.roles.data or []],
-                position=form.position.data or "",
-                actor_id=current_user.id,
-            )
+            services.update_user(session, user, **_profile(form))
         except DomainError as exc:
             form[exc.field or "name"].errors.append(exc.message)
         else:
