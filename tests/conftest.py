@@ -1,10 +1,12 @@
 """Fixtures: one migrated database per run (SQLite file, or a fresh PostgreSQL database), emptied
-after every test; the app, its client and CLI runner; sign-in helpers; factories."""
+after every test; the app, its client and CLI runner; users, and a signed-in client.
+
+Fixtures only: the helpers they stand on live in ``tests.factories`` and ``tests.web``."""
 
 from __future__ import annotations
 
+import itertools
 import os
-import re
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -16,13 +18,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from exam_app import create_app, migrate
-from exam_app.accounts import services
 from exam_app.accounts.models import Role, User
 from exam_app.config import TestConfig
-from exam_app.db import Base, make_engine, utcnow
-
-PASSWORD = "secret123"
-POLICY = services.PasswordPolicy(TestConfig.PASSWORD_HASH_METHOD, 8)
+from exam_app.db import Base, make_engine
+from tests import factories
+from tests.web import login
 
 
 def _postgres_database(admin_url: str) -> Iterator[str]:
@@ -105,59 +105,14 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., User]:
-    counter = iter(range(1, 10_000))
+    """``factories.make_user`` in the app's session, numbering this test's users U0001, U0002..."""
+    counter = itertools.count(1)
 
-    def make(
-        *roles: Role,
-        employee_no: str | None = None,
-        password: str = PASSWORD,
-        name: str = "测试用户",
-        **kwargs: object,
-    ) -> User:
-        with app.app_context():
-            session = app.extensions["db_session"]()
-            user = services.create_user(
-                session,
-                employee_no=employee_no or f"U{next(counter):04d}",
-                name=name,
-                roles=roles or (Role.OPERATOR,),
-                password=password,
-                policy=POLICY,
-                now=utcnow(),
-                must_change_password=False,
-                **kwargs,  # type: ignore[arg-type]
-            )
-            session.commit()
-            return user
+    def make(*roles: Role, employee_no: str | None = None, **kwargs: object) -> User:
+        number = employee_no or f"U{next(counter):04d}"
+        return factories.make_user(app, *roles, employee_no=number, **kwargs)  # type: ignore[arg-type]
 
     return make
-
-
-_CSRF = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|'
-    r'type="hidden" name="csrf_token" value="([^"]+)"'
-)
-
-
-def csrf_from(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1) or match.group(2)
-
-
-def csrf_token(client: FlaskClient, url: str = "/accounts/login") -> str:
-    return csrf_from(client.get(url).get_data(as_text=True))
-
-
-def login(client: FlaskClient, employee_no: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/accounts/login",
-        data={
-            "employee_no": employee_no,
-            "password": password,
-            "csrf_token": csrf_token(client),
-        },
-    )
 
 
 @pytest.fixture

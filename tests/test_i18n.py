@@ -8,7 +8,7 @@ from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
 from exam_app.accounts.models import Role
-from tests.conftest import csrf_token, login
+from tests.web import client_for, csrf_token
 
 
 def test_pages_are_chinese_by_default(client: FlaskClient) -> None:
@@ -25,8 +25,7 @@ def test_switching_to_english_sticks_to_the_user(app: Flask, client: FlaskClient
     )
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="en">' in page and "Sign out" in page
-    elsewhere = app.test_client()  # another browser, same person
-    login(elsewhere, user.employee_no)
+    elsewhere = client_for(app, user)  # another browser, same person
     assert '<html lang="en">' in elsewhere.get("/").get_data(as_text=True)
 
 

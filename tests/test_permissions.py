@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import access_rules
-from tests.conftest import login
+from tests.web import login
 
 ANON = "anonymous"
 ALL_ROLES = (Role.OPERATOR, Role.TRAINER, Role.HR, Role.ADMIN)

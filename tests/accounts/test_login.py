@@ -14,7 +14,8 @@ from exam_app.accounts import services
 from exam_app.accounts.models import LoginThrottle, Role, User
 from exam_app.config import Config
 from exam_app.db import utcnow
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.factories import PASSWORD
+from tests.web import client_for, csrf_token, login
 
 
 def test_right_password_signs_in_and_lands_on_home(client: FlaskClient, make_user) -> None:
@@ -168,9 +169,7 @@ def test_next_only_redirects_within_the_site(
 
 def test_password_change_ends_other_sessions(app: Flask, make_user) -> None:
     user = make_user()
-    first, second = app.test_client(), app.test_client()
-    login(first, user.employee_no)
-    login(second, user.employee_no)
+    first, second = client_for(app, user), client_for(app, user)
     response = second.post(
         "/accounts/password",
         data={

@@ -9,14 +9,11 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from exam_app.accounts import roster, services
+from exam_app.accounts import roster
 from exam_app.accounts.models import OrgKind, Role, User
-from exam_app.config import TestConfig
 from exam_app.db import utcnow
-from exam_app.demo import ORG_TREE
-from tests.conftest import csrf_from, csrf_token, login
-
-POLICY = services.PasswordPolicy(TestConfig.PASSWORD_HASH_METHOD, 8)
+from tests.factories import POLICY, make_org_tree, make_unit
+from tests.web import csrf_from, csrf_token, login
 
 GOOD = (
     "工号,姓名,单位,岗位,角色\n"
@@ -38,19 +35,7 @@ BAD = (
 
 @pytest.fixture
 def org(db_session):  # type: ignore[no-untyped-def]
-    units = {}
-    for code, name, kind, parent in ORG_TREE:
-        units[code] = services.save_org_unit(
-            db_session,
-            None,
-            code=code,
-            name=name,
-            kind=kind,
-            parent=units.get(parent),
-            actor_id=None,
-        )
-    db_session.commit()
-    return units
+    return make_org_tree(db_session)
 
 
 def _plan(db_session, text: str, filename: str = "roster.csv") -> roster.RosterPlan:  # type: ignore[no-untyped-def]
@@ -83,15 +68,7 @@ def test_every_bad_row_is_reported_with_row_field_and_reason(db_session, org) ->
 
 
 def test_ambiguous_unit_name_asks_for_a_path(db_session, org) -> None:  # type: ignore[no-untyped-def]
-    services.save_org_unit(
-        db_session,
-        None,
-        code="GX-NN-TH",
-        name="天河营业厅",
-        kind=OrgKind.TEAM,
-        parent=org["GX-NN"],
-        actor_id=None,
-    )
+    make_unit(db_session, "天河营业厅", OrgKind.TEAM, org["GX-NN"], code="GX-NN-TH")
     plan = _plan(db_session, "工号,姓名,单位\nX1,甲,天河营业厅\n")
     assert "有 2 个单位名为“天河营业厅”" in plan.problems[0].message
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from exam_app.accounts import services
 from exam_app.accounts.models import OrgKind, OrgUnit, Role
 from exam_app.errors import DomainError
-from tests.conftest import csrf_token, login
+from tests.web import client_for, csrf_token, login
 
 
 def _post(client: FlaskClient, url: str, form_url: str, **data: object):  # type: ignore[no-untyped-def]
@@ -61,8 +61,7 @@ def test_deactivating_signs_the_user_out_everywhere(
 ) -> None:
     login_as(Role.ADMIN)
     operator = make_user(Role.OPERATOR)
-    operator_client = app.test_client()
-    login(operator_client, operator.employee_no)
+    operator_client = client_for(app, operator)
     assert operator_client.get("/").status_code == 200
     url = f"/accounts/users/{operator.id}/edit"
     _post(client, f"/accounts/users/{operator.id}/active", url, active="0")

@@ -15,10 +15,10 @@ from exam_app.bank import importing
 from exam_app.bank.categories import ensure_category
 from exam_app.bank.importers import read_file
 from exam_app.bank.models import Item, ItemStatus, ItemVersion, Level
-from exam_app.db import utcnow
 from exam_app.errors import DomainError
-from tests.conftest import csrf_from, csrf_token
+from tests.factories import import_text
 from tests.seed import SEED
+from tests.web import csrf_from, csrf_token
 
 DOC = """用电客户受理员-中级工练习题
 一、单选题
@@ -40,17 +40,7 @@ def _count(session, model=Item) -> int:  # type: ignore[no-untyped-def]
 
 
 def _import(session, text: str = DOC, name: str = "doc.txt", **opts):  # type: ignore[no-untyped-def]
-    data = text.encode("utf-8")
-    batch = importing.import_result(
-        session,
-        read_file(data, name),
-        importing.ImportOptions(**opts),
-        data=data,
-        user_id=None,
-        now=utcnow(),
-    )
-    session.commit()
-    return batch
+    return import_text(session, text, name, **opts)
 
 
 def test_complete_items_import_and_incomplete_ones_become_review_drafts(db_session) -> None:  # type: ignore[no-untyped-def]

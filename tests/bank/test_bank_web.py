@@ -8,20 +8,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from exam_app.accounts.models import Role
-from exam_app.bank import authoring, categories
-from exam_app.bank.authoring import ItemDraft
+from exam_app.bank import categories
 from exam_app.bank.models import Item, ItemStatus
-from exam_app.bank.parsed import ItemType
-from tests.conftest import csrf_from, csrf_token
-
-
-def _drafts(db_session, author_id: int, n: int) -> list[int]:  # type: ignore[no-untyped-def]
-    ids = []
-    for k in range(n):
-        draft = ItemDraft(type=ItemType.JUDGE, stem=f"第{k}条规定是正确的。", judge_true=True)
-        ids.append(authoring.create_item(db_session, draft, author_id).item.id)
-    db_session.commit()
-    return ids
+from tests.factories import make_item
+from tests.web import csrf_from, csrf_token
 
 
 def test_editor_form_creates_a_multiple_choice_item(
@@ -76,7 +66,7 @@ def test_bulk_submit_confirms_the_count_then_applies(
     client: FlaskClient, login_as, db_session
 ) -> None:  # type: ignore[no-untyped-def]
     author = login_as(Role.TRAINER)
-    ids = _drafts(db_session, author.id, 3)
+    ids = [make_item(db_session, author.id).id for _ in range(3)]
     token = csrf_token(client, "/bank/")
     confirm = client.post(
         "/bank/bulk",
@@ -109,7 +99,8 @@ def test_bulk_on_the_whole_filter_explains_refusals(
     client: FlaskClient, login_as, db_session
 ) -> None:  # type: ignore[no-untyped-def]
     author = login_as(Role.TRAINER)
-    _drafts(db_session, author.id, 2)
+    for _ in range(2):
+        make_item(db_session, author.id)
     page = client.post(
         "/bank/bulk",
         data={
@@ -125,7 +116,7 @@ def test_bulk_on_the_whole_filter_explains_refusals(
 
 def test_stale_confirmation_is_refused(client: FlaskClient, login_as, db_session) -> None:  # type: ignore[no-untyped-def]
     author = login_as(Role.TRAINER)
-    ids = _drafts(db_session, author.id, 2)
+    ids = [make_item(db_session, author.id).id for _ in range(2)]
     response = client.post(
         "/bank/bulk/apply",
         data={
@@ -146,12 +137,9 @@ def test_category_pages_rename_move_and_merge(client: FlaskClient, login_as, db_
     author = login_as(Role.TRAINER)
     old, _ = categories.ensure_category(db_session, "旧分类")
     new, _ = categories.ensure_category(db_session, "业扩报装")
-    item_id = authoring.create_item(
-        db_session,
-        ItemDraft(type=ItemType.JUDGE, stem="判断。", judge_true=False, category_id=old.id),
-        author.id,
-    ).item.id
-    db_session.commit()
+    item_id = make_item(
+        db_session, author.id, stem="判断。", judge_true=False, category_id=old.id
+    ).id
     url = f"/bank/categories/{old.id}"
     client.post(
         url,

@@ -14,7 +14,7 @@ from exam_app.accounts.models import Role
 from exam_app.bank import importing
 from exam_app.bank.importers import read_file
 from exam_app.bank.models import ItemVersion
-from exam_app.db import utcnow
+from tests.factories import import_text
 
 DATA = Path(__file__).parent / "data" / "moodle"
 DOC = """1.供电企业应在（ ）个工作日内答复客户投诉。
@@ -67,16 +67,7 @@ def test_bank_export_reimports_as_the_same_items(
     client: FlaskClient, login_as, db_session, ending: str
 ) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.TRAINER)
-    data = DOC.encode()
-    importing.import_result(
-        db_session,
-        read_file(data, "d.txt"),
-        importing.ImportOptions(),
-        data=data,
-        user_id=None,
-        now=utcnow(),
-    )
-    db_session.commit()
+    import_text(db_session, DOC, "d.txt")
     exported = client.get(f"/bank/export.{ending}")
     assert exported.status_code == 200
     again = read_file(exported.data, f"export.{ending}")
@@ -89,15 +80,6 @@ def test_bank_export_reimports_as_the_same_items(
 
 def test_aiken_export_holds_only_single_choice(client: FlaskClient, login_as, db_session) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.TRAINER)
-    data = DOC.encode()
-    importing.import_result(
-        db_session,
-        read_file(data, "d.txt"),
-        importing.ImportOptions(),
-        data=data,
-        user_id=None,
-        now=utcnow(),
-    )
-    db_session.commit()
+    import_text(db_session, DOC, "d.txt")
     again = read_file(client.get("/bank/export.aiken").data, "export.aiken")
     assert [i.stem for i in again.items] == ["供电企业应在（ ）个工作日内答复客户投诉。"]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from exam_app.bank import browse, importing, search
-from exam_app.bank.importers import read_file
-from exam_app.db import utcnow
+from exam_app.bank import browse, search
+from tests.factories import import_text
 
 DOC = """1.供电企业应在（ ）个工作日内答复客户投诉。
 A、3B、5C、7D、10
@@ -54,14 +53,5 @@ def _hits(session: Session, query: str) -> list[str]:
     ],
 )
 def test_search_finds_exact_substrings(db_session, query: str, stems: list[str]) -> None:  # type: ignore[no-untyped-def]
-    data = DOC.encode()
-    importing.import_result(
-        db_session,
-        read_file(data, "s.txt"),
-        importing.ImportOptions(),
-        data=data,
-        user_id=None,
-        now=utcnow(),
-    )
-    db_session.commit()
+    import_text(db_session, DOC, "s.txt")
     assert _hits(db_session, query) == stems

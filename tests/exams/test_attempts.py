@@ -12,6 +12,7 @@ from exam_app.db import utcnow
 from exam_app.errors import DomainError
 from exam_app.exams import attempts, papers, proctoring, saving, timing, wrong_book
 from exam_app.exams.models import Answer, AttemptStatus, ExamMode, WrongBookEntry
+from tests.factories import answer_with_key, key_positions, wrong_choice
 
 
 @pytest.fixture
@@ -32,16 +33,6 @@ def test_paper_has_the_blueprint_counts_and_rebuilds_exactly(
     ]
 
 
-def _key_positions(db_session, attempt):  # type: ignore[no-untyped-def]
-    from exam_app.bank.models import ItemVersion
-
-    out = {}
-    for item in attempt.items:
-        version = db_session.get(ItemVersion, item.version_id)
-        out[item.position] = [item.option_order.index(lab) for lab in version.answer]
-    return out
-
-
 def test_answering_the_displayed_key_scores_full_marks_whatever_the_shuffle(
     db_session,
     make_exam,
@@ -49,10 +40,7 @@ def test_answering_the_displayed_key_scores_full_marks_whatever_the_shuffle(
 ) -> None:
     exam = make_exam()
     attempt = attempts.start_attempt(db_session, exam, operator, utcnow())
-    for position, key in _key_positions(db_session, attempt).items():
-        saving.save_answer(
-            db_session, attempt.id, attempt.user_id, position, key, False, 0, utcnow()
-        )
+    answer_with_key(db_session, attempt)
     attempts.submit_attempt(db_session, attempt, utcnow())
     assert attempt.percent == 100.0 and attempt.passed
 
@@ -153,8 +141,8 @@ def test_extra_time_moves_the_deadline_and_is_logged(
 def test_practice_feedback_and_the_wrong_book(db_session, make_exam, operator) -> None:  # type: ignore[no-untyped-def]
     exam = make_exam(mode=ExamMode.PRACTICE)
     attempt = attempts.start_attempt(db_session, exam, operator, utcnow())
-    keys = _key_positions(db_session, attempt)
-    wrong = [i for i in range(len(attempt.items[0].option_order)) if i not in keys[1]][:1]
+    keys = key_positions(db_session, attempt)
+    wrong = wrong_choice(attempt.items[0], keys[1])
     receipt = saving.save_answer(
         db_session, attempt.id, attempt.user_id, 1, wrong, False, 0, utcnow()
     )

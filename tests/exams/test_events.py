@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import Role, User
-from exam_app.bank import authoring
-from exam_app.bank.models import Item, ItemVersion
+from exam_app.bank.models import Item
 from exam_app.db import utcnow
-from exam_app.exams import attempts, regrade, saving
+from exam_app.exams import attempts, regrade
 from exam_app.exams.events import AttemptGraded, GradeCause, attempt_graded
+from tests.factories import change_key, make_attempt
 
 
 @pytest.fixture
@@ -29,21 +29,10 @@ def heard() -> Iterator[list[tuple[Session, AttemptGraded]]]:
     attempt_graded.disconnect(listen)
 
 
-def _answer_with_key(db_session, attempt) -> None:  # type: ignore[no-untyped-def]
-    for item in attempt.items:
-        key = db_session.get(ItemVersion, item.version_id).answer
-        chosen = [item.option_order.index(lab) for lab in key]
-        saving.save_answer(
-            db_session, attempt.id, attempt.user_id, item.position, chosen, False, 0, utcnow()
-        )
-
-
 def test_submit_sends_one_event_with_plain_values(db_session, make_exam, make_user, heard) -> None:  # type: ignore[no-untyped-def]
     exam = make_exam(pass_percent=100)
     user = db_session.get(User, make_user(Role.OPERATOR).id)
-    attempt = attempts.start_attempt(db_session, exam, user, utcnow())
-    _answer_with_key(db_session, attempt)
-    attempts.submit_attempt(db_session, attempt, utcnow())
+    attempt = make_attempt(db_session, exam, user, "submitted", answers="key")
     attempts.submit_attempt(db_session, attempt, utcnow())  # a second submit changes nothing
     assert len(heard) == 1
     sender, event = heard[0]
@@ -56,8 +45,7 @@ def test_submit_sends_one_event_with_plain_values(db_session, make_exam, make_us
 def test_the_sweeper_sends_an_auto_submitted_event(db_session, make_exam, make_user, heard) -> None:  # type: ignore[no-untyped-def]
     exam = make_exam()
     user = db_session.get(User, make_user(Role.OPERATOR).id)
-    attempt = attempts.start_attempt(db_session, exam, user, utcnow())
-    db_session.commit()
+    attempt = make_attempt(db_session, exam, user)
     later = attempt.deadline_at + timedelta(minutes=5)
     assert attempts.close_overdue(db_session, later) == 1
     [(_, event)] = heard
@@ -72,17 +60,10 @@ def test_regrade_and_revert_send_the_flip(db_session, make_exam, make_user, hear
     trainer_id = make_user(Role.TRAINER).id
     exam = make_exam(counts=(2, 1, 1), pass_percent=100)
     user = db_session.get(User, make_user(Role.OPERATOR).id)
-    attempt = attempts.start_attempt(db_session, exam, user, utcnow())
-    _answer_with_key(db_session, attempt)
-    attempts.submit_attempt(db_session, attempt, utcnow())
-    db_session.commit()
+    attempt = make_attempt(db_session, exam, user, "submitted", answers="key")
     single = next(i for i in attempt.items if i.rule_key == "r1")
     item = db_session.get(Item, single.item_id)
-    draft = authoring.draft_from_version(item)
-    old = next(iter(draft.correct))
-    changed = draft.__class__(**{**draft.__dict__, "correct": frozenset({(old + 1) % 4})})
-    authoring.edit_item(db_session, item, changed, trainer_id)
-    db_session.commit()
+    change_key(db_session, item, trainer_id)
     heard.clear()
 
     record = regrade.apply(db_session, item, trainer_id, "原答案有误", utcnow())
@@ -104,8 +85,7 @@ def test_a_failing_subscriber_rolls_the_grade_back(db_session, make_exam, make_u
     """Subscribers run inside the grading transaction: if one fails, no grade is half-kept."""
     exam = make_exam()
     user = db_session.get(User, make_user(Role.OPERATOR).id)
-    attempt = attempts.start_attempt(db_session, exam, user, utcnow())
-    db_session.commit()
+    attempt = make_attempt(db_session, exam, user)
 
     def explode(sender: Session, event: AttemptGraded) -> None:
         raise RuntimeError("subscriber failed")

@@ -14,15 +14,8 @@ from sqlalchemy import select
 from exam_app.accounts.models import Role
 from exam_app.bank.models import ItemVersion
 from exam_app.exams.models import Attempt, Exam, ExamMode
-from tests.conftest import csrf_token
-
-
-def _start(client: FlaskClient, exam_id: int) -> int:
-    response = client.post(
-        f"/exams/{exam_id}/start", data={"csrf_token": csrf_token(client, "/exams/")}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+from tests.factories import backdate
+from tests.web import client_for, csrf_token, login, start_exam, submit_exam
 
 
 def _save(client: FlaskClient, attempt_id: int, token: str, **body: object):  # type: ignore[no-untyped-def]
@@ -32,6 +25,11 @@ def _save(client: FlaskClient, attempt_id: int, token: str, **body: object):  # 
         content_type="application/json",
         headers={"X-CSRFToken": token},
     )
+
+
+def _token(client: FlaskClient, attempt_id: int) -> str:
+    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
 def _keys(db_session, attempt_id: int) -> dict[int, list[str]]:  # type: ignore[no-untyped-def]
@@ -44,9 +42,8 @@ def test_save_returns_a_receipt_with_the_server_time(
     client: FlaskClient, login_as, make_exam, db_session
 ) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
-    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    attempt_id = start_exam(client, make_exam().id)
+    token = _token(client, attempt_id)
     response = _save(client, attempt_id, token, position=1, chosen=[0], base_revision=0)
     body = response.get_json()
     assert response.status_code == 200 and body["revision"] == 1
@@ -59,7 +56,7 @@ def test_save_returns_a_receipt_with_the_server_time(
 
 def test_saves_without_csrf_are_refused(client: FlaskClient, login_as, make_exam) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
+    attempt_id = start_exam(client, make_exam().id)
     response = client.post(
         f"/exams/attempts/{attempt_id}/answer",
         data=json.dumps({"position": 1, "chosen": [0]}),
@@ -76,7 +73,7 @@ def test_the_key_never_reaches_the_browser_before_submission(
 ) -> None:
     """Scan every page and JSON response of an attempt for the stored key and explanation."""
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
+    attempt_id = start_exam(client, make_exam().id)
     keys = _keys(db_session, attempt_id)
     page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
@@ -102,10 +99,7 @@ def test_the_key_never_reaches_the_browser_before_submission(
         assert "解析秘文" not in body, "an explanation reached the browser"
         assert '"key"' not in body and '"answer"' not in body and 'class="key"' not in body
     # and after submission the same explanations do appear: the scan can see them
-    client.post(
-        f"/exams/attempts/{attempt_id}/submit",
-        data={"csrf_token": csrf_token(client, f"/exams/attempts/{attempt_id}")},
-    )
+    submit_exam(client, attempt_id)
     assert "解析秘文" in client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
 
 
@@ -113,11 +107,8 @@ def test_result_follows_the_review_policy(client: FlaskClient, login_as, make_ex
     login_as(Role.OPERATOR)
     for policy, shows_key in (("score", False), ("full", True)):
         exam = make_exam(review_policy=policy, counts=(1, 1, 1), title=f"p-{policy}")
-        attempt_id = _start(client, exam.id)
-        client.post(
-            f"/exams/attempts/{attempt_id}/submit",
-            data={"csrf_token": csrf_token(client, f"/exams/attempts/{attempt_id}")},
-        )
+        attempt_id = start_exam(client, exam.id)
+        submit_exam(client, attempt_id)
         page = client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
         assert ('class="key"' in page) is shows_key
         assert "%" in page
@@ -127,9 +118,8 @@ def test_practice_answer_returns_feedback_after_saving(
     client: FlaskClient, login_as, make_exam, db_session
 ) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam(mode=ExamMode.PRACTICE).id)
-    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    attempt_id = start_exam(client, make_exam(mode=ExamMode.PRACTICE).id)
+    token = _token(client, attempt_id)
     body = _save(client, attempt_id, token, position=1, chosen=[0], base_revision=0).get_json()
     assert set(body["feedback"]) >= {"correct", "key", "explanation"}
     again = _save(client, attempt_id, token, position=1, chosen=[1], base_revision=1)
@@ -140,11 +130,8 @@ def test_overdue_attempt_is_graded_on_next_access(
     client: FlaskClient, login_as, make_exam, db_session
 ) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
-    attempt = db_session.get(Attempt, attempt_id)
-    attempt.deadline_at = attempt.deadline_at - timedelta(hours=2)
-    attempt.started_at = attempt.started_at - timedelta(hours=2)
-    db_session.commit()
+    attempt_id = start_exam(client, make_exam().id)
+    backdate(db_session, db_session.get(Attempt, attempt_id), timedelta(hours=2))
     response = client.get(f"/exams/attempts/{attempt_id}")
     assert response.headers["Location"].endswith(f"/exams/attempts/{attempt_id}/result")
     db_session.rollback()
@@ -156,32 +143,21 @@ def test_someone_elses_attempt_is_not_found(
     app, client: FlaskClient, login_as, make_exam, make_user
 ) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
-    other = app.test_client()
-    from tests.conftest import login
-
-    login(other, make_user(Role.OPERATOR).employee_no)
+    attempt_id = start_exam(client, make_exam().id)
+    other = client_for(app, make_user(Role.OPERATOR))
     assert other.get(f"/exams/attempts/{attempt_id}").status_code == 404
-
-
-def _token(client: FlaskClient, attempt_id: int) -> str:
-    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
 def test_saving_into_someone_elses_attempt_is_not_found_and_stores_nothing(
     app, client: FlaskClient, login_as, make_exam, make_user, db_session
 ) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
+    attempt_id = start_exam(client, make_exam().id)
     assert (
         _save(client, attempt_id, _token(client, attempt_id), position=1, chosen=[0]).status_code
         == 200
     )
-    other = app.test_client()
-    from tests.conftest import login
-
-    login(other, make_user(Role.OPERATOR).employee_no)
+    other = client_for(app, make_user(Role.OPERATOR))
     other_token = csrf_token(other, "/exams/")
     response = _save(other, attempt_id, other_token, position=1, chosen=[1], base_revision=1)
     assert response.status_code == 404
@@ -194,7 +170,7 @@ def test_saves_for_questions_not_on_the_paper_or_bad_choices_are_refused(
     client: FlaskClient, login_as, make_exam
 ) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
+    attempt_id = start_exam(client, make_exam().id)
     token = _token(client, attempt_id)
     missing = _save(client, attempt_id, token, position=999, chosen=[0])
     assert missing.status_code == 423 and "999" in missing.get_json()["error"]
@@ -207,7 +183,7 @@ def test_a_save_after_the_deadline_grades_the_attempt_from_saved_answers(
     client: FlaskClient, login_as, make_exam, db_session
 ) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
+    attempt_id = start_exam(client, make_exam().id)
     token = _token(client, attempt_id)
     assert _save(client, attempt_id, token, position=1, chosen=[0]).status_code == 200
     attempt = db_session.get(Attempt, attempt_id)
@@ -226,13 +202,10 @@ def test_overseers_read_the_event_log(
     client: FlaskClient, login_as, make_exam, app, make_user, role
 ) -> None:  # type: ignore[no-untyped-def]
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
+    attempt_id = start_exam(client, make_exam().id)
     client.get(f"/exams/attempts/{attempt_id}")
     client.get(f"/exams/attempts/{attempt_id}")  # reload: logged as resumed
-    overseer = app.test_client()
-    from tests.conftest import login
-
-    login(overseer, make_user(role).employee_no)
+    overseer = client_for(app, make_user(role))
     page = overseer.get(f"/exams/attempts/{attempt_id}/log").get_data(as_text=True)
     assert "started" in page and "resumed" in page
     assert ("加时" in page) is (role == Role.HR)
@@ -259,13 +232,10 @@ def test_manage_pages_show_shortfall(client: FlaskClient, login_as, make_exam, d
 def test_manage_pages_name_statuses_in_the_reader_s_language(
     app, client: FlaskClient, login_as, make_exam, make_user
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import login
-
     login_as(Role.OPERATOR)
     exam_id = make_exam().id
-    _start(client, exam_id)
-    hr = app.test_client()
-    login(hr, make_user(Role.HR).employee_no)
+    start_exam(client, exam_id)
+    hr = client_for(app, make_user(Role.HR))
     page = hr.get(f"/exams/manage/{exam_id}").get_data(as_text=True)
     status = re.search(r'data-testid="exam-status">([^<]+)<', page).group(1)
     assert status == "已发布" and "作答中" in page
@@ -274,15 +244,12 @@ def test_manage_pages_name_statuses_in_the_reader_s_language(
 
 def test_a_wrong_practice_answer_shows_the_clause(client: FlaskClient, runner, db_session) -> None:  # type: ignore[no-untyped-def]
     """Issue 5: an operator answers a starter item wrongly in practice and is shown the clause."""
-    from tests.conftest import login
-
     assert runner.invoke(args=["bank", "load-shipped"]).exit_code == 0
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     login(client, "O0003", "demo2026")
     exam = db_session.scalar(select(Exam).where(Exam.title == "中级工 练习"))
-    attempt_id = _start(client, exam.id)
-    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    attempt_id = start_exam(client, exam.id)
+    token = _token(client, attempt_id)
     db_session.rollback()  # see the attempt the request just created
     attempt = db_session.get(Attempt, attempt_id)
     shown = []
@@ -305,13 +272,10 @@ def test_a_wrong_practice_answer_shows_the_clause(client: FlaskClient, runner, d
 def test_hr_gives_extra_time_on_its_own_endpoint_and_audits_the_paper(
     client: FlaskClient, login_as, make_exam, app, make_user, db_session
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import login
-
     login_as(Role.OPERATOR)
-    attempt_id = _start(client, make_exam().id)
+    attempt_id = start_exam(client, make_exam().id)
     before = db_session.get(Attempt, attempt_id).deadline_at
-    hr = app.test_client()
-    login(hr, make_user(Role.HR).employee_no)
+    hr = client_for(app, make_user(Role.HR))
     log_url = f"/exams/attempts/{attempt_id}/log"
     token = csrf_token(hr, log_url)
     url = f"/exams/attempts/{attempt_id}/extra-time"
@@ -323,8 +287,7 @@ def test_hr_gives_extra_time_on_its_own_endpoint_and_audits_the_paper(
     audit = hr.get(f"/exams/attempts/{attempt_id}/audit").get_data(as_text=True)
     assert 'data-testid="paper-audit"' in audit and "核对一致" in audit
 
-    trainer = app.test_client()
-    login(trainer, make_user(Role.TRAINER).employee_no)
+    trainer = client_for(app, make_user(Role.TRAINER))
     token = csrf_token(trainer, log_url)
     refused = trainer.post(url, data={"csrf_token": token, "minutes": "5", "reason": "x"})
     assert refused.status_code == 403

@@ -10,8 +10,9 @@ from exam_app.bank.categories import ensure_category
 from exam_app.bank.models import Item
 from exam_app.db import utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts, practice, saving
+from exam_app.exams import attempts, practice
 from exam_app.exams.models import ExamMode
+from tests.factories import answer_with_key
 
 
 def test_weakest_categories_drive_a_personal_practice(db_session, make_exam, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -27,16 +28,8 @@ def test_weakest_categories_drive_a_personal_practice(db_session, make_exam, mak
     with pytest.raises(DomainError, match="还没有可分析的成绩"):
         practice.start_weakest_practice(db_session, user, "intermediate", utcnow())
     attempt = attempts.start_attempt(db_session, exam, user, utcnow())
-    from exam_app.bank.models import ItemVersion
-
-    for item in attempt.items:  # right on everything but the single-choice items
-        key = db_session.get(ItemVersion, item.version_id).answer
-        chosen = [item.option_order.index(lab) for lab in key]
-        if item.rule_key == "r1":
-            chosen = [i for i in range(len(item.option_order)) if i not in chosen][:1]
-        saving.save_answer(
-            db_session, attempt.id, attempt.user_id, item.position, chosen, False, 0, utcnow()
-        )
+    # right on everything but the single-choice items
+    answer_with_key(db_session, attempt, wrong_rules={"r1"})
     attempts.submit_attempt(db_session, attempt, utcnow())
     assert practice.weakest_categories(db_session, user_id) == [weak.id]
     targeted = practice.start_weakest_practice(db_session, user, "intermediate", utcnow())

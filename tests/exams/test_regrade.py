@@ -5,49 +5,25 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from exam_app.accounts.models import Role, User
-from exam_app.bank import authoring
-from exam_app.bank.models import Item, ItemVersion
+from exam_app.accounts.models import Role
+from exam_app.bank.models import Item
 from exam_app.db import utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import attempts, regrade, saving
+from exam_app.exams import regrade
 from exam_app.exams.models import Attempt
-
-
-def _answer_everything_with_the_key(db_session, attempt) -> None:  # type: ignore[no-untyped-def]
-    for item in attempt.items:
-        key = db_session.get(ItemVersion, item.version_id).answer
-        saving.save_answer(
-            db_session,
-            attempt.id,
-            attempt.user_id,
-            item.position,
-            [item.option_order.index(lab) for lab in key],
-            False,
-            0,
-            utcnow(),
-        )
+from tests.factories import change_key, make_attempt
+from tests.web import csrf_token
 
 
 def test_key_correction_regrades_and_reverts(db_session, make_exam, make_user) -> None:  # type: ignore[no-untyped-def]
     trainer_id = make_user(Role.TRAINER).id
     user_ids = [make_user(Role.OPERATOR).id for _ in range(2)]
     exam = make_exam(counts=(2, 1, 1), pass_percent=100)
-    done = []
-    for user_id in user_ids:
-        attempt = attempts.start_attempt(db_session, exam, db_session.get(User, user_id), utcnow())
-        _answer_everything_with_the_key(db_session, attempt)
-        attempts.submit_attempt(db_session, attempt, utcnow())
-        done.append(attempt)
-    db_session.commit()
+    done = [make_attempt(db_session, exam, u, "submitted", answers="key") for u in user_ids]
     assert [a.percent for a in done] == [100.0, 100.0]
     single = next(i for i in done[0].items if i.rule_key == "r1")
     item = db_session.get(Item, single.item_id)
-    draft = authoring.draft_from_version(item)
-    old = next(iter(draft.correct))
-    corrected = draft.__class__(**{**draft.__dict__, "correct": frozenset({(old + 1) % 4})})
-    authoring.edit_item(db_session, item, corrected, trainer_id)
-    db_session.commit()
+    change_key(db_session, item, trainer_id)
 
     effects = regrade.preview(db_session, item)
     users_with_item = {a.id for a in done if any(i.item_id == item.id for i in a.items)}
@@ -75,8 +51,6 @@ def test_key_correction_regrades_and_reverts(db_session, make_exam, make_user) -
 def test_the_editor_sends_a_key_change_to_the_regrade_page(
     client, login_as, make_exam, db_session
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import csrf_token
-
     make_exam()
     login_as(Role.TRAINER)
     item = db_session.scalars(select(Item).order_by(Item.id)).first()
