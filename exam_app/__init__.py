@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_datetime
 
-from exam_app import accounts, bank, cli, db, exams, security, site, study
+from exam_app import accounts, bank, certificates, cli, db, exams, security, site, study
 from exam_app.accounts.permissions import enforce_access
 from exam_app.accounts.principal import Principal, load_principal
 from exam_app.config import PROJECT_ROOT, Config, config_for_env
@@ -18,7 +18,7 @@ from exam_app.i18n import LOCALES, select_locale
 
 #: Every domain has the same face: ``bp`` (its blueprint, routes registered by importing its
 #: view modules), ``cli`` (its command group, or None) and ``TEMPLATE_GLOBALS`` (its labels).
-DOMAINS = (site, accounts, bank, study, exams)
+DOMAINS = (site, accounts, bank, study, exams, certificates)
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:

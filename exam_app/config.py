@@ -58,6 +58,17 @@ class Config:
     #: Demo accounts are for trying the product; production refuses them.
     ALLOW_DEMO_DATA = True
 
+    #: Certificates: the public address printed in QR codes and signed credentials, the
+    #: Ed25519 key that signs them (created there if missing), the issuer printed by default.
+    CERT_BASE_URL = os.environ.get("CERT_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    CERT_SIGNING_KEY_FILE = os.environ.get("CERT_SIGNING_KEY_FILE") or str(
+        PROJECT_ROOT / "instance" / "cert_signing_key.pem"
+    )
+    CERT_ISSUER_NAME = os.environ.get("CERT_ISSUER_NAME", "南方电网客户服务培训考试中心")
+    #: Failed verification look-ups one address may make per window before it must wait.
+    CERT_LOOKUP_MAX_FAILURES = 20
+    CERT_LOOKUP_WINDOW_SECONDS = 15 * 60
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True

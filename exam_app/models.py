@@ -2,8 +2,16 @@
 
 from exam_app.accounts import models as accounts_models
 from exam_app.bank import models as bank_models
+from exam_app.certificates import models as certificates_models
 from exam_app.core import models as core_models
 from exam_app.db import Base
 from exam_app.exams import models as exams_models
 
-__all__ = ["Base", "accounts_models", "bank_models", "core_models", "exams_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "bank_models",
+    "certificates_models",
+    "core_models",
+    "exams_models",
+]

@@ -86,6 +86,11 @@ class Exam(Base):
     review_policy: Mapped[ReviewPolicy] = mapped_column(
         EnumText(ReviewPolicy), default=ReviewPolicy.FULL
     )
+    #: certificates: a pass of a certification exam with a validity issues one
+    certificate_title: Mapped[str] = mapped_column(String(100), default="用电客户受理员")
+    certificate_months: Mapped[int | None] = mapped_column()  #: None: issues no certificate
+    #: a pass this many days before the old certificate expires renews from its expiry
+    renewal_window_days: Mapped[int] = mapped_column(default=90)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
