@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 FLASK  := $(BIN)/flask --app wsgi
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
-# Debian packages the browser tests (and later, certificates) need; installed once, as root.
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei libharfbuzz-subset0
+# Debian packages the browser tests and certificates need (a CJK font, HarfBuzz's subsetter so
+# certificates embed only the glyphs they use, poppler to read PDFs back); once, as root.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libharfbuzz-subset0 poppler-utils
 
 .PHONY: install translations system-deps db run serve test test-pg lint clean
 
@@ -22,12 +23,13 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d exam_app/translations
 
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list | grep -qi "wenquanyi"; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
+	    || ! fc-list | grep -qi "wenquanyi" || ! ldconfig -p | grep -q libharfbuzz-subset; then \
 	  echo "installing Debian packages: $(SYSTEM_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
-db: install
+db: install system-deps
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) bank load-shipped

@@ -71,6 +71,7 @@ def load_demo_exams(session: Session, now: datetime) -> list[str]:
         if mode is ExamMode.CERTIFICATION:
             exam.opens_at, exam.closes_at = now, now + timedelta(days=90)
             exam.max_attempts, exam.review_policy = 3, ReviewPolicy.BY_CATEGORY
+            exam.certificate_months = 36  # 三年有效
         exam.rules = [
             ExamRule(position=n, count=count, type=kind)
             for n, (kind, count) in enumerate(

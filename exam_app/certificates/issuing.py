@@ -413,5 +413,16 @@ def _restore(session: Session, attempt_id: int, now: datetime) -> bool:
     return True
 
 
+def certificates_of(session: Session, user_id: int) -> list[Certificate]:
+    """A person's certificates, newest first (the history of every level)."""
+    return list(
+        session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id)
+            .order_by(Certificate.id.desc())
+        )
+    )
+
+
 def shown_status(cert: Certificate, on: date) -> str:
     return rules.shown_status(cert.status.value, cert.expires_on, on)

@@ -36,33 +36,29 @@ class Throttle:
     window: timedelta
 
 
-def _throttle_row(session: Session, address: str, now: datetime, limit: Throttle) -> LookupThrottle:
-    row = session.get(LookupThrottle, address, with_for_update=True)
-    if row is None:
-        row = LookupThrottle(address=address, failures=0, window_started_at=now)
-        session.add(row)
-    elif now - row.window_started_at > limit.window:
-        row.failures, row.window_started_at = 0, now
-    return row
-
-
 def lookup(
     session: Session, number: str, typed_code: str, address: str, limit: Throttle, now: datetime
 ) -> Certificate | None:
     """The certificate with this number and code, or None. Failures count per address in the
-    database (all app servers see them); past the limit the address waits out the window.
+    database (all app servers see them); past the limit the address waits out the window, and
+    a right guess then is refused too. A right look-up writes nothing.
 
     :raises TooManyGuesses:
     """
-    row = _throttle_row(session, address[:64], now, limit)
-    if row.failures >= limit.max_failures:
+    row = session.get(LookupThrottle, address[:64])
+    if row is not None and now - row.window_started_at > limit.window:
+        row.failures, row.window_started_at = 0, now
+    if row is not None and row.failures >= limit.max_failures:
         raise TooManyGuesses(row.window_started_at + limit.window)
     cert = session.scalar(select(Certificate).where(Certificate.number == number.strip()))
-    if cert is None or cert.verification_code != rules.normalize_code(typed_code):
-        row.failures += 1
-        session.flush()
-        return None
-    return cert
+    if cert is not None and cert.verification_code == rules.normalize_code(typed_code):
+        return cert
+    if row is None:
+        row = LookupThrottle(address=address[:64], failures=0, window_started_at=now)
+        session.add(row)
+    row.failures += 1
+    session.flush()
+    return None
 
 
 @dataclass

@@ -180,15 +180,7 @@ def _readable(cert_id: int) -> Certificate:
 @bp.route("/mine")
 @any_user
 def mine() -> ResponseReturnValue:
-    certs = (
-        get_session()
-        .scalars(
-            select(Certificate)
-            .where(Certificate.user_id == current_user.id)
-            .order_by(Certificate.id.desc())
-        )
-        .all()
-    )
+    certs = issuing.certificates_of(get_session(), current_user.id)
     today = _today()
     return render_template(
         "certificates/mine.html",

@@ -147,6 +147,9 @@ class ExamSettings:
     max_attempts: int | None
     wait_minutes: int
     org_unit_ids: tuple[int, ...]
+    certificate_title: str = "用电客户受理员"
+    certificate_months: int | None = None  #: None: a pass issues no certificate
+    renewal_window_days: int = 90
 
 
 def ensure_editable(exam: Exam) -> None:

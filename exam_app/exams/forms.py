@@ -61,6 +61,15 @@ class ExamForm(FlaskForm):
         _l("两次之间间隔（分钟）"), default=0, validators=[Optional(), NumberRange(0, 100000)]
     )
     review_policy = SelectField(_l("交卷后考生可看到"))
+    certificate_title = StringField(
+        _l("证书名称"), default="用电客户受理员", validators=[DataRequired(), Length(max=100)]
+    )
+    certificate_months = IntegerField(
+        _l("证书有效期（月，留空则不发证书）"), validators=[Optional(), NumberRange(1, 240)]
+    )
+    renewal_window_days = IntegerField(
+        _l("提前复证窗口（天）"), default=90, validators=[Optional(), NumberRange(0, 3650)]
+    )
     org_unit_ids = SelectMultipleField(_l("考生范围：单位（含下级）"), coerce=int)
     rules = FieldList(FormField(RuleForm), min_entries=1, max_entries=30)
     submit = SubmitField(_l("保存"))
@@ -100,6 +109,9 @@ class ExamForm(FlaskForm):
             max_attempts=self.max_attempts.data,
             wait_minutes=self.wait_minutes.data or 0,
             org_unit_ids=tuple(self.org_unit_ids.data or ()),
+            certificate_title=self.certificate_title.data or "用电客户受理员",
+            certificate_months=self.certificate_months.data,
+            renewal_window_days=self.renewal_window_days.data or 0,
         )
 
     def rule_specs(self) -> list[RuleSpec]:

@@ -9,9 +9,10 @@ from sqlalchemy import text
 
 from exam_app.accounts.permissions import any_user, public
 from exam_app.accounts.principal import signed_in_user
-from exam_app.db import get_session
+from exam_app.certificates.issuing import certificates_of, shown_status
+from exam_app.db import get_session, utcnow
 from exam_app.forms import ConfirmForm
-from exam_app.i18n import LOCALES
+from exam_app.i18n import DISPLAY_TZ, LOCALES
 from exam_app.security import safe_redirect_target
 
 bp = Blueprint("site", __name__)
@@ -20,7 +21,11 @@ bp = Blueprint("site", __name__)
 @bp.route("/")
 @any_user
 def index() -> ResponseReturnValue:
-    return render_template("site/index.html", org_unit=signed_in_user(get_session()).org_unit)
+    session = get_session()
+    user = signed_in_user(session)
+    today = utcnow().astimezone(DISPLAY_TZ).date()
+    certs = [(c, shown_status(c, today)) for c in certificates_of(session, user.id)]
+    return render_template("site/index.html", org_unit=user.org_unit, certs=certs)
 
 
 @bp.route("/locale", methods=["POST"])

@@ -137,26 +137,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_certificates_level"), ["level"], unique=False)
         batch_op.create_index(batch_op.f("ix_certificates_user_id"), ["user_id"], unique=False)
 
-    with op.batch_alter_table("exams", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "certificate_title",
-                sa.String(length=100),
-                nullable=False,
-                server_default="用电客户受理员",
-            )
-        )
-        batch_op.add_column(sa.Column("certificate_months", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("renewal_window_days", sa.Integer(), nullable=False, server_default="90")
-        )
+    # Plain ALTER TABLE (no batch copy): on SQLite a copy of ``exams`` would cascade-delete
+    # its rules and attempts while foreign keys are on.
+    op.add_column(
+        "exams",
+        sa.Column(
+            "certificate_title",
+            sa.String(length=100),
+            nullable=False,
+            server_default="用电客户受理员",
+        ),
+    )
+    op.add_column("exams", sa.Column("certificate_months", sa.Integer(), nullable=True))
+    op.add_column(
+        "exams", sa.Column("renewal_window_days", sa.Integer(), nullable=False, server_default="90")
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("exams", schema=None) as batch_op:
-        batch_op.drop_column("renewal_window_days")
-        batch_op.drop_column("certificate_months")
-        batch_op.drop_column("certificate_title")
+    for column in ("renewal_window_days", "certificate_months", "certificate_title"):
+        op.drop_column("exams", column)
 
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_certificates_user_id"))
