@@ -29,7 +29,9 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
-db: install system-deps
+db: install
+	@# Certificates need the CJK font; without root this warns and certificates wait for it.
+	-@$(MAKE) --no-print-directory system-deps
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) bank load-shipped
