@@ -20,7 +20,7 @@ from exam_app.accounts.permissions import allow
 from exam_app.bank import authoring, browse, review
 from exam_app.bank.diff import diff_versions, version_fields
 from exam_app.bank.forms import ItemForm, SendBackForm, category_choices
-from exam_app.bank.models import Category, Item, Level
+from exam_app.bank.models import Category, Exposure, Item, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.bank.views import (
     BANK_ROLES,
@@ -66,6 +66,7 @@ def _draft(form: ItemForm) -> authoring.ItemDraft:
             t.strip() for t in (form.tags.data or "").translate(TAG_SPLIT).split(",") if t.strip()
         ),
         category_id=form.category_id.data or None,
+        exposure=Exposure(form.exposure.data or Exposure.BOTH),
     )
 
 
@@ -81,6 +82,7 @@ def _form_for(draft: authoring.ItemDraft) -> ItemForm:
             "difficulty": str(draft.difficulty or ""),
             "source": draft.source,
             "tags": "，".join(draft.tags),
+            "exposure": draft.exposure.value,
         }
     )
     if draft.judge_true is not None:
@@ -282,10 +284,15 @@ def _bulk_plan() -> review.BulkPlan:
     else:
         ids = sorted({int(i) for i in request.form.getlist("ids") if i.isdigit()})
         items = [i for i in (session.get(Item, n) for n in ids) if i is not None]
-    category = None
+    category, exposure = None, None
     if action is review.BulkAction.RECATEGORIZE:
         category = session.get(Category, request.form.get("category_id", 0, type=int))
-    return review.plan_bulk(items, action, current_user.id, category)
+    if action is review.BulkAction.EXPOSE:
+        try:
+            exposure = Exposure(request.form.get("exposure", ""))
+        except ValueError:
+            abort(400)
+    return review.plan_bulk(items, action, current_user.id, category, exposure)
 
 
 def _bulk_confirm_page(plan: review.BulkPlan) -> str:

@@ -17,7 +17,7 @@ from exam_app.bank.exporters import EXPORTERS, export_items
 from exam_app.bank.forms import ImportForm, SendBackForm, category_choices
 from exam_app.bank.importers import read_file
 from exam_app.bank.importers.spreadsheet import Format, template_spreadsheet
-from exam_app.bank.models import EVENT_LABELS, Category, Item, ItemStatus, Level
+from exam_app.bank.models import EVENT_LABELS, Category, Exposure, Item, ItemStatus, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.core import uploads
 from exam_app.db import get_session, utcnow
@@ -47,6 +47,7 @@ def filters_from(args: MultiDict[str, str]) -> browse.ItemFilters:
         source=args.get("source", "")[:500],
         q=args.get("q", "").strip()[:100],
         needs_review=args.get("needs_review") == "1",
+        exposure=choice("exposure", {v.value for v in Exposure}),
     )
 
 
