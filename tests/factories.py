@@ -246,7 +246,8 @@ def answer_with_key(
     now: datetime | None = None,
 ) -> None:
     """Save the key as the answer to every question, except those drawn by the rules named in
-    ``wrong_rules`` ("r1", ...), which get a wrong choice."""
+    ``wrong_rules`` ("r1", ...), which get a wrong choice (confirmed, as practice asks of a
+    multiple-choice answer)."""
     keys = key_positions(session, attempt)
     for item in attempt.items:
         chosen = keys[item.position]
@@ -261,6 +262,7 @@ def answer_with_key(
             False,
             0,
             now or utcnow(),
+            confirm=True,
         )
 
 

@@ -144,7 +144,7 @@ def test_practice_feedback_and_the_wrong_book(db_session, make_exam, operator) -
     keys = key_positions(db_session, attempt)
     wrong = wrong_choice(attempt.items[0], keys[1])
     receipt = saving.save_answer(
-        db_session, attempt.id, attempt.user_id, 1, wrong, False, 0, utcnow()
+        db_session, attempt.id, attempt.user_id, 1, wrong, False, 0, utcnow(), confirm=True
     )
     assert receipt.feedback["correct"] is False and receipt.feedback["key"] == sorted(keys[1])
     entry = db_session.query(WrongBookEntry).one()
