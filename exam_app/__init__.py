@@ -33,6 +33,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     security.check_production_config(app)
+    security.use_installation_secret(app)
 
     db.init_app(app)
     csrf.init_app(app)

@@ -16,7 +16,11 @@ def _default_sqlite_url() -> str:
 
 class Config:
     ENV_NAME = os.environ.get("EXAM_APP_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    #: Signs sessions, remember-me cookies and CSRF tokens. Unset, each installation makes its
+    #: own random key in SECRET_KEY_FILE on first start (security.load_secret_key); production
+    #: demands it from the environment, the same value on every app server.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SECRET_KEY_FILE = str(PROJECT_ROOT / "instance" / "secret_key")
     DATABASE_URL = os.environ.get("DATABASE_URL") or _default_sqlite_url()
     #: Engine options (pool size etc.); SQLite settings are applied in db.py.
     DATABASE_ECHO = False
