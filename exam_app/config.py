@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from exam_app.i18n import DISPLAY_TZ_NAME
@@ -40,6 +41,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    #: "Keep me signed in" lasts two weeks (Flask-Login's default is a year). Signing out
+    #: revokes every copy of both cookies (the account's session_version moves on).
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -101,8 +101,8 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     #: Set by an admin reset or a roster import: the next login must choose a new password.
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    #: Bumped on password change, reset or deactivation; it is part of the login cookie's id,
-    #: so every other session of that user ends at once.
+    #: Bumped on sign-out, password change, reset or deactivation; it is part of the session
+    #: and remember-me cookies' id, so every other session (and every copied cookie) ends at once.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -65,6 +65,12 @@ def set_password(user: User, password: str, policy: PasswordPolicy, now: datetim
     check_password_rules(password, policy, user.employee_no)
     user.password_hash = generate_password_hash(password, method=policy.method)
     user.password_changed_at = now
+    revoke_sessions(user)
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of ``user``: each session and remember-me cookie carries the account's
+    session_version in its id, so all of them, copies included, stop working at once."""
     user.session_version += 1
 
 
@@ -226,7 +232,7 @@ def set_active(session: Session, user: User, active: bool, actor_id: int) -> Non
         raise DomainError(_("不能停用自己的账号。"))
     user.active = active
     if not active:
-        user.session_version += 1  # signs the user out everywhere
+        revoke_sessions(user)  # signs the user out everywhere
     audit.record(
         session, actor_id, "user.activate" if active else "user.deactivate", f"user:{user.id}"
     )

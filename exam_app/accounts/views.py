@@ -12,6 +12,7 @@ from exam_app.accounts import services
 from exam_app.accounts.forms import ChangePasswordForm, LoginForm
 from exam_app.accounts.permissions import any_user, public
 from exam_app.accounts.policy import login_limits, password_policy
+from exam_app.accounts.principal import signed_in_user
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 from exam_app.forms import ConfirmForm
@@ -66,8 +67,12 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @any_user
 def logout() -> ResponseReturnValue:
+    """Sign out, and revoke this account's every session and remember-me cookie, copies too."""
     form = ConfirmForm()
     if form.validate_on_submit():
+        session = get_session()
+        services.revoke_sessions(signed_in_user(session))
+        session.commit()
         logout_user()
         flash(_("您已退出登录。"), "info")
     return redirect(url_for("accounts.login"))
