@@ -1,5 +1,5 @@
 """Signing out ends the session for good: copied session and remember-me cookies die with it;
-remember-me lasts two weeks."""
+remember-me lasts two weeks; the CSRF token changes at sign-in and sign-out."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
+from exam_app.accounts.models import Role
 from exam_app.config import ProductionConfig
 from exam_app.db import utcnow
 from tests.factories import PASSWORD
-from tests.web import csrf_token
+from tests.web import csrf_token, login
 
 REMEMBER = "remember_token"
 
@@ -85,3 +86,31 @@ def test_production_cookies_are_secure_httponly_and_same_site() -> None:
         assert getattr(ProductionConfig, f"{kind}_COOKIE_SECURE") is True
         assert getattr(ProductionConfig, f"{kind}_COOKIE_HTTPONLY") is True
         assert getattr(ProductionConfig, f"{kind}_COOKIE_SAMESITE") == "Lax"
+
+
+def _post_locale(client: FlaskClient, token: str) -> int:
+    data = {"locale": "en", "next": "/", "csrf_token": token}
+    return client.post("/locale", data=data).status_code
+
+
+def test_the_csrf_token_from_before_sign_in_is_refused_after_it(
+    client: FlaskClient, make_user
+) -> None:
+    user = make_user()
+    before = csrf_token(client)
+    assert login(client, user.employee_no).status_code == 302
+    assert _post_locale(client, before) == 400
+    after = csrf_token(client, "/")
+    assert after != before
+    assert _post_locale(client, after) == 302
+
+
+def test_the_csrf_token_from_before_sign_out_is_refused_after_it(
+    client: FlaskClient, login_as
+) -> None:
+    login_as(Role.OPERATOR)
+    signed_in = csrf_token(client, "/")
+    client.post("/accounts/logout", data={"csrf_token": signed_in})
+    assert client.get("/").status_code == 302
+    assert _post_locale(client, signed_in) == 400
+    assert _post_locale(client, csrf_token(client)) == 302
