@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import format_datetime
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exam_app import accounts, bank, cli, db, exams, security, site, study
 from exam_app.accounts.permissions import enforce_access
@@ -34,6 +35,9 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         app.config.from_object(config)
     security.check_production_config(app)
     security.use_installation_secret(app)
+    if app.config["TRUSTED_PROXIES"]:  # the client's address, as the balancer saw it
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
 
     db.init_app(app)
     csrf.init_app(app)

@@ -53,11 +53,18 @@ class Config:
     #: Uploads (rosters, question files) are bounded; larger bodies get 413.
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
-    #: Login throttling: this many failures within the window lock the account (or source address).
+    #: Login throttling, per account and per source address separately: this many failures
+    #: within the window lock that account (from everywhere), or refuse that address (no account
+    #: is locked by it).
     LOGIN_MAX_FAILURES = 5
     LOGIN_IP_MAX_FAILURES = 30
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+    #: How many proxies (load balancers) stand in front of the app and append the client's
+    #: address to X-Forwarded-For. 0: the header is ignored (anyone can write it) and the peer's
+    #: address counts; behind one balancer that peer is the balancer for everybody, so set 1.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     #: werkzeug's default (scrypt) is a current memory-hard algorithm.
     PASSWORD_HASH_METHOD = "scrypt"

@@ -16,8 +16,10 @@ class PasswordPolicy:
 
 @dataclass(frozen=True)
 class LoginLimits:
-    max_failures: int
-    ip_max_failures: int
+    """Sign-in throttling, counted per account and per source address, separately."""
+
+    max_failures: int  #: failures of one account within the window that lock that account
+    ip_max_failures: int  #: failures from one address within the window that refuse the address
     window: timedelta
     lockout: timedelta
 

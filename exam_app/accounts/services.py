@@ -35,9 +35,13 @@ _TEMP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 
 
 class LoginLocked(DomainError):
-    def __init__(self, until: datetime) -> None:
+    """Too many failed sign-ins: of this account (``scope`` "account": locked from everywhere),
+    or from this address (``scope`` "address": this address is refused, no account is locked)."""
+
+    def __init__(self, until: datetime, scope: str = "account") -> None:
         super().__init__(_("登录失败次数过多，账号已临时锁定。"))
         self.until = until
+        self.scope = scope
 
 
 class BadCredentials(DomainError):
@@ -77,12 +81,12 @@ def revoke_sessions(user: User) -> None:
 # --- sign-in -------------------------------------------------------------------------------
 
 
-def _throttle(session: Session, key: str) -> LoginThrottle:
-    row = session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key=key, failures=0)
-        session.add(row)
-    return row
+def _user_key(employee_no: str) -> str:
+    return f"user:{employee_no.strip().lower()}"[:100]
+
+
+def _address_key(remote_addr: str) -> str:
+    return f"ip:{remote_addr}"[:100]
 
 
 def _locked_until(row: LoginThrottle | None, now: datetime) -> datetime | None:
@@ -91,13 +95,21 @@ def _locked_until(row: LoginThrottle | None, now: datetime) -> datetime | None:
     return None
 
 
-def _count_failure(row: LoginThrottle, limit: int, limits: LoginLimits, now: datetime) -> None:
+def _count_failure(
+    session: Session, key: str, limit: int, limits: LoginLimits, now: datetime
+) -> datetime | None:
+    """Count one failure for ``key``; when that makes ``limit``, lock it and return until when."""
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(key=key, failures=0)
+        session.add(row)
     if row.failures == 0 or now - row.window_started_at > limits.window:
         row.failures, row.window_started_at = 0, now
     row.failures += 1
-    if row.failures >= limit:
-        row.locked_until = now + limits.lockout
-        row.failures = 0
+    if row.failures < limit:
+        return None
+    row.locked_until, row.failures = now + limits.lockout, 0
+    return row.locked_until
 
 
 def authenticate(
@@ -108,44 +120,52 @@ def authenticate(
     limits: LoginLimits,
     now: datetime,
 ) -> User:
-    """Check a sign-in; count failures per account and per address and lock out on too many.
+    """Check a sign-in; count failures per account and per address, each on its own.
 
-    :raises LoginLocked: while the account or the address is locked (even with the right password)
+    An account with ``max_failures`` recent failures is locked, from every address and even for
+    the right password, until the lock ends. An address with ``ip_max_failures`` recent failures
+    (e.g. one trying many numbers) is refused for as long, whichever account it names, but that
+    locks no account: everybody else signs in as usual. Behind a load balancer the address is
+    the client's only when TRUSTED_PROXIES is set (see config).
+
+    :raises LoginLocked: while the account (``scope`` "account") or the address ("address") is
+        locked
     :raises BadCredentials: unknown number, wrong password or deactivated account (one message,
         so the form does not reveal which numbers exist)
     """
     employee_no = employee_no.strip()
-    user_key, ip_key = f"user:{employee_no.lower()}", f"ip:{remote_addr}"
-    for key in (user_key, ip_key):
-        until = _locked_until(session.get(LoginThrottle, key), now)
-        if until is not None:
-            raise LoginLocked(until)
+    user_key, address_key = _user_key(employee_no), _address_key(remote_addr)
+    until = _locked_until(session.get(LoginThrottle, address_key), now)
+    if until is not None:
+        raise LoginLocked(until, "address")
+    until = _locked_until(session.get(LoginThrottle, user_key), now)
+    if until is not None:
+        raise LoginLocked(until, "account")
     user = session.scalar(select(User).where(func.lower(User.employee_no) == employee_no.lower()))
     if user is not None and user.active and check_password_hash(user.password_hash, password):
         user_row = session.get(LoginThrottle, user_key)
         if user_row is not None:
             session.delete(user_row)
         return user
-    _count_failure(_throttle(session, user_key), limits.max_failures, limits, now)
-    _count_failure(_throttle(session, ip_key), limits.ip_max_failures, limits, now)
+    account_until = _count_failure(session, user_key, limits.max_failures, limits, now)
+    address_until = _count_failure(session, address_key, limits.ip_max_failures, limits, now)
     session.flush()
-    for key in (user_key, ip_key):
-        until = _locked_until(session.get(LoginThrottle, key), now)
+    for key, until in ((user_key, account_until), (address_key, address_until)):
         if until is not None:
             audit.record(session, user.id if user else None, "login.locked", key)
-            raise LoginLocked(until)
+            raise LoginLocked(until, "account" if key == user_key else "address")
     raise BadCredentials(_("工号或密码错误。"))
 
 
 def unlock(session: Session, actor_id: int, user: User) -> None:
-    row = session.get(LoginThrottle, f"user:{user.employee_no.lower()}")
+    row = session.get(LoginThrottle, _user_key(user.employee_no))
     if row is not None:
         session.delete(row)
     audit.record(session, actor_id, "user.unlock", f"user:{user.id}")
 
 
 def is_locked(session: Session, user: User, now: datetime) -> datetime | None:
-    return _locked_until(session.get(LoginThrottle, f"user:{user.employee_no.lower()}"), now)
+    return _locked_until(session.get(LoginThrottle, _user_key(user.employee_no)), now)
 
 
 # --- users ---------------------------------------------------------------------------------
