@@ -22,6 +22,9 @@ class LoginLimits:
     ip_max_failures: int  #: failures from one address within the window that refuse the address
     window: timedelta
     lockout: timedelta
+    #: The configured hash method: an unknown number is checked against a dummy hash made with
+    #: it, so it costs as much as a real account.
+    hash_method: str = "scrypt"
 
 
 def password_policy(config: Mapping[str, Any]) -> PasswordPolicy:
@@ -34,4 +37,5 @@ def login_limits(config: Mapping[str, Any]) -> LoginLimits:
         ip_max_failures=config["LOGIN_IP_MAX_FAILURES"],
         window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
         lockout=timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"]),
+        hash_method=config["PASSWORD_HASH_METHOD"],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Iterable
@@ -112,6 +113,13 @@ def _count_failure(
     return row.locked_until
 
 
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash of a random password, made once per process and method: checking an unknown
+    number against it costs what checking a real account's password does."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
 def authenticate(
     session: Session,
     employee_no: str,
@@ -128,6 +136,9 @@ def authenticate(
     locks no account: everybody else signs in as usual. Behind a load balancer the address is
     the client's only when TRUSTED_PROXIES is set (see config).
 
+    Every number costs one password-hash check, known or not (an unknown one is checked against
+    a dummy hash), so the time taken does not tell which numbers exist.
+
     :raises LoginLocked: while the account (``scope`` "account") or the address ("address") is
         locked
     :raises BadCredentials: unknown number, wrong password or deactivated account (one message,
@@ -142,7 +153,9 @@ def authenticate(
     if until is not None:
         raise LoginLocked(until, "account")
     user = session.scalar(select(User).where(func.lower(User.employee_no) == employee_no.lower()))
-    if user is not None and user.active and check_password_hash(user.password_hash, password):
+    stored_hash = user.password_hash if user is not None else _dummy_hash(limits.hash_method)
+    password_ok = check_password_hash(stored_hash, password)  # the same work for every number
+    if user is not None and password_ok and user.active:
         user_row = session.get(LoginThrottle, user_key)
         if user_row is not None:
             session.delete(user_row)

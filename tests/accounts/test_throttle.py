@@ -18,7 +18,9 @@ from exam_app.db import utcnow
 from tests.factories import PASSWORD
 from tests.web import csrf_token
 
-LIMITS = services.LoginLimits(5, 30, timedelta(minutes=15), timedelta(minutes=15))
+LIMITS = services.LoginLimits(
+    5, 30, timedelta(minutes=15), timedelta(minutes=15), TestConfig.PASSWORD_HASH_METHOD
+)
 ATTACKER, COLLEAGUE = "203.0.113.9", "198.51.100.7"
 
 
