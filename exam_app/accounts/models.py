@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_app.db import Base, UTCDateTime, in_check, utcnow
@@ -88,11 +88,18 @@ class OrgUnit(Base):
         return "/".join([u.name for u in self.ancestors] + [self.name])
 
 
+#: 工号 are unique regardless of case ("o0002" is "O0002"): a unique index on lower(employee_no).
+#: An expression index: SQLite's reflection skips it, so a later ``batch_alter_table("users")``
+#: on SQLite (which copies the table) must create it again (tests/accounts/test_employee_no_case).
+EMPLOYEE_NO_CASELESS_INDEX = "uq_users_employee_no_lower"
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    employee_no: Mapped[str] = mapped_column(String(32), unique=True)  # 工号
+    #: 工号, stored as first written; looked up and kept unique regardless of case.
+    employee_no: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     position: Mapped[str] = mapped_column(String(100), default="")  # 岗位
@@ -125,6 +132,9 @@ class User(UserMixin, Base):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+
+Index(EMPLOYEE_NO_CASELESS_INDEX, func.lower(User.employee_no), unique=True)
 
 
 class UserRole(Base):

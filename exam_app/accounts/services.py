@@ -152,7 +152,7 @@ def authenticate(
     until = _locked_until(session.get(LoginThrottle, user_key), now)
     if until is not None:
         raise LoginLocked(until, "account")
-    user = session.scalar(select(User).where(func.lower(User.employee_no) == employee_no.lower()))
+    user = find_user(session, employee_no)
     stored_hash = user.password_hash if user is not None else _dummy_hash(limits.hash_method)
     password_ok = check_password_hash(stored_hash, password)  # the same work for every number
     if user is not None and password_ok and user.active:
@@ -192,7 +192,11 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def find_user(session: Session, employee_no: str) -> User | None:
-    return session.scalar(select(User).where(User.employee_no == employee_no))
+    """The user with this 工号, whatever its case: 工号 are unique regardless of case (a unique
+    index on lower(employee_no) keeps it so), and "o0002" is "O0002"."""
+    return session.scalar(
+        select(User).where(func.lower(User.employee_no) == employee_no.strip().lower())
+    )
 
 
 def set_roles(user: User, roles: Iterable[Role]) -> None:
@@ -221,8 +225,9 @@ def create_user(
     employee_no = employee_no.strip()
     if not EMPLOYEE_NO.match(employee_no):
         raise DomainError(_("工号只能由字母、数字、-、_ 组成（最多 32 位）。"), field="employee_no")
-    if find_user(session, employee_no) is not None:
-        raise DomainError(_("工号 %(no)s 已存在。", no=employee_no), field="employee_no")
+    existing = find_user(session, employee_no)
+    if existing is not None:  # also when it differs only in case: "o0002" is "O0002"
+        raise DomainError(_("工号 %(no)s 已存在。", no=existing.employee_no), field="employee_no")
     user = User(
         employee_no=employee_no,
         name=name.strip(),
