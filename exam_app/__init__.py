@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import format_datetime
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -68,4 +68,5 @@ def _load_user(user_id: str) -> Principal | None:
     raw_id, _, version = user_id.partition(":")
     if not raw_id.isdigit() or not version.isdigit():
         return None
-    return load_principal(db.get_session(), int(raw_id), int(version))
+    allow_demo = current_app.config["ALLOW_DEMO_DATA"]
+    return load_principal(db.get_session(), int(raw_id), int(version), allow_demo=allow_demo)

@@ -1,4 +1,6 @@
-"""Demo org tree and one account per role, for `make run`. Never loaded in production."""
+"""Demo org tree and one account per role, for `make run`. Never loaded in production, and
+its accounts (``User.is_demo``: their password is public) cannot sign in where ALLOW_DEMO_DATA is
+off."""
 
 from __future__ import annotations
 
@@ -110,7 +112,7 @@ def load_demo(
     accounts = []
     for employee_no, name, unit_code, position, roles in DEMO_USERS:
         if services.find_user(session, employee_no) is None:
-            services.create_user(
+            user = services.create_user(
                 session,
                 employee_no=employee_no,
                 name=name,
@@ -122,5 +124,6 @@ def load_demo(
                 position=position,
                 must_change_password=False,
             )
+            user.is_demo = True
         accounts.append(DemoAccount(employee_no, DEMO_PASSWORD, ",".join(r.value for r in roles)))
     return accounts

@@ -7,7 +7,16 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_app.db import Base, UTCDateTime, in_check, utcnow
@@ -113,6 +122,9 @@ class User(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Made by ``flask demo load`` (its password is public): refused at sign-in, and its
+    #: sessions end, wherever ALLOW_DEMO_DATA is off (production).
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     org_unit: Mapped[OrgUnit | None] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(

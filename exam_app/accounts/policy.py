@@ -25,6 +25,8 @@ class LoginLimits:
     #: The configured hash method: an unknown number is checked against a dummy hash made with
     #: it, so it costs as much as a real account.
     hash_method: str = "scrypt"
+    #: Whether demo accounts (``User.is_demo``) may sign in: ALLOW_DEMO_DATA, off in production.
+    allow_demo_accounts: bool = False
 
 
 def password_policy(config: Mapping[str, Any]) -> PasswordPolicy:
@@ -38,4 +40,5 @@ def login_limits(config: Mapping[str, Any]) -> LoginLimits:
         window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
         lockout=timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"]),
         hash_method=config["PASSWORD_HASH_METHOD"],
+        allow_demo_accounts=config["ALLOW_DEMO_DATA"],
     )

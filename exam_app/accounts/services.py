@@ -142,7 +142,9 @@ def authenticate(
     :raises LoginLocked: while the account (``scope`` "account") or the address ("address") is
         locked
     :raises BadCredentials: unknown number, wrong password or deactivated account (one message,
-        so the form does not reveal which numbers exist)
+        so the form does not reveal which numbers exist); a demo account where they are not
+        allowed (``limits.allow_demo_accounts``), with its own message once its (public)
+        password is given
     """
     employee_no = employee_no.strip()
     user_key, address_key = _user_key(employee_no), _address_key(remote_addr)
@@ -156,6 +158,9 @@ def authenticate(
     stored_hash = user.password_hash if user is not None else _dummy_hash(limits.hash_method)
     password_ok = check_password_hash(stored_hash, password)  # the same work for every number
     if user is not None and password_ok and user.active:
+        if user.is_demo and not limits.allow_demo_accounts:  # its password is public
+            audit.record(session, user.id, "login.demo_refused", f"user:{user.id}")
+            raise BadCredentials(_("演示账号在此环境中不能登录。"))
         user_row = session.get(LoginThrottle, user_key)
         if user_row is not None:
             session.delete(user_row)
