@@ -283,7 +283,7 @@ def apply_roster(
         unit, roles = plan._resolved[r.row]
         action = plan.actions[r.row]
         if action == "create":
-            temp = services.temporary_password()
+            temp = services.temporary_password(policy)
             services.create_user(
                 session,
                 employee_no=r.employee_no,

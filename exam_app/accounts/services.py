@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+import string
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -49,25 +51,74 @@ class BadCredentials(DomainError):
     pass
 
 
-def temporary_password(length: int = 12) -> str:
-    """A random password that meets the rules (letters and digits) and is easy to read out."""
+#: The most common passwords (a public list, see its header), one a line, in lower case.
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+#: What people put around a common word to pass a rule: "password1", "2024dragon", "welcome!".
+_PADDING = string.digits + string.punctuation + " "
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common passwords, read once per process."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("# "))
+
+
+def is_common_password(password: str) -> bool:
+    """The password, in lower case, is on the list, or is a listed word (3+ characters) with
+    digits or symbols around it."""
+    common = common_passwords()
+    lowered = password.lower()
+    core = lowered.strip(_PADDING)
+    return lowered in common or (len(core) >= 3 and core in common)
+
+
+def _name_parts(name: str) -> set[str]:
+    """Parts of a person's name that a password must not contain: the whole name without
+    spaces (2+ characters of Chinese, 3+ otherwise) and each longer word of it."""
+    whole = re.sub(r"\s+", "", name).lower()
+    parts = {word for word in name.lower().split() if len(word) >= 4}
+    if len(whole) >= (2 if not whole.isascii() else 3):
+        parts.add(whole)
+    return parts
+
+
+def temporary_password(policy: PasswordPolicy | None = None, length: int = 12) -> str:
+    """A random password that meets the rules (letters and digits, long enough, not common)
+    and is easy to read out."""
+    length = max(length, policy.min_length if policy else 0)
     while True:
         candidate = "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(length))
-        if re.search(r"\d", candidate) and re.search(r"[A-Za-z]", candidate):
+        if (
+            re.search(r"\d", candidate)
+            and re.search(r"[A-Za-z]", candidate)
+            and not is_common_password(candidate)
+        ):
             return candidate
 
 
-def check_password_rules(password: str, policy: PasswordPolicy, employee_no: str = "") -> None:
+def check_password_rules(
+    password: str, policy: PasswordPolicy, employee_no: str = "", name: str = ""
+) -> None:
+    """Refuse a password that is short, lacks letters or digits, is common (or a common word with
+    digits or symbols around it), or holds the person's 工号 or name (in any case)."""
     if len(password) < policy.min_length:
         raise DomainError(_("密码至少 %(n)d 位。", n=policy.min_length), field="password")
     if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
         raise DomainError(_("密码须同时包含字母和数字。"), field="password")
-    if employee_no and employee_no.lower() in password.lower():
+    lowered = password.lower()
+    if employee_no and employee_no.lower() in lowered:
         raise DomainError(_("密码不能包含工号。"), field="password")
+    if any(part in lowered for part in _name_parts(name)):
+        raise DomainError(_("密码不能包含姓名。"), field="password")
+    if is_common_password(password):
+        raise DomainError(_("这个密码太常见，很容易被猜中，请换一个。"), field="password")
 
 
 def set_password(user: User, password: str, policy: PasswordPolicy, now: datetime) -> None:
-    check_password_rules(password, policy, user.employee_no)
+    """Every password set goes through the rules: chosen ones (own change, ``create-admin``)
+    and generated ones alike."""
+    check_password_rules(password, policy, user.employee_no, user.name)
     user.password_hash = generate_password_hash(password, method=policy.method)
     user.password_changed_at = now
     revoke_sessions(user)
@@ -285,7 +336,7 @@ def reset_password(
     session: Session, user: User, policy: PasswordPolicy, now: datetime, actor_id: int
 ) -> str:
     """Give the user a temporary password that must be changed at the next sign-in."""
-    temp = temporary_password()
+    temp = temporary_password(policy)
     set_password(user, temp, policy, now)
     user.must_change_password = True
     unlock(session, actor_id, user)
