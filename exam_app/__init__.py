@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import format_datetime
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exam_app import accounts, bank, cli, db, exams, security, site, study
 from exam_app.accounts.permissions import enforce_access
@@ -33,6 +34,10 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     security.check_production_config(app)
+    security.use_installation_secret(app)
+    if app.config["TRUSTED_PROXIES"]:  # the client's address, as the balancer saw it
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
 
     db.init_app(app)
     csrf.init_app(app)
@@ -63,4 +68,5 @@ def _load_user(user_id: str) -> Principal | None:
     raw_id, _, version = user_id.partition(":")
     if not raw_id.isdigit() or not version.isdigit():
         return None
-    return load_principal(db.get_session(), int(raw_id), int(version))
+    allow_demo = current_app.config["ALLOW_DEMO_DATA"]
+    return load_principal(db.get_session(), int(raw_id), int(version), allow_demo=allow_demo)

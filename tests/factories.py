@@ -30,7 +30,7 @@ from exam_app.exams import attempts, saving, timing
 from exam_app.exams.definitions import publish_exam
 from exam_app.exams.models import Attempt, AttemptItem, Exam, ExamMode, ExamRule
 
-PASSWORD = "secret123"
+PASSWORD = "quartz-lamp-58"  # passes the password rules (not a common one)
 POLICY = services.PasswordPolicy(TestConfig.PASSWORD_HASH_METHOD, 8)
 
 # --- people and units ----------------------------------------------------------------------

@@ -81,13 +81,14 @@ def user_create() -> ResponseReturnValue:
     form = UserForm(org_choices=_org_choices())
     if form.validate_on_submit():
         session = get_session()
-        temp = services.temporary_password()
+        policy = password_policy(current_app.config)
+        temp = services.temporary_password(policy)
         try:
             user = services.create_user(
                 session,
                 employee_no=form.employee_no.data or "",
                 password=temp,
-                policy=password_policy(current_app.config),
+                policy=policy,
                 now=utcnow(),
                 **_profile(form),
             )
