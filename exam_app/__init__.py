@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask_babel import format_datetime
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exam_app import accounts, bank, cli, db, exams, security, site, study
+from exam_app import accounts, bank, cli, db, exams, security, site, study, web
 from exam_app.accounts.permissions import enforce_access
 from exam_app.accounts.principal import Principal, load_principal
 from exam_app.config import PROJECT_ROOT, Config, config_for_env
@@ -49,6 +49,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     login_manager.user_loader(_load_user)
 
     app.jinja_env.globals.update(current_locale=select_locale, LOCALES=LOCALES)
+    # Before any blueprint adds its routes: every <int:…> stops at the database's range.
+    app.url_map.converters["int"] = web.IdConverter
     for domain in DOMAINS:
         app.register_blueprint(domain.bp)
         app.jinja_env.globals.update(domain.TEMPLATE_GLOBALS)

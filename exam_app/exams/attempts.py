@@ -248,8 +248,17 @@ def store_score(attempt: Attempt, result: grading.AttemptScore) -> None:
 def submit_attempt(
     session: Session, attempt: Attempt, now: datetime, auto: bool = False
 ) -> Attempt:
-    """Grade from the saved answers and close the attempt (once; later calls change nothing)."""
+    """Grade from the saved answers and close the attempt (once; later calls change nothing).
+
+    ``auto``: graded because the deadline (+ grace) has passed; an attempt whose deadline was
+    moved (extra time) before its row was locked here is left open.
+    """
     if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    lock_for_grading(session, attempt)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt  # graded by someone else while this request waited for the lock
+    if auto and not timing.is_overdue(now, attempt.deadline_at):
         return attempt
     result = score(session, attempt)
     store_score(attempt, result)
@@ -278,13 +287,32 @@ def submit_attempt(
     return attempt
 
 
+def lock_for_grading(session: Session, attempt: Attempt) -> None:
+    """Re-read the attempt with its row locked until the commit, and forget its answers.
+
+    Everything that closes an attempt goes through here. On PostgreSQL every save keeps the
+    attempt row locked FOR KEY SHARE from its check to its commit (``saving``); FOR UPDATE
+    here waits for the saves already past their check, and a save checked later waits for
+    this transaction and then finds the attempt closed (refused). The answers are read after
+    the lock, so the grade counts every acknowledged save; the status and deadline are read
+    afresh too, since whoever decided to grade decided on what it read before the lock. On
+    SQLite FOR UPDATE is not sent and not needed: a transaction there holds the one write lock
+    from its first statement, so a save and a grade never overlap.
+    """
+    session.refresh(attempt, with_for_update=True)
+    session.expire(attempt, ["answers"])
+
+
 def _categories_of(session: Session, item_ids: list[int]) -> dict[int, int | None]:
     rows = session.execute(select(Item.id, Item.category_id).where(Item.id.in_(item_ids)))
     return {item_id: category_id for item_id, category_id in rows}
 
 
 def close_overdue(session: Session, now: datetime) -> int:
-    """The sweeper: grade every attempt whose deadline (+ grace) has passed. Returns how many."""
+    """The sweeper: grade every attempt whose deadline (+ grace) has passed. Returns how many.
+
+    An attempt locked right now (a save in flight, or another grader) is skipped, not waited
+    for: the next sweep, or the candidate's next request, grades it."""
     cutoff = timing.sweep_cutoff(now)
     overdue = session.scalars(
         select(Attempt)
@@ -302,5 +330,5 @@ def close_overdue_for(session: Session, user_id: int, now: datetime) -> int:
     for attempt in in_progress(session, user_id):
         if timing.is_overdue(now, attempt.deadline_at):
             submit_attempt(session, attempt, now, auto=True)
-            closed += 1
+            closed += attempt.status != AttemptStatus.IN_PROGRESS
     return closed

@@ -5,6 +5,10 @@ overhead to four statements on the request's connection, all built once:
 
 1. one SELECT of what the save must check (owner, status, deadline, mode, the question's
    option order), instead of loading the attempt, its exam and the question through the ORM;
+   only an attempt in progress and not overdue matches, and on PostgreSQL its row stays
+   locked FOR KEY SHARE until the commit, so grading (which locks it FOR UPDATE) waits for
+   every save that passed this check: a save is refused or graded, never acknowledged and
+   then left out of the grade;
 2. one conditional upsert that stores the answer only if no newer revision is stored
    (``INSERT … ON CONFLICT DO UPDATE … WHERE revision <= :base RETURNING revision``), so two
    tabs can never overwrite a newer answer with an older one, with no read-modify-write;
@@ -12,7 +16,8 @@ overhead to four statements on the request's connection, all built once:
 4. the commit, by the view.
 
 Anything unusual leaves this path for the ORM one: an attempt that is finished or overdue is
-graded by ``attempts.ensure_open``; practice mode loads what its feedback needs.
+graded by ``attempts.ensure_open`` (the check found no row, so this save holds no lock that
+the grade would wait for); practice mode loads what its feedback needs.
 
 Practice shows the key as soon as an answer is final, and a final answer never changes (its
 flag may). Single-choice and true/false answers are final when given; a multiple-choice answer
@@ -110,11 +115,16 @@ def save_answer(
         while the person sits a certification (``CertificationInProgress``)
     """
     conn = session.connection()
-    target = conn.execute(_TARGET, {"attempt_id": attempt_id, "position": position}).one_or_none()
-    if target is None or target.user_id != user_id:
-        raise no_such_attempt()
-    if target.status != AttemptStatus.IN_PROGRESS or timing.is_overdue(now, target.deadline_at):
+    params = {"attempt_id": attempt_id, "position": position, "cutoff": timing.sweep_cutoff(now)}
+    target = conn.execute(_TARGET, params).one_or_none()
+    if target is None:  # no such attempt, or finished, or overdue: no row, so no lock held
         ensure_open(session, own_attempt(session, attempt_id, user_id), now)  # grades, refuses
+        # Still open: its deadline moved (extra time) since the check. Check again.
+        target = conn.execute(_TARGET, params).one_or_none()
+        if target is None:
+            raise AttemptRefused(_("考试已结束，答案已按保存的内容评分。"))
+    if target.user_id != user_id:
+        raise no_such_attempt()
     if target.option_order is None:
         raise AttemptRefused(_("试卷中没有第 %(n)d 题。", n=position))
     option_order = tuple(target.option_order)
@@ -220,8 +230,6 @@ def _practice_step(
 _TARGET = (
     select(
         _ATTEMPTS.c.user_id,
-        _ATTEMPTS.c.status,
-        _ATTEMPTS.c.deadline_at,
         Exam.__table__.c.mode,
         _ITEMS.c.option_order,  # NULL when the paper has no such position
     )
@@ -234,7 +242,21 @@ _TARGET = (
             ),
         )
     )
-    .where(_ATTEMPTS.c.id == bindparam("attempt_id"))
+    # Only an attempt that takes answers: one that is finished or past deadline + grace gives
+    # no row, and so is not locked by the save that goes on to grade it.
+    .where(
+        _ATTEMPTS.c.id == bindparam("attempt_id"),
+        _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS.value,
+        _ATTEMPTS.c.deadline_at >= bindparam("cutoff", type_=_ATTEMPTS.c.deadline_at.type),
+    )
+    # PostgreSQL: the row stays locked FOR KEY SHARE until the save commits (the lock the
+    # answer's foreign key takes anyway, taken at the check instead of at the write). Saves
+    # and heartbeats do not conflict on it; grading locks the row FOR UPDATE
+    # (``attempts.lock_for_grading``), which waits for every save past this check, and a save
+    # checked after that waits for the grade's commit and then finds no row (the status moved
+    # on). SQLite needs no row lock: the IMMEDIATE transaction this SELECT begins holds the
+    # one write lock until the commit, so a save and a grade never overlap.
+    .with_for_update(read=True, key_share=True, of=_ATTEMPTS)
 )
 
 _CURRENT = select(

@@ -40,7 +40,7 @@ from exam_app.exams.wrong_book import answer_wrong_book, entries_of, wrong_book_
 from exam_app.forms import ConfirmForm
 from exam_app.i18n import local_text
 from exam_app.study.links import clause_url
-from exam_app.web import run_service
+from exam_app.web import bounded_int, json_object, run_service
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 TAKERS = (Role.OPERATOR,)
@@ -163,11 +163,11 @@ def save_answer(attempt_id: int) -> ResponseReturnValue:
     """One answer, saved at once. 409 with the stored answer when another tab was newer; 423
     when the attempt is over, or for practice while a certification runs. ``confirm``: a
     practice multiple-choice answer is final (its feedback comes back)."""
-    session, data = get_session(), request.get_json(silent=True) or {}
+    session, data = get_session(), json_object()
     try:
-        position = int(data["position"])
-        chosen = [int(i) for i in data.get("chosen", [])]
-        base = int(data.get("base_revision", 0))
+        position = bounded_int(data["position"])
+        chosen = [bounded_int(i) for i in data.get("chosen", [])]
+        base = bounded_int(data.get("base_revision", 0))
     except (KeyError, TypeError, ValueError):
         return jsonify(ok=False, error=_("请求格式错误。")), 400
     confirm = data.get("confirm") is True
@@ -205,7 +205,7 @@ def save_answer(attempt_id: int) -> ResponseReturnValue:
 @bp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
 @allow(*TAKERS)
 def heartbeat(attempt_id: int) -> ResponseReturnValue:
-    session, now, data = get_session(), utcnow(), request.get_json(silent=True) or {}
+    session, now, data = get_session(), utcnow(), json_object()
     attempt = _mine(attempt_id)
     try:
         attempts.ensure_open(session, attempt, now)
@@ -284,9 +284,9 @@ def wrong_book() -> ResponseReturnValue:
 @allow(*TAKERS)
 def wrong_book_answer(item_id: int) -> ResponseReturnValue:
     """Practise one missed item: the key comes back only after the answer is recorded."""
-    session, data, now = get_session(), request.get_json(silent=True) or {}, utcnow()
+    session, data, now = get_session(), json_object(), utcnow()
     try:
-        chosen = [int(i) for i in data.get("chosen", [])]
+        chosen = [bounded_int(i) for i in data.get("chosen", [])]
         attempts.ensure_no_certification(session, current_user.id, now)
         outcome = answer_wrong_book(session, current_user.id, item_id, chosen, now)
     except (TypeError, ValueError):
