@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import format_datetime
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exam_app import accounts, bank, certificates, cli, db, exams, security, site, study
+from exam_app import accounts, bank, certificates, cli, db, exams, security, site, study, web
 from exam_app.accounts.permissions import enforce_access
 from exam_app.accounts.principal import Principal, load_principal
 from exam_app.config import PROJECT_ROOT, Config, config_for_env
@@ -33,6 +34,10 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     security.check_production_config(app)
+    security.use_installation_secret(app)
+    if app.config["TRUSTED_PROXIES"]:  # the client's address, as the balancer saw it
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
 
     db.init_app(app)
     csrf.init_app(app)
@@ -44,6 +49,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     login_manager.user_loader(_load_user)
 
     app.jinja_env.globals.update(current_locale=select_locale, LOCALES=LOCALES)
+    # Before any blueprint adds its routes: every <int:…> stops at the database's range.
+    app.url_map.converters["int"] = web.IdConverter
     for domain in DOMAINS:
         app.register_blueprint(domain.bp)
         app.jinja_env.globals.update(domain.TEMPLATE_GLOBALS)
@@ -63,4 +70,5 @@ def _load_user(user_id: str) -> Principal | None:
     raw_id, _, version = user_id.partition(":")
     if not raw_id.isdigit() or not version.isdigit():
         return None
-    return load_principal(db.get_session(), int(raw_id), int(version))
+    allow_demo = current_app.config["ALLOW_DEMO_DATA"]
+    return load_principal(db.get_session(), int(raw_id), int(version), allow_demo=allow_demo)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from exam_app.i18n import DISPLAY_TZ_NAME
@@ -16,7 +17,11 @@ def _default_sqlite_url() -> str:
 
 class Config:
     ENV_NAME = os.environ.get("EXAM_APP_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    #: Signs sessions, remember-me cookies and CSRF tokens. Unset, each installation makes its
+    #: own random key in SECRET_KEY_FILE on first start (security.load_secret_key); production
+    #: demands it from the environment, the same value on every app server.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SECRET_KEY_FILE = str(PROJECT_ROOT / "instance" / "secret_key")
     DATABASE_URL = os.environ.get("DATABASE_URL") or _default_sqlite_url()
     #: Engine options (pool size etc.); SQLite settings are applied in db.py.
     DATABASE_ECHO = False
@@ -36,6 +41,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    #: "Keep me signed in" lasts two weeks (Flask-Login's default is a year). Signing out
+    #: revokes every copy of both cookies (the account's session_version moves on).
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
@@ -45,11 +53,18 @@ class Config:
     #: Uploads (rosters, question files) are bounded; larger bodies get 413.
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
-    #: Login throttling: this many failures within the window lock the account (or source address).
+    #: Login throttling, per account and per source address separately: this many failures
+    #: within the window lock that account (from everywhere), or refuse that address (no account
+    #: is locked by it).
     LOGIN_MAX_FAILURES = 5
     LOGIN_IP_MAX_FAILURES = 30
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+    #: How many proxies (load balancers) stand in front of the app and append the client's
+    #: address to X-Forwarded-For. 0: the header is ignored (anyone can write it) and the peer's
+    #: address counts; behind one balancer that peer is the balancer for everybody, so set 1.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     #: werkzeug's default (scrypt) is a current memory-hard algorithm.
     PASSWORD_HASH_METHOD = "scrypt"

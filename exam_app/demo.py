@@ -1,4 +1,6 @@
-"""Demo org tree and one account per role, for `make run`. Never loaded in production."""
+"""Demo org tree and one account per role, for `make run`. Never loaded in production, and
+its accounts (``User.is_demo``: their password is public) cannot sign in where ALLOW_DEMO_DATA is
+off."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from exam_app.accounts import services
 from exam_app.accounts.models import OrgKind, OrgUnit, Role
@@ -111,17 +114,21 @@ def load_demo(
     accounts = []
     for employee_no, name, unit_code, position, roles in DEMO_USERS:
         if services.find_user(session, employee_no) is None:
-            services.create_user(
+            user = services.create_user(
                 session,
                 employee_no=employee_no,
                 name=name,
                 roles=roles,
-                password=DEMO_PASSWORD,
+                password=services.temporary_password(policy),
                 policy=policy,
                 now=now,
                 org_unit=units[unit_code],
                 position=position,
                 must_change_password=False,
             )
+            # The demo password is public on purpose, too common for the rules a chosen password
+            # passes; is_demo keeps these accounts out wherever ALLOW_DEMO_DATA is off.
+            user.password_hash = generate_password_hash(DEMO_PASSWORD, method=policy.method)
+            user.is_demo = True
         accounts.append(DemoAccount(employee_no, DEMO_PASSWORD, ",".join(r.value for r in roles)))
     return accounts

@@ -32,7 +32,8 @@ def register_error_handlers(app: Flask) -> None:
         code = exc.code or 500
         if _wants_json():
             return {"error": exc.name, "message": exc.description}, code
-        template = f"errors/{code}.html" if code in (400, 403, 404, 413) else "errors/generic.html"
+        known = (400, 403, 404, 413, 423)
+        template = f"errors/{code}.html" if code in known else "errors/generic.html"
         return render_template(template, error=exc), code
 
     @app.errorhandler(NotFound)

@@ -30,7 +30,7 @@ from exam_app.exams import attempts, saving, timing
 from exam_app.exams.definitions import publish_exam
 from exam_app.exams.models import Attempt, AttemptItem, Exam, ExamMode, ExamRule
 
-PASSWORD = "secret123"
+PASSWORD = "quartz-lamp-58"  # passes the password rules (not a common one)
 POLICY = services.PasswordPolicy(TestConfig.PASSWORD_HASH_METHOD, 8)
 
 # --- people and units ----------------------------------------------------------------------
@@ -116,21 +116,21 @@ def make_org_tree(
 # --- the bank ------------------------------------------------------------------------------
 
 
-def bank_text() -> str:
-    """A published bank of 24 items: 12 single (key B), 6 multiple (key AC), 6 true/false
-    (true for odd numbers); every explanation holds the word 解析秘文."""
+def bank_text(singles: int = 12, multiples: int = 6, judges: int = 6) -> str:
+    """A published bank, by default of 24 items: 12 single (key B), 6 multiple (key AC), 6
+    true/false (true for odd numbers); every explanation holds the word 解析秘文."""
     lines = ["用电客户受理员-中级工练习题", "一、单选题"]
-    for n in range(1, 13):
+    for n in range(1, singles + 1):
         lines.append(f"{n}.单选第{n}题的题干（ ）。")
         lines.append(f"A、甲{n}B、乙{n}C、丙{n}D、丁{n}正确答案:B")
         lines.append(f"解析：单选解析秘文{n}")
     lines.append("二、多选题")
-    for n in range(1, 7):
+    for n in range(1, multiples + 1):
         lines.append(f"{n}.多选第{n}题的题干（ ）。")
         lines.append(f"A、子{n}B、丑{n}C、寅{n}D、卯{n}正确答案:AC")
         lines.append(f"解析：多选解析秘文{n}")
     lines.append("三、判断题")
-    for n in range(1, 7):
+    for n in range(1, judges + 1):
         lines.append(f"{n}.判断第{n}题的说法。")
         lines.append("正确答案:对" if n % 2 else "正确答案:错")
         lines.append(f"解析：判断解析秘文{n}")
@@ -246,7 +246,8 @@ def answer_with_key(
     now: datetime | None = None,
 ) -> None:
     """Save the key as the answer to every question, except those drawn by the rules named in
-    ``wrong_rules`` ("r1", ...), which get a wrong choice."""
+    ``wrong_rules`` ("r1", ...), which get a wrong choice (confirmed, as practice asks of a
+    multiple-choice answer)."""
     keys = key_positions(session, attempt)
     for item in attempt.items:
         chosen = keys[item.position]
@@ -261,6 +262,7 @@ def answer_with_key(
             False,
             0,
             now or utcnow(),
+            confirm=True,
         )
 
 

@@ -13,7 +13,13 @@ from exam_app.security import ConfigError
 
 
 def test_factory_takes_a_test_mapping(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        }
+    )
     assert app.testing and app.config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
 
 
@@ -81,7 +87,13 @@ def test_demo_load_is_idempotent(runner) -> None:  # type: ignore[no-untyped-def
 
 
 def test_data_commands_on_an_unmigrated_database_say_to_migrate(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}", "TESTING": True})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}",
+            "TESTING": True,
+            "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        }
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["exams", "sweep"])
     assert result.exit_code == 1 and "db upgrade" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from flask import Flask
@@ -69,3 +70,24 @@ def submit_exam(client: FlaskClient, attempt_id: int) -> TestResponse:
         f"/exams/attempts/{attempt_id}/submit",
         data={"csrf_token": csrf_token(client, f"/exams/attempts/{attempt_id}")},
     )
+
+
+def page_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token a page hands its scripts (``<meta name="csrf-token">``)."""
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert match, f"{url} has no csrf-token meta"
+    return match.group(1)
+
+
+def post_json(client: FlaskClient, url: str, token: str, body: object) -> TestResponse:
+    """POST ``body`` as JSON with the CSRF header, as the pages' scripts do."""
+    return client.post(
+        url, data=json.dumps(body), content_type="application/json", headers={"X-CSRFToken": token}
+    )
+
+
+def save_answer(client: FlaskClient, attempt_id: int, token: str, **body: object) -> TestResponse:
+    """One answer saved from the attempt page (``position``, ``chosen``, ``base_revision``,
+    ``flagged``, ``confirm``)."""
+    return post_json(client, f"/exams/attempts/{attempt_id}/answer", token, body)

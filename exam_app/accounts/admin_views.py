@@ -20,6 +20,7 @@ from exam_app.core import uploads
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 from exam_app.forms import ConfirmForm, tree_choices
+from exam_app.web import bounded_int
 
 PAGE_SIZE = 50
 
@@ -51,7 +52,7 @@ def _load_user(user_id: int) -> User:
 @allow(Role.ADMIN)
 def users_index() -> ResponseReturnValue:
     q = request.args.get("q", "").strip()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=bounded_int))
     stmt = select(User)
     if q:
         like = f"%{q}%"
@@ -81,13 +82,14 @@ def user_create() -> ResponseReturnValue:
     form = UserForm(org_choices=_org_choices())
     if form.validate_on_submit():
         session = get_session()
-        temp = services.temporary_password()
+        policy = password_policy(current_app.config)
+        temp = services.temporary_password(policy)
         try:
             user = services.create_user(
                 session,
                 employee_no=form.employee_no.data or "",
                 password=temp,
-                policy=password_policy(current_app.config),
+                policy=policy,
                 now=utcnow(),
                 **_profile(form),
             )

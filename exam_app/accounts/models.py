@@ -7,7 +7,16 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_app.db import Base, UTCDateTime, in_check, utcnow
@@ -88,11 +97,18 @@ class OrgUnit(Base):
         return "/".join([u.name for u in self.ancestors] + [self.name])
 
 
+#: 工号 are unique regardless of case ("o0002" is "O0002"): a unique index on lower(employee_no).
+#: An expression index: SQLite's reflection skips it, so a later ``batch_alter_table("users")``
+#: on SQLite (which copies the table) must create it again (tests/accounts/test_employee_no_case).
+EMPLOYEE_NO_CASELESS_INDEX = "uq_users_employee_no_lower"
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    employee_no: Mapped[str] = mapped_column(String(32), unique=True)  # 工号
+    #: 工号, stored as first written; looked up and kept unique regardless of case.
+    employee_no: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     position: Mapped[str] = mapped_column(String(100), default="")  # 岗位
@@ -101,11 +117,14 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     #: Set by an admin reset or a roster import: the next login must choose a new password.
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    #: Bumped on password change, reset or deactivation; it is part of the login cookie's id,
-    #: so every other session of that user ends at once.
+    #: Bumped on sign-out, password change, reset or deactivation; it is part of the session
+    #: and remember-me cookies' id, so every other session (and every copied cookie) ends at once.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Made by ``flask demo load`` (its password is public): refused at sign-in, and its
+    #: sessions end, wherever ALLOW_DEMO_DATA is off (production).
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     org_unit: Mapped[OrgUnit | None] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -125,6 +144,9 @@ class User(UserMixin, Base):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+
+Index(EMPLOYEE_NO_CASELESS_INDEX, func.lower(User.employee_no), unique=True)
 
 
 class UserRole(Base):

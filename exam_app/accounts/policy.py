@@ -16,10 +16,17 @@ class PasswordPolicy:
 
 @dataclass(frozen=True)
 class LoginLimits:
-    max_failures: int
-    ip_max_failures: int
+    """Sign-in throttling, counted per account and per source address, separately."""
+
+    max_failures: int  #: failures of one account within the window that lock that account
+    ip_max_failures: int  #: failures from one address within the window that refuse the address
     window: timedelta
     lockout: timedelta
+    #: The configured hash method: an unknown number is checked against a dummy hash made with
+    #: it, so it costs as much as a real account.
+    hash_method: str = "scrypt"
+    #: Whether demo accounts (``User.is_demo``) may sign in: ALLOW_DEMO_DATA, off in production.
+    allow_demo_accounts: bool = False
 
 
 def password_policy(config: Mapping[str, Any]) -> PasswordPolicy:
@@ -32,4 +39,6 @@ def login_limits(config: Mapping[str, Any]) -> LoginLimits:
         ip_max_failures=config["LOGIN_IP_MAX_FAILURES"],
         window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
         lockout=timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"]),
+        hash_method=config["PASSWORD_HASH_METHOD"],
+        allow_demo_accounts=config["ALLOW_DEMO_DATA"],
     )

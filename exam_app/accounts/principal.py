@@ -60,6 +60,7 @@ _PRINCIPAL = (
         User.must_change_password,
         User.session_version,
         User.active,
+        User.is_demo,
         UserRole.role,
     )
     .outerjoin(UserRole, UserRole.user_id == User.id)
@@ -67,15 +68,20 @@ _PRINCIPAL = (
 )
 
 
-def load_principal(session: Session, user_id: int, session_version: int) -> Principal | None:
-    """The signed-in user, or None when the account is gone, inactive or the session was
-    revoked (the version in the cookie is older than the account's)."""
+def load_principal(
+    session: Session, user_id: int, session_version: int, *, allow_demo: bool = False
+) -> Principal | None:
+    """The signed-in user, or None when the account is gone, inactive, a demo account where
+    those are not allowed (``allow_demo``: ALLOW_DEMO_DATA), or the session was revoked (the
+    version in the cookie is older than the account's)."""
     # On SQLite this runs before the request takes the write lock (see db.read_lock_free).
     rows = read_lock_free(session, _PRINCIPAL, {"user_id": user_id})
     if not rows:
         return None
     first = rows[0]
     if not first.active or first.session_version != session_version:
+        return None
+    if first.is_demo and not allow_demo:
         return None
     return Principal(
         id=user_id,

@@ -3,6 +3,10 @@
 ``read_roster`` is pure (bytes in, rows and row problems out); ``plan_roster`` checks the rows
 against the database without changing it (the dry run); ``apply_roster`` carries out a plan that
 has no problems.
+
+工号 are unique regardless of case: a row whose 工号 differs from an existing account's only in
+case ("o0002" beside "O0002") is that person, and updates that account, whose 工号 keeps the
+spelling it has; two rows of one file that differ only in case are reported as duplicates.
 """
 
 from __future__ import annotations
@@ -245,7 +249,7 @@ def plan_roster(session: Session, plan: RosterPlan) -> RosterPlan:
 
 
 def _action(session: Session, r: RosterRow, unit: OrgUnit, roles: frozenset[Role]) -> str:
-    user = services.find_user(session, r.employee_no)
+    user = services.find_user(session, r.employee_no)  # whatever the case of its 工号
     if user is None:
         return "create"
     same = (user.name, user.org_unit_id, user.position, user.roles) == (
@@ -279,7 +283,7 @@ def apply_roster(
         unit, roles = plan._resolved[r.row]
         action = plan.actions[r.row]
         if action == "create":
-            temp = services.temporary_password()
+            temp = services.temporary_password(policy)
             services.create_user(
                 session,
                 employee_no=r.employee_no,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
+import string
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -35,48 +38,107 @@ _TEMP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 
 
 class LoginLocked(DomainError):
-    def __init__(self, until: datetime) -> None:
+    """Too many failed sign-ins: of this account (``scope`` "account": locked from everywhere),
+    or from this address (``scope`` "address": this address is refused, no account is locked)."""
+
+    def __init__(self, until: datetime, scope: str = "account") -> None:
         super().__init__(_("登录失败次数过多，账号已临时锁定。"))
         self.until = until
+        self.scope = scope
 
 
 class BadCredentials(DomainError):
     pass
 
 
-def temporary_password(length: int = 12) -> str:
-    """A random password that meets the rules (letters and digits) and is easy to read out."""
+#: The most common passwords (a public list, see its header), one a line, in lower case.
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+#: What people put around a common word to pass a rule: "password1", "2024dragon", "welcome!".
+_PADDING = string.digits + string.punctuation + " "
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common passwords, read once per process."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("# "))
+
+
+def is_common_password(password: str) -> bool:
+    """The password, in lower case, is on the list, or is a listed word (3+ characters) with
+    digits or symbols around it."""
+    common = common_passwords()
+    lowered = password.lower()
+    core = lowered.strip(_PADDING)
+    return lowered in common or (len(core) >= 3 and core in common)
+
+
+def _name_parts(name: str) -> set[str]:
+    """Parts of a person's name that a password must not contain: the whole name without
+    spaces (2+ characters of Chinese, 3+ otherwise) and each longer word of it."""
+    whole = re.sub(r"\s+", "", name).lower()
+    parts = {word for word in name.lower().split() if len(word) >= 4}
+    if len(whole) >= (2 if not whole.isascii() else 3):
+        parts.add(whole)
+    return parts
+
+
+def temporary_password(policy: PasswordPolicy | None = None, length: int = 12) -> str:
+    """A random password that meets the rules (letters and digits, long enough, not common)
+    and is easy to read out."""
+    length = max(length, policy.min_length if policy else 0)
     while True:
         candidate = "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(length))
-        if re.search(r"\d", candidate) and re.search(r"[A-Za-z]", candidate):
+        if (
+            re.search(r"\d", candidate)
+            and re.search(r"[A-Za-z]", candidate)
+            and not is_common_password(candidate)
+        ):
             return candidate
 
 
-def check_password_rules(password: str, policy: PasswordPolicy, employee_no: str = "") -> None:
+def check_password_rules(
+    password: str, policy: PasswordPolicy, employee_no: str = "", name: str = ""
+) -> None:
+    """Refuse a password that is short, lacks letters or digits, is common (or a common word with
+    digits or symbols around it), or holds the person's 工号 or name (in any case)."""
     if len(password) < policy.min_length:
         raise DomainError(_("密码至少 %(n)d 位。", n=policy.min_length), field="password")
     if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
         raise DomainError(_("密码须同时包含字母和数字。"), field="password")
-    if employee_no and employee_no.lower() in password.lower():
+    lowered = password.lower()
+    if employee_no and employee_no.lower() in lowered:
         raise DomainError(_("密码不能包含工号。"), field="password")
+    if any(part in lowered for part in _name_parts(name)):
+        raise DomainError(_("密码不能包含姓名。"), field="password")
+    if is_common_password(password):
+        raise DomainError(_("这个密码太常见，很容易被猜中，请换一个。"), field="password")
 
 
 def set_password(user: User, password: str, policy: PasswordPolicy, now: datetime) -> None:
-    check_password_rules(password, policy, user.employee_no)
+    """Every password set goes through the rules: chosen ones (own change, ``create-admin``)
+    and generated ones alike."""
+    check_password_rules(password, policy, user.employee_no, user.name)
     user.password_hash = generate_password_hash(password, method=policy.method)
     user.password_changed_at = now
+    revoke_sessions(user)
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of ``user``: each session and remember-me cookie carries the account's
+    session_version in its id, so all of them, copies included, stop working at once."""
     user.session_version += 1
 
 
 # --- sign-in -------------------------------------------------------------------------------
 
 
-def _throttle(session: Session, key: str) -> LoginThrottle:
-    row = session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key=key, failures=0)
-        session.add(row)
-    return row
+def _user_key(employee_no: str) -> str:
+    return f"user:{employee_no.strip().lower()}"[:100]
+
+
+def _address_key(remote_addr: str) -> str:
+    return f"ip:{remote_addr}"[:100]
 
 
 def _locked_until(row: LoginThrottle | None, now: datetime) -> datetime | None:
@@ -85,13 +147,28 @@ def _locked_until(row: LoginThrottle | None, now: datetime) -> datetime | None:
     return None
 
 
-def _count_failure(row: LoginThrottle, limit: int, limits: LoginLimits, now: datetime) -> None:
+def _count_failure(
+    session: Session, key: str, limit: int, limits: LoginLimits, now: datetime
+) -> datetime | None:
+    """Count one failure for ``key``; when that makes ``limit``, lock it and return until when."""
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(key=key, failures=0)
+        session.add(row)
     if row.failures == 0 or now - row.window_started_at > limits.window:
         row.failures, row.window_started_at = 0, now
     row.failures += 1
-    if row.failures >= limit:
-        row.locked_until = now + limits.lockout
-        row.failures = 0
+    if row.failures < limit:
+        return None
+    row.locked_until, row.failures = now + limits.lockout, 0
+    return row.locked_until
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash of a random password, made once per process and method: checking an unknown
+    number against it costs what checking a real account's password does."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def authenticate(
@@ -102,44 +179,62 @@ def authenticate(
     limits: LoginLimits,
     now: datetime,
 ) -> User:
-    """Check a sign-in; count failures per account and per address and lock out on too many.
+    """Check a sign-in; count failures per account and per address, each on its own.
 
-    :raises LoginLocked: while the account or the address is locked (even with the right password)
+    An account with ``max_failures`` recent failures is locked, from every address and even for
+    the right password, until the lock ends. An address with ``ip_max_failures`` recent failures
+    (e.g. one trying many numbers) is refused for as long, whichever account it names, but that
+    locks no account: everybody else signs in as usual. Behind a load balancer the address is
+    the client's only when TRUSTED_PROXIES is set (see config).
+
+    Every number costs one password-hash check, known or not (an unknown one is checked against
+    a dummy hash), so the time taken does not tell which numbers exist.
+
+    :raises LoginLocked: while the account (``scope`` "account") or the address ("address") is
+        locked
     :raises BadCredentials: unknown number, wrong password or deactivated account (one message,
-        so the form does not reveal which numbers exist)
+        so the form does not reveal which numbers exist); a demo account where they are not
+        allowed (``limits.allow_demo_accounts``), with its own message once its (public)
+        password is given
     """
     employee_no = employee_no.strip()
-    user_key, ip_key = f"user:{employee_no.lower()}", f"ip:{remote_addr}"
-    for key in (user_key, ip_key):
-        until = _locked_until(session.get(LoginThrottle, key), now)
-        if until is not None:
-            raise LoginLocked(until)
-    user = session.scalar(select(User).where(func.lower(User.employee_no) == employee_no.lower()))
-    if user is not None and user.active and check_password_hash(user.password_hash, password):
+    user_key, address_key = _user_key(employee_no), _address_key(remote_addr)
+    until = _locked_until(session.get(LoginThrottle, address_key), now)
+    if until is not None:
+        raise LoginLocked(until, "address")
+    until = _locked_until(session.get(LoginThrottle, user_key), now)
+    if until is not None:
+        raise LoginLocked(until, "account")
+    user = find_user(session, employee_no)
+    stored_hash = user.password_hash if user is not None else _dummy_hash(limits.hash_method)
+    password_ok = check_password_hash(stored_hash, password)  # the same work for every number
+    if user is not None and password_ok and user.active:
+        if user.is_demo and not limits.allow_demo_accounts:  # its password is public
+            audit.record(session, user.id, "login.demo_refused", f"user:{user.id}")
+            raise BadCredentials(_("演示账号在此环境中不能登录。"))
         user_row = session.get(LoginThrottle, user_key)
         if user_row is not None:
             session.delete(user_row)
         return user
-    _count_failure(_throttle(session, user_key), limits.max_failures, limits, now)
-    _count_failure(_throttle(session, ip_key), limits.ip_max_failures, limits, now)
+    account_until = _count_failure(session, user_key, limits.max_failures, limits, now)
+    address_until = _count_failure(session, address_key, limits.ip_max_failures, limits, now)
     session.flush()
-    for key in (user_key, ip_key):
-        until = _locked_until(session.get(LoginThrottle, key), now)
+    for key, until in ((user_key, account_until), (address_key, address_until)):
         if until is not None:
             audit.record(session, user.id if user else None, "login.locked", key)
-            raise LoginLocked(until)
+            raise LoginLocked(until, "account" if key == user_key else "address")
     raise BadCredentials(_("工号或密码错误。"))
 
 
 def unlock(session: Session, actor_id: int, user: User) -> None:
-    row = session.get(LoginThrottle, f"user:{user.employee_no.lower()}")
+    row = session.get(LoginThrottle, _user_key(user.employee_no))
     if row is not None:
         session.delete(row)
     audit.record(session, actor_id, "user.unlock", f"user:{user.id}")
 
 
 def is_locked(session: Session, user: User, now: datetime) -> datetime | None:
-    return _locked_until(session.get(LoginThrottle, f"user:{user.employee_no.lower()}"), now)
+    return _locked_until(session.get(LoginThrottle, _user_key(user.employee_no)), now)
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -153,7 +248,11 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def find_user(session: Session, employee_no: str) -> User | None:
-    return session.scalar(select(User).where(User.employee_no == employee_no))
+    """The user with this 工号, whatever its case: 工号 are unique regardless of case (a unique
+    index on lower(employee_no) keeps it so), and "o0002" is "O0002"."""
+    return session.scalar(
+        select(User).where(func.lower(User.employee_no) == employee_no.strip().lower())
+    )
 
 
 def set_roles(user: User, roles: Iterable[Role]) -> None:
@@ -182,8 +281,9 @@ def create_user(
     employee_no = employee_no.strip()
     if not EMPLOYEE_NO.match(employee_no):
         raise DomainError(_("工号只能由字母、数字、-、_ 组成（最多 32 位）。"), field="employee_no")
-    if find_user(session, employee_no) is not None:
-        raise DomainError(_("工号 %(no)s 已存在。", no=employee_no), field="employee_no")
+    existing = find_user(session, employee_no)
+    if existing is not None:  # also when it differs only in case: "o0002" is "O0002"
+        raise DomainError(_("工号 %(no)s 已存在。", no=existing.employee_no), field="employee_no")
     user = User(
         employee_no=employee_no,
         name=name.strip(),
@@ -226,7 +326,7 @@ def set_active(session: Session, user: User, active: bool, actor_id: int) -> Non
         raise DomainError(_("不能停用自己的账号。"))
     user.active = active
     if not active:
-        user.session_version += 1  # signs the user out everywhere
+        revoke_sessions(user)  # signs the user out everywhere
     audit.record(
         session, actor_id, "user.activate" if active else "user.deactivate", f"user:{user.id}"
     )
@@ -236,7 +336,7 @@ def reset_password(
     session: Session, user: User, policy: PasswordPolicy, now: datetime, actor_id: int
 ) -> str:
     """Give the user a temporary password that must be changed at the next sign-in."""
-    temp = temporary_password()
+    temp = temporary_password(policy)
     set_password(user, temp, policy, now)
     user.must_change_password = True
     unlock(session, actor_id, user)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -12,12 +13,22 @@ from exam_app.accounts import services
 from exam_app.accounts.forms import ChangePasswordForm, LoginForm
 from exam_app.accounts.permissions import any_user, public
 from exam_app.accounts.policy import login_limits, password_policy
+from exam_app.accounts.principal import signed_in_user
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 from exam_app.forms import ConfirmForm
 from exam_app.security import safe_redirect_target
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+
+def _new_csrf_token() -> None:
+    """Forget this browser's CSRF token, so that the next form carries a new one: a token seen
+    before sign-in (or before sign-out) must not stay valid after it. Flask-WTF keeps the raw
+    token in the session and this request's signed copy in ``g``."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    browser_session.pop(field, None)
+    g.pop(field, None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -56,6 +67,7 @@ def login() -> ResponseReturnValue:
             status = 401
         else:
             login_user(user, remember=bool(form.remember.data))
+            _new_csrf_token()
             session.commit()
             return redirect(safe_redirect_target(form.next.data) or url_for("site.index"))
     elif request.method == "POST":
@@ -66,9 +78,14 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @any_user
 def logout() -> ResponseReturnValue:
+    """Sign out, and revoke this account's every session and remember-me cookie, copies too."""
     form = ConfirmForm()
     if form.validate_on_submit():
+        session = get_session()
+        services.revoke_sessions(signed_in_user(session))
+        session.commit()
         logout_user()
+        _new_csrf_token()
         flash(_("您已退出登录。"), "info")
     return redirect(url_for("accounts.login"))
 

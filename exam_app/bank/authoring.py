@@ -16,6 +16,7 @@ from exam_app.bank.importing import fingerprint_hash, item_fingerprint, version_
 from exam_app.bank.models import (
     CONTENT_FIELDS,
     Category,
+    Exposure,
     Item,
     ItemEventKind,
     ItemStatus,
@@ -30,7 +31,7 @@ from exam_app.bank.parsed import (
     Problem,
     ProblemCode,
 )
-from exam_app.bank.review import record_event
+from exam_app.bank.review import record_event, set_exposure
 from exam_app.bank.validation import validate_items
 from exam_app.errors import DomainError
 
@@ -52,6 +53,8 @@ class ItemDraft:
     source: str = ""
     tags: tuple[str, ...] = ()
     category_id: int | None = None
+    #: classification like the category: changing it alone makes no new version
+    exposure: Exposure = Exposure.BOTH
 
 
 class InvalidDraft(DomainError):
@@ -167,6 +170,7 @@ def create_item(session: Session, draft: ItemDraft, user_id: int) -> SaveResult:
         needs_review=False,
         created_by_id=user_id,
         category_id=draft.category_id,
+        exposure=draft.exposure,
     )
     session.add(item)
     session.flush()
@@ -202,6 +206,8 @@ def edit_item(session: Session, item: Item, draft: ItemDraft, user_id: int) -> S
     if draft.category_id != item.category_id:
         item.category_id = draft.category_id
         record_event(session, item, ItemEventKind.RECATEGORIZE, user_id)
+    if draft.exposure != item.exposure:
+        set_exposure(session, item, user_id, draft.exposure)
     assert item.current is not None
     if not _same_content(item.current, draft):
         if item.status in (ItemStatus.PUBLISHED, ItemStatus.IN_REVIEW):
@@ -234,4 +240,5 @@ def draft_from_version(item: Item) -> ItemDraft:
         source=version.source,
         tags=tuple(version.tags),
         category_id=item.category_id,
+        exposure=Exposure(item.exposure),
     )

@@ -24,6 +24,7 @@ class ItemFilters:
     source: str = ""
     q: str = ""
     needs_review: bool = False
+    exposure: str = ""
 
 
 def filtered_items(session: Session, filters: ItemFilters) -> Select[Item]:
@@ -39,6 +40,8 @@ def filtered_items(session: Session, filters: ItemFilters) -> Select[Item]:
         stmt = stmt.where(Item.status == filters.status)
     if filters.needs_review:
         stmt = stmt.where(Item.needs_review.is_(True))
+    if filters.exposure:
+        stmt = stmt.where(Item.exposure == filters.exposure)
     if filters.source:
         stmt = stmt.where(ItemVersion.source == filters.source)
     order = ItemVersion.id.desc()

@@ -20,7 +20,7 @@ from exam_app.accounts.permissions import allow
 from exam_app.bank import authoring, browse, review
 from exam_app.bank.diff import diff_versions, version_fields
 from exam_app.bank.forms import ItemForm, SendBackForm, category_choices
-from exam_app.bank.models import Category, Item, Level
+from exam_app.bank.models import Category, Exposure, Item, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.bank.views import (
     BANK_ROLES,
@@ -32,6 +32,7 @@ from exam_app.bank.views import (
 from exam_app.db import get_session
 from exam_app.errors import DomainError
 from exam_app.forms import ConfirmForm
+from exam_app.web import bounded_int, ids_from
 
 TAG_SPLIT = str.maketrans({c: "," for c in "；;，、"})
 DIFF_FIELD_LABELS = {
@@ -66,6 +67,7 @@ def _draft(form: ItemForm) -> authoring.ItemDraft:
             t.strip() for t in (form.tags.data or "").translate(TAG_SPLIT).split(",") if t.strip()
         ),
         category_id=form.category_id.data or None,
+        exposure=Exposure(form.exposure.data or Exposure.BOTH),
     )
 
 
@@ -81,6 +83,7 @@ def _form_for(draft: authoring.ItemDraft) -> ItemForm:
             "difficulty": str(draft.difficulty or ""),
             "source": draft.source,
             "tags": "，".join(draft.tags),
+            "exposure": draft.exposure.value,
         }
     )
     if draft.judge_true is not None:
@@ -246,8 +249,8 @@ def diff(item_id: int) -> ResponseReturnValue:
     item = item_or_404(item_id)
     by_number = {v.number: v for v in item.versions}
     newest = max(by_number)
-    right_no = request.args.get("b", newest, type=int)
-    left_no = request.args.get("a", max(1, right_no - 1), type=int)
+    right_no = request.args.get("b", newest, type=bounded_int)
+    left_no = request.args.get("a", max(1, right_no - 1), type=bounded_int)
     if left_no not in by_number or right_no not in by_number:
         abort(404)
     left, right = by_number[left_no], by_number[right_no]
@@ -280,12 +283,17 @@ def _bulk_plan() -> review.BulkPlan:
         filters = filters_from(MultiDict(parse_qsl(request.form.get("filter_args_query", ""))))
         items = list(session.scalars(browse.filtered_items(session, filters)))
     else:
-        ids = sorted({int(i) for i in request.form.getlist("ids") if i.isdigit()})
+        ids = ids_from(request.form.getlist("ids"))
         items = [i for i in (session.get(Item, n) for n in ids) if i is not None]
-    category = None
+    category, exposure = None, None
     if action is review.BulkAction.RECATEGORIZE:
-        category = session.get(Category, request.form.get("category_id", 0, type=int))
-    return review.plan_bulk(items, action, current_user.id, category)
+        category = session.get(Category, request.form.get("category_id", 0, type=bounded_int))
+    if action is review.BulkAction.EXPOSE:
+        try:
+            exposure = Exposure(request.form.get("exposure", ""))
+        except ValueError:
+            abort(400)
+    return review.plan_bulk(items, action, current_user.id, category, exposure)
 
 
 def _bulk_confirm_page(plan: review.BulkPlan) -> str:

@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from exam_app.bank.categories import category_tree
 from exam_app.bank.importers import SUPPORTED
-from exam_app.bank.models import LEVEL_LABELS, TYPE_LABELS
+from exam_app.bank.models import EXPOSURE_LABELS, LEVEL_LABELS, TYPE_LABELS, Exposure
 from exam_app.forms import tree_choices
 
 
@@ -76,6 +76,12 @@ class ItemForm(FlaskForm):
     difficulty = SelectField(_l("难度"), default="")
     source = StringField(_l("来源（文件及条款）"), validators=[Optional(), Length(max=500)])
     tags = StringField(_l("标签（用逗号或分号分隔）"), validators=[Optional(), Length(max=500)])
+    #: where the item may be shown; "certification only" keeps its key out of practice
+    exposure = SelectField(
+        _l("适用范围"),
+        choices=[SelectChoice(k.value, v) for k, v in EXPOSURE_LABELS.items()],
+        default=Exposure.BOTH.value,
+    )
     submit = SubmitField(_l("保存"))
 
     def __init__(self, *args, category_choices: list[tuple[int, str]], **kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from exam_app.bank.parsed import ItemType
-from exam_app.db import Base, UTCDateTime, in_check, utcnow
+from exam_app.db import Base, EnumText, UTCDateTime, in_check, utcnow
 
 if TYPE_CHECKING:
     from exam_app.accounts.models import User
@@ -45,6 +45,28 @@ TYPE_LABELS = {
     ItemType.MULTIPLE: _l("多选"),
     ItemType.JUDGE: _l("判断"),
 }
+
+
+class Exposure(StrEnum):
+    """Where an item may be shown: a certification-only item's key never reaches practice
+    (its papers, feedback, the wrong-question book); a practice-only one never reaches a
+    certification paper."""
+
+    PRACTICE = "practice"
+    CERTIFICATION = "certification"
+    BOTH = "both"
+
+
+EXPOSURE_LABELS = {
+    Exposure.PRACTICE: _l("仅练习"),
+    Exposure.CERTIFICATION: _l("仅认证考试（保密）"),
+    Exposure.BOTH: _l("练习和认证考试"),
+}
+
+
+#: Exposures practice may show (with keys), and those certification papers may draw.
+SHOWN_IN_PRACTICE = (Exposure.PRACTICE, Exposure.BOTH)
+SHOWN_IN_CERTIFICATION = (Exposure.CERTIFICATION, Exposure.BOTH)
 
 
 class Level(StrEnum):
@@ -120,6 +142,7 @@ class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         CheckConstraint(in_check("status", ItemStatus), name="status_valid"),
+        CheckConstraint(in_check("exposure", Exposure), name="exposure_valid"),
         Index("ix_items_status_current", "status", "current_version_id"),
     )
 
@@ -131,6 +154,11 @@ class Item(Base):
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("item_versions.id", use_alter=True, name="fk_items_current_version_id"),
         unique=True,
+    )
+    #: Practice, certification or both: classification like the category (no new version), and
+    #: part of what exams draw from (the bank token's triggers watch it).
+    exposure: Mapped[Exposure] = mapped_column(
+        EnumText(Exposure), default=Exposure.BOTH, server_default=Exposure.BOTH.value
     )
     #: Classification, not content: moving an item to another category makes no new version.
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
@@ -216,6 +244,7 @@ class ItemEventKind(StrEnum):
     RETIRE = "retire"
     RESTORE = "restore"  # retired -> draft
     RECATEGORIZE = "recategorize"
+    EXPOSE = "expose"  # exposure changed (practice / certification / both)
 
 
 EVENT_LABELS = {
@@ -227,6 +256,7 @@ EVENT_LABELS = {
     ItemEventKind.RETIRE: _l("停用"),
     ItemEventKind.RESTORE: _l("恢复"),
     ItemEventKind.RECATEGORIZE: _l("改分类"),
+    ItemEventKind.EXPOSE: _l("改适用范围"),
 }
 
 
@@ -259,10 +289,10 @@ def _versions_are_immutable(session: Session, _ctx: Any, _instances: Any) -> Non
 
 class BankState(Base):
     """One row whose token changes, by database trigger, whenever an item is inserted, deleted
-    or changes status, current version or category: whatever can change the pool exams draw
-    from. A process may keep work derived from the pool (exams/pool_cache.py) for as long as
-    the token it read with it is current; a random token, not a counter, so a rolled-back
-    change can never make an old token current again."""
+    or changes status, current version, category or exposure: whatever can change the pool
+    exams draw from. A process may keep work derived from the pool (exams/pool_cache.py) for
+    as long as the token it read with it is current; a random token, not a counter, so a
+    rolled-back change can never make an old token current again."""
 
     __tablename__ = "bank_state"
 

@@ -16,7 +16,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from exam_app.bank.models import (
+    EXPOSURE_LABELS,
     Category,
+    Exposure,
     Item,
     ItemEvent,
     ItemEventKind,
@@ -150,11 +152,20 @@ def recategorize(session: Session, item: Item, actor_id: int, category: Category
     record_event(session, item, ItemEventKind.RECATEGORIZE, actor_id, comment=comment)
 
 
+def set_exposure(session: Session, item: Item, actor_id: int, exposure: Exposure) -> None:
+    """Where the item may be shown from now on (papers already drawn keep it); the history
+    names the new exposure."""
+    item.exposure = exposure
+    comment = str(EXPOSURE_LABELS[exposure])
+    record_event(session, item, ItemEventKind.EXPOSE, actor_id, comment=comment)
+
+
 class BulkAction(StrEnum):
     SUBMIT = "submit"
     APPROVE = "approve"
     RETIRE = "retire"
     RECATEGORIZE = "recategorize"
+    EXPOSE = "expose"
 
 
 BULK_LABELS = {
@@ -162,6 +173,7 @@ BULK_LABELS = {
     BulkAction.APPROVE: _l("审核通过并发布"),
     BulkAction.RETIRE: _l("停用"),
     BulkAction.RECATEGORIZE: _l("更改分类"),
+    BulkAction.EXPOSE: _l("更改适用范围"),
 }
 
 
@@ -169,12 +181,21 @@ BULK_LABELS = {
 class BulkPlan:
     action: BulkAction
     category: Category | None = None
+    exposure: Exposure | None = None  #: the target of EXPOSE
     eligible: list[Item] = field(default_factory=list)
     #: items that cannot take the action, with the reason for each
     refused: list[tuple[Item, str]] = field(default_factory=list)
 
 
-def _bulk_check(action: BulkAction, category: Category | None) -> Callable[[Item, int], str | None]:
+def _bulk_check(
+    action: BulkAction, category: Category | None, exposure: Exposure | None
+) -> Callable[[Item, int], str | None]:
+    if action is BulkAction.EXPOSE:
+        return lambda item, actor: (
+            _("试题 #%(id)d 的适用范围已是所选。", id=item.id)
+            if exposure is None or item.exposure == exposure
+            else None
+        )
     if action is BulkAction.RECATEGORIZE:
         target = category.id if category else None
         return lambda item, actor: (
@@ -188,11 +209,15 @@ def _bulk_check(action: BulkAction, category: Category | None) -> Callable[[Item
 
 
 def plan_bulk(
-    items: Sequence[Item], action: BulkAction, actor_id: int, category: Category | None = None
+    items: Sequence[Item],
+    action: BulkAction,
+    actor_id: int,
+    category: Category | None = None,
+    exposure: Exposure | None = None,
 ) -> BulkPlan:
     """Which items the action would change, and why each other one would not. Changes nothing."""
-    plan = BulkPlan(action, category)
-    check = _bulk_check(action, category)
+    plan = BulkPlan(action, category, exposure)
+    check = _bulk_check(action, category, exposure)
     for item in items:
         reason = check(item, actor_id)
         if reason:
@@ -207,6 +232,9 @@ def apply_bulk(session: Session, plan: BulkPlan, actor_id: int) -> int:
     for item in plan.eligible:
         if plan.action is BulkAction.RECATEGORIZE:
             recategorize(session, item, actor_id, plan.category)
+        elif plan.action is BulkAction.EXPOSE:
+            assert plan.exposure is not None  # the check refused every item otherwise
+            set_exposure(session, item, actor_id, plan.exposure)
         else:
             {BulkAction.SUBMIT: submit, BulkAction.APPROVE: approve, BulkAction.RETIRE: retire}[
                 plan.action

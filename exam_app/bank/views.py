@@ -17,12 +17,13 @@ from exam_app.bank.exporters import EXPORTERS, export_items
 from exam_app.bank.forms import ImportForm, SendBackForm, category_choices
 from exam_app.bank.importers import read_file
 from exam_app.bank.importers.spreadsheet import Format, template_spreadsheet
-from exam_app.bank.models import EVENT_LABELS, Category, Item, ItemStatus, Level
+from exam_app.bank.models import EVENT_LABELS, Category, Exposure, Item, ItemStatus, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.core import uploads
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 from exam_app.forms import ConfirmForm
+from exam_app.web import bounded_int
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 
@@ -41,12 +42,13 @@ def filters_from(args: MultiDict[str, str]) -> browse.ItemFilters:
 
     return browse.ItemFilters(
         level=choice("level", {v.value for v in Level}),
-        category_id=args.get("category_id", type=int) or None,
+        category_id=args.get("category_id", type=bounded_int) or None,
         type=choice("type", {v.value for v in ItemType}),
         status=choice("status", {v.value for v in ItemStatus}),
         source=args.get("source", "")[:500],
         q=args.get("q", "").strip()[:100],
         needs_review=args.get("needs_review") == "1",
+        exposure=choice("exposure", {v.value for v in Exposure}),
     )
 
 
@@ -67,7 +69,7 @@ def require_confirmation() -> None:
 @allow(*BANK_ROLES)
 def index() -> ResponseReturnValue:
     filters = filters_from(request.args)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=bounded_int))
     session = get_session()
     result = browse.page_of_items(session, filters, page, PER_PAGE)
     items, total = result.items, result.total

@@ -33,6 +33,8 @@ class PoolItem:
     category_id: int | None
     difficulty: int | None  #: 1-5, None = not rated (counts as 3)
     option_labels: tuple[str, ...]  #: ("A", "B", "C", "D"); judge: ("A", "B")
+    #: where the item may be shown: "practice", "certification" or "both" (bank.Exposure)
+    exposure: str = "both"
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,38 @@ def check_rules(rules: Sequence[Rule], pool: Sequence[PoolItem]) -> list[RulePro
                 )
             )
     return problems
+
+
+@dataclass(frozen=True)
+class ExposureWarning:
+    """A certification rule that can draw items practice also shows (with their keys): not a
+    reason to refuse publishing, but the trainer should know."""
+
+    rule_key: str
+    exposed: int  #: items the rule can draw that practice shows too
+    available: int  #: items the rule can draw
+    message: str
+
+
+def practice_exposed(rules: Sequence[Rule], pool: Sequence[PoolItem]) -> list[ExposureWarning]:
+    """For a certification blueprint: each rule whose supply holds items exposed to practice
+    as well ("both"), which candidates may have seen with their keys in practice."""
+    _check_keys(rules)
+    supply = _effective(rules, pool)
+    shared = {item.item_id for item in pool if item.exposure == "both"}
+    warnings = []
+    for rule in rules:
+        exposed = len(supply[rule.key] & shared)
+        if exposed:
+            numbers = {"rule": rule.key, "n": exposed, "available": len(supply[rule.key])}
+            message = _(
+                "规则 %(rule)s 可抽的 %(available)d 道题中有 %(n)d 道同时用于练习"
+                "（适用范围为“练习和认证考试”），考生可能已在练习中看到它们的答案；"
+                "需要保密的试题请在题库中改为“仅认证考试”。",
+                **numbers,
+            )
+            warnings.append(ExposureWarning(rule.key, exposed, len(supply[rule.key]), message))
+    return warnings
 
 
 def _shortfall(rule: Rule, available: int) -> ValueError:

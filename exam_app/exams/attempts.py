@@ -32,10 +32,25 @@ from exam_app.exams.models import (
     ExamStatus,
 )
 from exam_app.i18n import local_text
+from exam_app.study import gate
 
 
 class AttemptRefused(DomainError):
     pass
+
+
+class CertificationInProgress(AttemptRefused):
+    """Practice, the wrong-question book and the study pages are closed to a person while
+    their certification attempt runs: both draw on the same bank, so practice feedback could
+    otherwise hand out keys of the open paper."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "您有一场认证考试正在进行：交卷前不能练习、使用错题本或查看学习资料。"
+                "请先完成认证考试。"
+            )
+        )
 
 
 # --- starting ------------------------------------------------------------------------------
@@ -50,6 +65,35 @@ def in_progress(session: Session, user_id: int, exam_id: int | None = None) -> l
     return list(session.scalars(stmt.order_by(Attempt.id)))
 
 
+def open_certification(session: Session, user_id: int, now: datetime) -> int | None:
+    """The id of the person's certification attempt still running (in progress and not past
+    deadline + grace: an overdue attempt is over, whoever grades it), if any."""
+    return session.scalar(
+        select(Attempt.id)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(
+            Attempt.user_id == user_id,
+            Attempt.status == AttemptStatus.IN_PROGRESS.value,
+            Exam.mode == ExamMode.CERTIFICATION.value,
+            Attempt.deadline_at >= timing.sweep_cutoff(now),
+        )
+        .limit(1)
+    )
+
+
+def ensure_no_certification(session: Session, user_id: int, now: datetime) -> None:
+    """:raises CertificationInProgress: while the person sits a certification"""
+    if open_certification(session, user_id, now) is not None:
+        raise CertificationInProgress()
+
+
+@gate.closed_when
+def _study_closed_during_certification(session: Session, user_id: int, now: datetime) -> str | None:
+    if open_certification(session, user_id, now) is None:
+        return None
+    return CertificationInProgress().message
+
+
 def check_may_start(session: Session, exam: Exam, user: User, now: datetime) -> None:
     """:raises AttemptRefused: with the reason a person can act on"""
     if exam.status != ExamStatus.PUBLISHED:
@@ -57,14 +101,18 @@ def check_may_start(session: Session, exam: Exam, user: User, now: datetime) -> 
     if not is_assigned(session, exam, user):
         raise AttemptRefused(_("您不在该考试的考生范围内。"))
     if exam.mode != ExamMode.CERTIFICATION:
+        ensure_no_certification(session, user.id, now)
         return
     state = timing.window_state(now, exam.opens_at, exam.closes_at)
     if state == "not_open":
         raise AttemptRefused(_("考试尚未开始，开放时间：%(t)s。", t=_local(exam.opens_at)))
     if state == "closed":
         raise AttemptRefused(_("考试已于 %(t)s 结束。", t=_local(exam.closes_at)))
-    if in_progress(session, user.id):
+    running = in_progress(session, user.id)
+    if any(a.exam.mode == ExamMode.CERTIFICATION for a in running):
         raise AttemptRefused(_("您有一场认证考试正在进行，请先完成它。"))
+    if running:
+        raise AttemptRefused(_("您有一场练习正在进行，请先交卷再开始认证考试。"))
     done = list(
         session.scalars(
             select(Attempt)
@@ -200,8 +248,17 @@ def store_score(attempt: Attempt, result: grading.AttemptScore) -> None:
 def submit_attempt(
     session: Session, attempt: Attempt, now: datetime, auto: bool = False
 ) -> Attempt:
-    """Grade from the saved answers and close the attempt (once; later calls change nothing)."""
+    """Grade from the saved answers and close the attempt (once; later calls change nothing).
+
+    ``auto``: graded because the deadline (+ grace) has passed; an attempt whose deadline was
+    moved (extra time) before its row was locked here is left open.
+    """
     if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    lock_for_grading(session, attempt)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt  # graded by someone else while this request waited for the lock
+    if auto and not timing.is_overdue(now, attempt.deadline_at):
         return attempt
     result = score(session, attempt)
     store_score(attempt, result)
@@ -219,16 +276,31 @@ def submit_attempt(
     )
     if attempt.exam.mode == ExamMode.CERTIFICATION:
         items_by_pos = {i.position: i for i in attempt.items}
-        for s in result.items:
-            if s.answered and not s.correct:
-                wrong_book.record_outcome(
-                    session, attempt.user_id, items_by_pos[s.position].item_id, False, now
-                )
+        missed = [
+            items_by_pos[s.position].item_id for s in result.items if s.answered and not s.correct
+        ]
+        wrong_book.record_certification_misses(session, attempt, missed, now)
     session.flush()
     announce_graded(
         session, attempt, now, GradeCause.AUTO_SUBMITTED if auto else GradeCause.SUBMITTED
     )
     return attempt
+
+
+def lock_for_grading(session: Session, attempt: Attempt) -> None:
+    """Re-read the attempt with its row locked until the commit, and forget its answers.
+
+    Everything that closes an attempt goes through here. On PostgreSQL every save keeps the
+    attempt row locked FOR KEY SHARE from its check to its commit (``saving``); FOR UPDATE
+    here waits for the saves already past their check, and a save checked later waits for
+    this transaction and then finds the attempt closed (refused). The answers are read after
+    the lock, so the grade counts every acknowledged save; the status and deadline are read
+    afresh too, since whoever decided to grade decided on what it read before the lock. On
+    SQLite FOR UPDATE is not sent and not needed: a transaction there holds the one write lock
+    from its first statement, so a save and a grade never overlap.
+    """
+    session.refresh(attempt, with_for_update=True)
+    session.expire(attempt, ["answers"])
 
 
 def _categories_of(session: Session, item_ids: list[int]) -> dict[int, int | None]:
@@ -237,7 +309,10 @@ def _categories_of(session: Session, item_ids: list[int]) -> dict[int, int | Non
 
 
 def close_overdue(session: Session, now: datetime) -> int:
-    """The sweeper: grade every attempt whose deadline (+ grace) has passed. Returns how many."""
+    """The sweeper: grade every attempt whose deadline (+ grace) has passed. Returns how many.
+
+    An attempt locked right now (a save in flight, or another grader) is skipped, not waited
+    for: the next sweep, or the candidate's next request, grades it."""
     cutoff = timing.sweep_cutoff(now)
     overdue = session.scalars(
         select(Attempt)
@@ -255,5 +330,5 @@ def close_overdue_for(session: Session, user_id: int, now: datetime) -> int:
     for attempt in in_progress(session, user_id):
         if timing.is_overdue(now, attempt.deadline_at):
             submit_attempt(session, attempt, now, auto=True)
-            closed += 1
+            closed += attempt.status != AttemptStatus.IN_PROGRESS
     return closed

@@ -13,11 +13,18 @@ from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import User
 from exam_app.bank.categories import descendant_ids
-from exam_app.bank.models import Item, ItemStatus, ItemVersion
+from exam_app.bank.models import (
+    SHOWN_IN_CERTIFICATION,
+    SHOWN_IN_PRACTICE,
+    Item,
+    ItemStatus,
+    ItemVersion,
+)
 from exam_app.bank.parsed import ItemType
 from exam_app.core import audit
 from exam_app.errors import DomainError
 from exam_app.exams.assembly import (
+    ExposureWarning,
     FairnessReport,
     PoolItem,
     Rule,
@@ -27,6 +34,7 @@ from exam_app.exams.assembly import (
     draw_prepared,
     expected_difficulty,
     fairness,
+    practice_exposed,
     prepare,
 )
 from exam_app.exams.models import (
@@ -41,8 +49,17 @@ from exam_app.exams.models import (
 LABELS = tuple("ABCDEFGH")
 
 
+#: The items each mode may draw: a certification-only item never reaches a practice paper
+#: (where its key is shown at once), a practice-only one never a certification paper.
+EXPOSED_TO = {
+    ExamMode.PRACTICE: SHOWN_IN_PRACTICE,
+    ExamMode.CERTIFICATION: SHOWN_IN_CERTIFICATION,
+}
+
+
 def pool_for(session: Session, exam: Exam) -> list[PoolItem]:
-    """Published items of the exam's level, current versions: what new papers may draw.
+    """Published items of the exam's level exposed to its mode, current versions: what new
+    papers may draw.
 
     Only numbers leave the database (the option count, not the options): a start on a
     100,000-item bank reads integers, not 100,000 JSON documents.
@@ -55,16 +72,20 @@ def pool_for(session: Session, exam: Exam) -> list[PoolItem]:
             Item.category_id,
             ItemVersion.difficulty,
             func.json_array_length(ItemVersion.options),
+            Item.exposure,
         )
         .join(ItemVersion, Item.current_version_id == ItemVersion.id)
-        .where(Item.status == ItemStatus.PUBLISHED.value)
+        .where(
+            Item.status == ItemStatus.PUBLISHED.value,
+            Item.exposure.in_(EXPOSED_TO[ExamMode(exam.mode)]),
+        )
     )
     if exam.level:
         stmt = stmt.where(ItemVersion.level == exam.level)
     # Published items always have options lettered A, B, C … in order (validation refuses gaps).
     return [
-        PoolItem(item_id, version_id, kind, category_id, difficulty, LABELS[:n])
-        for item_id, version_id, kind, category_id, difficulty, n in session.execute(stmt)
+        PoolItem(item_id, version_id, kind, category_id, difficulty, LABELS[:n], exposure.value)
+        for item_id, version_id, kind, category_id, difficulty, n, exposure in session.execute(stmt)
     ]
 
 
@@ -91,6 +112,14 @@ def rules_for(session: Session, exam: Exam) -> list[Rule]:
 def check_exam(session: Session, exam: Exam) -> list[RuleProblem]:
     """Every reason the blueprint cannot give each candidate a full, balanced paper."""
     return check_rules(rules_for(session, exam), pool_for(session, exam))
+
+
+def exposure_warnings(session: Session, exam: Exam) -> list[ExposureWarning]:
+    """A certification's rules that draw items practice shows too (exposure "both"): the
+    trainer is warned on the exam's page; publishing is not refused."""
+    if exam.mode != ExamMode.CERTIFICATION or not exam.rules:
+        return []
+    return practice_exposed(rules_for(session, exam), pool_for(session, exam))
 
 
 def supply_and_fairness(

@@ -85,10 +85,12 @@ def manage_edit(exam_id: int | None) -> ResponseReturnValue:
 @bp.route("/manage/<int:exam_id>")
 @allow(*OVERSEERS)
 def manage_show(exam_id: int) -> ResponseReturnValue:
-    """The blueprint against today's bank: shortfall per rule and the papers' spread."""
+    """The blueprint against today's bank: shortfall per rule, the papers' spread, and (for a
+    certification) the rules drawing items practice shows too."""
     session = get_session()
     exam = _exam(exam_id)
     problems = definitions.check_exam(session, exam) if exam.rules else []
+    warnings = definitions.exposure_warnings(session, exam)
     counts, fairness = definitions.supply_and_fairness(session, exam, bool(problems))
     taken = session.scalars(
         select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.id.desc()).limit(200)
@@ -97,6 +99,7 @@ def manage_show(exam_id: int) -> ResponseReturnValue:
         "exams/manage_show.html",
         exam=exam,
         problems=problems,
+        warnings=warnings,
         counts=counts,
         fairness=fairness,
         attempts=taken,

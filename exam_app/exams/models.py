@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -235,6 +236,9 @@ class Answer(Base):
     #: original labels chosen (never the displayed positions: shuffling cannot change grading)
     response: Mapped[list[str]] = mapped_column(JSON, default=list)
     flagged: Mapped[bool] = mapped_column(default=False)
+    #: practice only: the feedback (key and explanation) was shown, so the answer can no longer
+    #: change. A multiple-choice answer is final once confirmed; single and true/false at once.
+    final: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: bumped on every accepted save; a save based on an older revision is refused, so a
     #: second tab showing stale state can never overwrite a newer answer
     revision: Mapped[int] = mapped_column(default=0)

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_app.bank.models import ItemVersion
+from exam_app.bank.models import Exposure, Item, ItemVersion
 from exam_app.bank.parsed import ItemType
 from exam_app.errors import DomainError
 from exam_app.exams import assembly, definitions
-from exam_app.exams.models import Attempt, AttemptItem, AttemptStatus
+from exam_app.exams.models import Attempt, AttemptItem, AttemptStatus, ExamMode
 
 
 def versions_of(session: Session, attempt: Attempt) -> dict[int, ItemVersion]:
@@ -43,6 +43,7 @@ class ShownQuestion:
     flagged: bool
     revision: int
     points: float
+    final: bool = False  #: practice: the feedback was shown, the answer cannot change
 
 
 def shown_paper(session: Session, attempt: Attempt) -> list[ShownQuestion]:
@@ -63,6 +64,7 @@ def shown_paper(session: Session, attempt: Attempt) -> list[ShownQuestion]:
                 bool(answer and answer.flagged),
                 answer.revision if answer else 0,
                 item.points,
+                bool(answer and answer.final),
             )
         )
     return shown
@@ -80,10 +82,12 @@ class ReviewedQuestion:
     points: float
     explanation: str
     source: str
+    withheld: bool = False  #: practice, certification-only item: no key, no explanation
 
 
 def reviewed_paper(session: Session, attempt: Attempt) -> list[ReviewedQuestion]:
-    """The paper with answers, keys and explanations: only for a submitted attempt.
+    """The paper with answers, keys and explanations: only for a submitted attempt. A
+    practice paper withholds them for items made certification-only since it was drawn.
 
     :raises DomainError: while the attempt is still in progress
     """
@@ -91,9 +95,12 @@ def reviewed_paper(session: Session, attempt: Attempt) -> list[ReviewedQuestion]
         raise DomainError(_("考试尚未提交。"))
     versions = versions_of(session, attempt)
     answers = {a.position: a.response for a in attempt.answers}
+    practice = attempt.exam.mode == ExamMode.PRACTICE
+    secret = _certification_only(session, attempt) if practice else set()
     out = []
     for item in attempt.items:
         v = versions[item.version_id]
+        withheld = item.item_id in secret
         out.append(
             ReviewedQuestion(
                 item.position,
@@ -101,14 +108,24 @@ def reviewed_paper(session: Session, attempt: Attempt) -> list[ReviewedQuestion]
                 v.stem,
                 _texts(v, item),
                 _displayed(answers.get(item.position, []), item),
-                _displayed(list(item.key_override or v.answer), item),
+                [] if withheld else _displayed(list(item.key_override or v.answer), item),
                 item.earned or 0.0,
                 item.points,
-                v.explanation,
-                v.source,
+                "" if withheld else v.explanation,
+                "" if withheld else v.source,
+                withheld,
             )
         )
     return out
+
+
+def _certification_only(session: Session, attempt: Attempt) -> set[int]:
+    ids = [i.item_id for i in attempt.items]
+    return set(
+        session.scalars(
+            select(Item.id).where(Item.id.in_(ids), Item.exposure == Exposure.CERTIFICATION)
+        )
+    )
 
 
 def rebuild_paper(session: Session, attempt: Attempt) -> list[assembly.DrawnItem]:

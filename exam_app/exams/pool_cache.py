@@ -42,7 +42,9 @@ def prepared_pool(session: Session, exam: Exam, rules: Sequence[Rule]) -> Prepar
     token = bank_token(session)
     if token is None:
         return prepare(rules, pool_for(session, exam))
-    key = (token, exam.level, tuple(rules))
+    # The mode is part of the pool (what each mode may draw, definitions.EXPOSED_TO): a
+    # practice and a certification exam with the same rules must never share candidates.
+    key = (token, exam.mode, exam.level, tuple(rules))
     with _lock:
         hit = _cache.get(key)
         if hit is not None:

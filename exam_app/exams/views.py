@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import Locked
 
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
@@ -31,13 +35,12 @@ from exam_app.exams.models import (
     Exam,
     ExamMode,
     ReviewPolicy,
-    WrongBookEntry,
 )
 from exam_app.exams.wrong_book import answer_wrong_book, entries_of, wrong_book_questions
 from exam_app.forms import ConfirmForm
 from exam_app.i18n import local_text
 from exam_app.study.links import clause_url
-from exam_app.web import run_service
+from exam_app.web import bounded_int, json_object, run_service
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 TAKERS = (Role.OPERATOR,)
@@ -69,7 +72,7 @@ def index() -> ResponseReturnValue:
     mine = session.scalars(
         select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.id.desc()).limit(50)
     ).all()
-    wrong = session.scalars(select(WrongBookEntry).where(WrongBookEntry.user_id == user.id)).all()
+    wrong = entries_of(session, user.id)  # what the book shows
     return render_template(
         "exams/index.html", offers=offers, mine=mine, wrong_count=len(wrong), form=ConfirmForm()
     )
@@ -150,20 +153,24 @@ def _receipt_json(receipt: saving.Receipt) -> dict[str, object]:
         # Digits only, so no locale is needed: cheaper than Babel's formatter on the hot path.
         "saved_at_local": local_text(receipt.saved_at, "%H:%M:%S"),
         "feedback": feedback,
+        "final": receipt.final,
     }
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
 @allow(*TAKERS)
 def save_answer(attempt_id: int) -> ResponseReturnValue:
-    """One answer, saved at once. 409 with the stored answer when another tab was newer."""
-    session, data = get_session(), request.get_json(silent=True) or {}
+    """One answer, saved at once. 409 with the stored answer when another tab was newer; 423
+    when the attempt is over, or for practice while a certification runs. ``confirm``: a
+    practice multiple-choice answer is final (its feedback comes back)."""
+    session, data = get_session(), json_object()
     try:
-        position = int(data["position"])
-        chosen = [int(i) for i in data.get("chosen", [])]
-        base = int(data.get("base_revision", 0))
+        position = bounded_int(data["position"])
+        chosen = [bounded_int(i) for i in data.get("chosen", [])]
+        base = bounded_int(data.get("base_revision", 0))
     except (KeyError, TypeError, ValueError):
         return jsonify(ok=False, error=_("请求格式错误。")), 400
+    confirm = data.get("confirm") is True
     try:
         receipt = saving.save_answer(
             session,
@@ -174,6 +181,7 @@ def save_answer(attempt_id: int) -> ResponseReturnValue:
             bool(data.get("flagged")),
             base,
             utcnow(),
+            confirm=confirm,
         )
     except saving.StaleAnswer as exc:
         session.commit()  # keep the conflict in the log
@@ -197,7 +205,7 @@ def save_answer(attempt_id: int) -> ResponseReturnValue:
 @bp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
 @allow(*TAKERS)
 def heartbeat(attempt_id: int) -> ResponseReturnValue:
-    session, now, data = get_session(), utcnow(), request.get_json(silent=True) or {}
+    session, now, data = get_session(), utcnow(), json_object()
     attempt = _mine(attempt_id)
     try:
         attempts.ensure_open(session, attempt, now)
@@ -242,6 +250,8 @@ def result(attempt_id: int) -> ResponseReturnValue:
     policy = ReviewPolicy(attempt.exam.review_policy)
     if attempt.exam.mode == ExamMode.PRACTICE:
         policy = ReviewPolicy.FULL
+    if policy == ReviewPolicy.FULL:
+        _closed_during_certification(session, now)  # keys of other papers wait till it ends
     review = papers.reviewed_paper(session, attempt) if policy == ReviewPolicy.FULL else []
     names = {str(c.id): c.path for c in session.scalars(select(Category))}
     return render_template(
@@ -253,10 +263,19 @@ def result(attempt_id: int) -> ResponseReturnValue:
     )
 
 
+def _closed_during_certification(session: Session, now: datetime) -> None:
+    """A page that would show keys is closed (423) while the person sits a certification."""
+    try:
+        attempts.ensure_no_certification(session, current_user.id, now)
+    except attempts.CertificationInProgress as exc:
+        raise Locked(exc.message) from None
+
+
 @bp.route("/wrong-book")
 @allow(*TAKERS)
 def wrong_book() -> ResponseReturnValue:
     session = get_session()
+    _closed_during_certification(session, utcnow())
     questions = wrong_book_questions(session, entries_of(session, current_user.id))
     return render_template("exams/wrong_book.html", questions=questions)
 
@@ -265,12 +284,15 @@ def wrong_book() -> ResponseReturnValue:
 @allow(*TAKERS)
 def wrong_book_answer(item_id: int) -> ResponseReturnValue:
     """Practise one missed item: the key comes back only after the answer is recorded."""
-    session, data = get_session(), request.get_json(silent=True) or {}
+    session, data, now = get_session(), json_object(), utcnow()
     try:
-        chosen = [int(i) for i in data.get("chosen", [])]
-        outcome = answer_wrong_book(session, current_user.id, item_id, chosen, utcnow())
+        chosen = [bounded_int(i) for i in data.get("chosen", [])]
+        attempts.ensure_no_certification(session, current_user.id, now)
+        outcome = answer_wrong_book(session, current_user.id, item_id, chosen, now)
     except (TypeError, ValueError):
         return jsonify(ok=False, error=_("请求格式错误。")), 400
+    except attempts.CertificationInProgress as exc:
+        return jsonify(ok=False, error=exc.message), 423
     except DomainError as exc:
         return jsonify(ok=False, error=exc.message), 404
     session.commit()

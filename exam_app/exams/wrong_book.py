@@ -1,5 +1,9 @@
 """The 错题本 (wrong-question book) and the feedback that feeds it: a missed item goes in, two
-right answers in a row take it out; keys are shown only after an answer is recorded."""
+right answers in a row take it out; keys are shown only after an answer is recorded.
+
+The book is practice: it holds, shows and gives keys of items practice may show (exposure
+practice or both, ``SHOWN_IN_PRACTICE``) and nothing else; an item made certification-only
+after it went in stays out of sight until it is exposed to practice again."""
 
 from __future__ import annotations
 
@@ -11,11 +15,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_app.bank.models import Item, ItemVersion
+from exam_app.bank.models import SHOWN_IN_PRACTICE, Exposure, Item, ItemVersion
 from exam_app.bank.parsed import ItemType
 from exam_app.errors import NotFound
 from exam_app.exams import grading
-from exam_app.exams.models import Attempt, AttemptItem, WrongBookEntry
+from exam_app.exams.models import Attempt, AttemptItem, ReviewPolicy, WrongBookEntry
 
 #: Right answers in a row that take an item out of the book.
 MASTERED_AFTER = 2
@@ -48,15 +52,55 @@ def record_outcome(
     session.flush()
 
 
+def _shown_in_practice(session: Session, item_ids: list[int]) -> set[int]:
+    if not item_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Item.id).where(Item.id.in_(item_ids), Item.exposure.in_(SHOWN_IN_PRACTICE))
+        )
+    )
+
+
+def record_certification_misses(
+    session: Session, attempt: Attempt, item_ids: list[int], now: datetime
+) -> None:
+    """Put the items missed in a graded certification attempt into the book, where that tells
+    no more than the exam's review policy does.
+
+    Decision: items are *not added* (rather than added with key and explanation withheld)
+    unless the policy shows full answers (``ReviewPolicy.FULL``). Under "score" or "category"
+    the candidate may not learn which questions they missed, and a book entry says exactly
+    that even without its key; a withheld entry would also need a second state that a later
+    policy change must release.
+    For the same reason the book's existing entries are left untouched (no added miss, no
+    broken streak). Certification-only items never go in whatever the policy: the book is
+    practice, and practice never shows their keys.
+    """
+    if ReviewPolicy(attempt.exam.review_policy) != ReviewPolicy.FULL:
+        return
+    for item_id in sorted(_shown_in_practice(session, item_ids)):
+        record_outcome(session, attempt.user_id, item_id, False, now)
+
+
 def _is_correct(version: ItemVersion, response: tuple[str, ...], partial_credit: bool) -> bool:
     item = grading.GradableItem(1, ItemType(version.type), tuple(version.answer), 1.0, None)
     return grading.score_item(item, response, partial_credit).correct
 
 
+#: Practice feedback for an item practice may not show (made certification-only after the
+#: paper was drawn): saved, nothing told.
+WITHHELD: dict[str, Any] = {"withheld": True}
+
+
 def practice_feedback(
     session: Session, attempt: Attempt, item: AttemptItem, response: list[str], now: datetime
 ) -> dict[str, Any]:
-    """Right or wrong, the key (as displayed positions) and the explanation, after answering."""
+    """Right or wrong, the key (as displayed positions) and the explanation, after answering;
+    ``WITHHELD`` for an item that is certification-only by now (it stays out of the book)."""
+    exposure = session.scalar(select(Item.exposure).where(Item.id == item.item_id))
+    if exposure not in SHOWN_IN_PRACTICE:
+        return dict(WITHHELD)
     version = session.get(ItemVersion, item.version_id)
     assert version is not None
     correct = _is_correct(version, tuple(response), attempt.exam.partial_credit)
@@ -80,11 +124,12 @@ class WrongBookQuestion:
 
 
 def entries_of(session: Session, user_id: int) -> list[WrongBookEntry]:
-    """A person's book, the most recently missed first."""
+    """A person's book as practice may show it, the most recently missed first."""
     return list(
         session.scalars(
             select(WrongBookEntry)
-            .where(WrongBookEntry.user_id == user_id)
+            .join(Item, Item.id == WrongBookEntry.item_id)
+            .where(WrongBookEntry.user_id == user_id, Item.exposure.in_(SHOWN_IN_PRACTICE))
             .order_by(WrongBookEntry.last_missed_at.desc())
         )
     )
@@ -126,7 +171,7 @@ def answer_wrong_book(
     """
     entry = _entry(session, user_id, item_id)
     item = session.get(Item, item_id)
-    if entry is None or item is None or item.current is None:
+    if entry is None or item is None or item.current is None or not _practice_may_show(item):
         raise NotFound(_("错题本中没有这道题。"))
     version = item.current
     labels = tuple(o["label"] for o in version.options)
@@ -141,3 +186,7 @@ def answer_wrong_book(
         "right_streak": streak,
         "mastered": correct and streak >= MASTERED_AFTER,
     }
+
+
+def _practice_may_show(item: Item) -> bool:
+    return Exposure(item.exposure) in SHOWN_IN_PRACTICE

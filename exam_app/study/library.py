@@ -8,7 +8,7 @@ from pathlib import Path, PurePath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_app.bank.models import Item, ItemStatus, ItemVersion
+from exam_app.bank.models import SHOWN_IN_PRACTICE, Item, ItemStatus, ItemVersion
 from exam_app.study.regulations import (
     Clause,
     Regulation,
@@ -37,17 +37,26 @@ def cited_clause(folder: str, source: str | None) -> tuple[Regulation, Clause] |
     return resolve_clause_ref(regulations(folder), source or "") if source else None
 
 
-def items_by_clause(session: Session, regulation: Regulation) -> dict[str, list[Item]]:
-    """Items (not retired) whose current version cites a clause of ``regulation``."""
+def items_by_clause(
+    session: Session, regulation: Regulation, practice_only: bool = False
+) -> dict[str, list[Item]]:
+    """Items (not retired) whose current version cites a clause of ``regulation``; with
+    ``practice_only``, only published items practice may show (what an operator may learn
+    about: a certification-only item does not even count)."""
     prefix = f"{regulation.short_title} §"
-    rows = session.execute(
+    stmt = (
         select(Item, ItemVersion.source)
         .join(ItemVersion, Item.current_version_id == ItemVersion.id)
         .where(ItemVersion.source.startswith(prefix), Item.status != ItemStatus.RETIRED.value)
         .order_by(Item.id)
-    ).all()
+    )
+    if practice_only:
+        stmt = stmt.where(
+            Item.status == ItemStatus.PUBLISHED.value,
+            Item.exposure.in_(SHOWN_IN_PRACTICE),
+        )
     out: dict[str, list[Item]] = {}
-    for item, source in rows:
+    for item, source in session.execute(stmt).all():
         ref = parse_clause_ref(source)
         if ref is not None:
             out.setdefault(ref[1], []).append(item)

@@ -2,7 +2,7 @@
 exams gain a certificate title, validity and renewal window
 
 Revision ID: 8a1e2b3c4d03
-Revises: 7c2d4e5f6a01
+Revises: 8a1e2b3c4d02
 Create Date: 2026-12-01 12:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import exam_app.db
 
 revision = "8a1e2b3c4d03"
-down_revision = "7c2d4e5f6a01"
+down_revision = "8a1e2b3c4d02"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from exam_app.accounts.models import Role
 from exam_app.bank import categories
-from exam_app.bank.models import Item, ItemStatus
+from exam_app.bank.models import Exposure, Item, ItemEventKind, ItemStatus
 from tests.factories import make_item
 from tests.web import csrf_from, csrf_token
 
@@ -170,3 +170,66 @@ def test_category_pages_rename_move_and_merge(client: FlaskClient, login_as, db_
 def test_operator_cannot_open_the_editor(client: FlaskClient, login_as) -> None:
     login_as(Role.OPERATOR)
     assert client.get("/bank/items/new").status_code == 403
+
+
+def test_the_editor_sets_the_exposure_without_a_new_version(
+    client: FlaskClient, login_as, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    author = login_as(Role.TRAINER)
+    item_id = make_item(db_session, author.id, stem="仅用于认证的判断题。").id
+    url = f"/bank/items/{item_id}/edit"
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="exposure"' in form and "仅认证考试" in form
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(form),
+            "type": "judge",
+            "stem": "仅用于认证的判断题。",
+            "judge_answer": "A",
+            "category_id": "0",
+            "exposure": "certification",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db_session.rollback()
+    db_session.expire_all()  # see what the request committed
+    item = db_session.get(Item, item_id)
+    assert item.exposure == Exposure.CERTIFICATION and len(item.versions) == 1
+    assert item.events[-1].kind == ItemEventKind.EXPOSE
+    page = client.get(f"/bank/items/{item_id}").get_data(as_text=True)
+    assert "仅认证考试（保密）" in page and "改适用范围" in page
+    listed = client.get("/bank/?exposure=certification").get_data(as_text=True)
+    assert f'href="/bank/items/{item_id}"' in listed
+    assert f'href="/bank/items/{item_id}"' not in client.get("/bank/?exposure=both").get_data(
+        as_text=True
+    )
+
+
+def test_bulk_exposure_confirms_the_count_then_applies(
+    client: FlaskClient, login_as, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    author = login_as(Role.TRAINER)
+    ids = [make_item(db_session, author.id).id for _ in range(3)]
+    data = {"action": "expose", "exposure": "certification", "scope": "selected", "ids": ids[:2]}
+    page = client.post(
+        "/bank/bulk", data={**data, "csrf_token": csrf_token(client, "/bank/")}
+    ).get_data(as_text=True)
+    assert "将修改 2 道试题" in page and "适用范围改为：仅认证考试（保密）" in page
+    digest = re.search(r'name="digest" value="([^"]+)"', page).group(1)
+    done = client.post(
+        "/bank/bulk/apply", data={**data, "csrf_token": csrf_from(page), "digest": digest}
+    )
+    assert done.status_code == 302
+    db_session.rollback()
+    db_session.expire_all()  # see what the request committed
+    exposures = dict(db_session.execute(select(Item.id, Item.exposure)).all())
+    assert [exposures[i] for i in ids] == ["certification", "certification", "both"]
+    again = client.post(
+        "/bank/bulk", data={**data, "csrf_token": csrf_token(client, "/bank/")}
+    ).get_data(as_text=True)
+    assert "将修改 0 道试题" in again, "already certification-only: nothing to change"
+    bad = client.post(
+        "/bank/bulk", data={**data, "exposure": "x", "csrf_token": csrf_token(client, "/bank/")}
+    )
+    assert bad.status_code == 400

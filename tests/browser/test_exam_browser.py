@@ -97,10 +97,23 @@ def test_practice_feedback_and_wrong_question_book(
     _start(page, live_server, "中级工 练习")
     exam = db_session.scalar(select(Exam).where(Exam.title == "中级工 练习"))
     assert exam is not None
-    # Answer every question with the first option: some will be wrong.
+    # Answer every question with the first option: some will be wrong. Single choice and
+    # true/false answer on the click; multiple choice is ticked, then confirmed.
     for card in page.locator(".question-card").all():
-        card.locator(".answer-options input").nth(0).check()
+        options = card.locator(".answer-options input")
+        if card.get_attribute("data-type") == "multiple":
+            confirm = card.get_by_role("button", name="确认答案")
+            expect(confirm).to_be_disabled()
+            options.nth(1).check()
+            options.nth(0).check()
+            options.nth(1).uncheck()  # changing the mind before confirming is allowed
+            expect(page.locator("#save-state")).to_contain_text("已保存")
+            expect(card.locator(".feedback")).to_be_hidden()
+            confirm.click()
+        else:
+            options.nth(0).check()
         expect(card.locator(".feedback")).to_be_visible()
+        expect(options.nth(0)).to_be_disabled()  # the key is shown: the answer is final
     wrong = page.locator(".feedback.wrong").count()
     assert wrong > 0, "the first option cannot be right for every question"
     page.once("dialog", lambda dialog: dialog.accept())

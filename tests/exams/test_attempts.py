@@ -6,12 +6,22 @@ import random
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import Role, User
 from exam_app.db import utcnow
 from exam_app.errors import DomainError
 from exam_app.exams import attempts, papers, proctoring, saving, timing, wrong_book
-from exam_app.exams.models import Answer, AttemptStatus, ExamMode, WrongBookEntry
+from exam_app.exams.models import (
+    Answer,
+    Attempt,
+    AttemptEvent,
+    AttemptEventKind,
+    AttemptStatus,
+    ExamMode,
+    WrongBookEntry,
+)
 from tests.factories import answer_with_key, key_positions, wrong_choice
 
 
@@ -103,6 +113,37 @@ def test_sweeper_grades_overdue_attempts_from_saved_answers(
     assert open_one.status == AttemptStatus.IN_PROGRESS
 
 
+def test_a_grade_decided_on_a_stale_read_checks_again_under_the_lock(
+    app, db_session, make_exam, operator
+) -> None:  # type: ignore[no-untyped-def]
+    """Grading re-reads the attempt once its row is locked: extra time granted since the
+    attempt was read keeps it open, and a grade given since is not given twice."""
+    start = utcnow()
+    attempt = attempts.start_attempt(db_session, make_exam(), operator, start)
+    db_session.commit()  # the object keeps what it read (expire_on_commit=False)
+    late = attempt.deadline_at + timedelta(seconds=timing.GRACE_SECONDS + 60)
+    with Session(app.extensions["db_engine"]) as hr:  # meanwhile, elsewhere: an hour more
+        other = hr.get(Attempt, attempt.id)
+        assert other is not None
+        proctoring.grant_extra_time(hr, other, 3600, "停电", operator.id, start)
+        hr.commit()
+    attempts.ensure_open(db_session, attempt, late)  # overdue by what it read: not any more
+    assert attempt.status == AttemptStatus.IN_PROGRESS and attempt.extra_seconds == 3600
+    db_session.commit()
+    with Session(app.extensions["db_engine"]) as other_tab:
+        attempts.submit_attempt(other_tab, other_tab.get(Attempt, attempt.id), late)
+        other_tab.commit()
+    attempts.submit_attempt(db_session, attempt, late)  # read as in progress, graded since
+    db_session.commit()
+    graded = db_session.scalars(
+        select(AttemptEvent.kind).where(
+            AttemptEvent.attempt_id == attempt.id,
+            AttemptEvent.kind == AttemptEventKind.SUBMITTED.value,
+        )
+    ).all()
+    assert attempt.status == AttemptStatus.SUBMITTED and len(graded) == 1
+
+
 def test_window_limits_and_one_at_a_time(db_session, make_exam, operator) -> None:  # type: ignore[no-untyped-def]
     now = utcnow()
     later = make_exam(opens_at=now + timedelta(days=1))
@@ -144,7 +185,7 @@ def test_practice_feedback_and_the_wrong_book(db_session, make_exam, operator) -
     keys = key_positions(db_session, attempt)
     wrong = wrong_choice(attempt.items[0], keys[1])
     receipt = saving.save_answer(
-        db_session, attempt.id, attempt.user_id, 1, wrong, False, 0, utcnow()
+        db_session, attempt.id, attempt.user_id, 1, wrong, False, 0, utcnow(), confirm=True
     )
     assert receipt.feedback["correct"] is False and receipt.feedback["key"] == sorted(keys[1])
     entry = db_session.query(WrongBookEntry).one()

@@ -120,9 +120,15 @@ def test_practice_answer_returns_feedback_after_saving(
     login_as(Role.OPERATOR)
     attempt_id = start_exam(client, make_exam(mode=ExamMode.PRACTICE).id)
     token = _token(client, attempt_id)
-    body = _save(client, attempt_id, token, position=1, chosen=[0], base_revision=0).get_json()
-    assert set(body["feedback"]) >= {"correct", "key", "explanation"}
-    again = _save(client, attempt_id, token, position=1, chosen=[1], base_revision=1)
+    db_session.rollback()
+    single = next(
+        i.position
+        for i in db_session.get(Attempt, attempt_id).items
+        if db_session.get(ItemVersion, i.version_id).type == "single"
+    )
+    body = _save(client, attempt_id, token, position=single, chosen=[0], base_revision=0)
+    assert set(body.get_json()["feedback"]) >= {"correct", "key", "explanation"}
+    again = _save(client, attempt_id, token, position=single, chosen=[1], base_revision=1)
     assert again.status_code == 423, "a practice answer is final once its key is shown"
 
 
@@ -259,7 +265,13 @@ def test_a_wrong_practice_answer_shows_the_clause(client: FlaskClient, runner, d
             continue
         wrong = [i for i, lab in enumerate(item.option_order) if lab not in version.answer][:1]
         body = _save(
-            client, attempt_id, token, position=item.position, chosen=wrong, base_revision=0
+            client,
+            attempt_id,
+            token,
+            position=item.position,
+            chosen=wrong,
+            base_revision=0,
+            confirm=True,  # multiple choice shows its feedback once confirmed
         ).get_json()
         assert body["feedback"]["correct"] is False
         shown.append(body["feedback"]["clause_url"])

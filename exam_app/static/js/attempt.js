@@ -3,10 +3,13 @@
 // loses nothing: the queue is retried until it drains. The server owns the clock; this page
 // only shows it. A save is based on the revision this page last saw, so a second tab with a
 // stale view cannot overwrite a newer answer (the server answers 409 with the newer one).
+// Practice shows the key once an answer is final, and a final answer cannot change: single
+// choice and true/false are final on the click, multiple choice when "确认答案" is pressed.
 (() => {
   const root = document.getElementById("attempt");
   if (!root) return;
   const d = root.dataset;
+  const practice = d.practice === "1";
   const csrf = document.querySelector("meta[name=csrf-token]").content;
   const storeKey = `attempt:${d.attempt}:queue`;
   const cards = new Map([...root.querySelectorAll(".question-card")].map((c) => [c.dataset.position, c]));
@@ -48,11 +51,27 @@
     card.querySelector("[data-flag]").checked = !!flagged;
   }
 
-  function enqueue(card) {
+  // Practice: while an answer is being made final (or is), its options cannot change.
+  function lockCard(card, locked) {
+    card.querySelectorAll(".answer-options input").forEach((i) => { i.disabled = locked; });
+    const confirm = card.querySelector("[data-confirm-answer]");
+    if (confirm) confirm.disabled = locked || !chosenOf(card).length;
+  }
+
+  function markFinal(card) {
+    card.dataset.final = "1";
+    lockCard(card, true);
+    const row = card.querySelector(".confirm-answer");
+    if (row) row.hidden = true;
+  }
+
+  function enqueue(card, confirm = false) {
     const pos = card.dataset.position;
+    const waiting = queue[pos];
     queue[pos] = {
       position: Number(pos), chosen: chosenOf(card), flagged: card.querySelector("[data-flag]").checked,
       base_revision: Number(card.dataset.revision), stamp: Date.now(),
+      confirm: confirm || Boolean(waiting && waiting.confirm), // a flag change keeps the confirmation
     };
     persist();
     refreshNavigator();
@@ -60,7 +79,14 @@
   }
 
   function showFeedback(card, feedback) {
+    markFinal(card);
     const box = card.querySelector(".feedback");
+    box.hidden = false;
+    if (feedback.withheld) {
+      box.textContent = d.msgWithheld;
+      box.className = "feedback";
+      return;
+    }
     const letters = feedback.key.map((i) => "ABCDEFGH"[i]).join("");
     box.textContent = feedback.correct ? d.msgRight : `${d.msgWrong}${letters}`;
     if (feedback.explanation) box.textContent += `  ${feedback.explanation}`;
@@ -75,9 +101,7 @@
       box.textContent += `（${feedback.source}）`;
     }
     box.className = `feedback ${feedback.correct ? "right" : "wrong"}`;
-    box.hidden = false;
     card.querySelectorAll(".answer-options li").forEach((li, i) => li.classList.toggle("key", feedback.key.includes(i)));
-    card.querySelectorAll(".answer-options input").forEach((i) => { i.disabled = true; });
   }
 
   async function post(url, body) {
@@ -107,16 +131,24 @@
         const data = await response.json();
         const card = cards.get(pos);
         if (response.ok) {
+          const next = queue[pos];
+          // A change made while this one was on its way was based on it, not on another tab.
+          if (next && next.stamp !== entry.stamp && next.base_revision === entry.base_revision) {
+            next.base_revision = data.revision;
+          }
           card.dataset.revision = data.revision;
           savedAt = data.saved_at_local;
           if (data.feedback) showFeedback(card, data.feedback);
+          else if (data.final) markFinal(card);
         } else if (response.status === 409) {
           card.dataset.revision = data.revision;
           applyToCard(card, data.chosen, data.flagged);
+          if (practice && card.dataset.final !== "1") lockCard(card, false);
           showState(data.error, "conflict");
         } else if (response.status === 423 && data.closed) {
           return finish();
         } else {
+          if (practice && card.dataset.final !== "1") lockCard(card, false);
           showState(data.error || response.statusText, "conflict");
         }
         if (queue[pos] && queue[pos].stamp === entry.stamp) delete queue[pos]; // a newer one may wait
@@ -164,7 +196,20 @@
 
   root.addEventListener("change", (event) => {
     const card = event.target.closest(".question-card");
-    if (card) enqueue(card);
+    if (!card) return;
+    if (practice && !event.target.matches("[data-flag]")) {
+      // single choice, true/false: this click is the answer; multiple choice waits for 确认答案
+      lockCard(card, card.dataset.type !== "multiple");
+    }
+    enqueue(card);
+  });
+  root.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-confirm-answer]");
+    if (!button) return;
+    const card = button.closest(".question-card");
+    if (!chosenOf(card).length) return;
+    lockCard(card, true);
+    enqueue(card, true);
   });
   document.getElementById("submit-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -182,7 +227,9 @@
   // Answers given before a reload or crash and not yet confirmed: show them, then send them.
   Object.values(queue).forEach((entry) => {
     const card = cards.get(String(entry.position));
-    if (card) applyToCard(card, entry.chosen, entry.flagged);
+    if (!card) return;
+    applyToCard(card, entry.chosen, entry.flagged);
+    if (practice && (entry.confirm || card.dataset.type !== "multiple") && entry.chosen.length) lockCard(card, true);
   });
   refreshNavigator();
   tick();
