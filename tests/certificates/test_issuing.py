@@ -206,3 +206,33 @@ def test_a_regrade_that_passes_issues_one_and_its_revert_revokes_it(app, db_sess
     db_session.commit()
     db_session.refresh(cert)
     assert cert.status == CertificateStatus.REVOKED and cert.revoked_reason
+
+
+def test_after_a_key_rotation_old_certificates_still_verify(
+    app, db_session, cert_exam, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    old = _passed(db_session, cert_exam)
+    app.config["CERT_SIGNING_KEY_FILE"] = str(tmp_path / "rotated.pem")  # a new key file
+    new = _passed(db_session, cert_exam)
+    keys = verifying.jwks(db_session, SETTINGS(app))["keys"]
+    assert len(keys) == 2
+    assert {signing.verify(c.credential_jwt, keys)["certificateNumber"] for c in (old, new)} == {
+        old.number,
+        new.number,
+    }
+    assert old.credential_jwt.split(".")[0] != new.credential_jwt.split(".")[0]  # other kid
+
+
+def test_without_a_chinese_font_the_pdf_waits_and_is_rendered_later(
+    app, db_session, cert_exam, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from exam_app.certificates import render
+
+    monkeypatch.setattr(render, "installed_cjk_fonts", lambda: ())
+    cert = _passed(db_session, cert_exam)
+    assert cert.pdf_sha256 is None and cert.credential_jwt  # issued, no PDF printing boxes
+    monkeypatch.undo()
+    result = app.test_cli_runner().invoke(args=["certs", "render-pending"])
+    assert "rendered 1 of 1" in result.output, result.output
+    db_session.rollback()  # end the test's read snapshot
+    assert db_session.get(Certificate, cert.id).pdf_sha256 is not None
