@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +16,9 @@ from exam_app.bank import importing
 from exam_app.bank.categories import ensure_category
 from exam_app.bank.importers import read_file
 from exam_app.bank.models import Item, ItemStatus, ItemVersion, Level
+from exam_app.core.models import StagedUpload
 from exam_app.errors import DomainError
+from tests import bombs
 from tests.factories import import_text
 from tests.seed import SEED
 from tests.web import csrf_from, csrf_token
@@ -264,3 +267,30 @@ def test_search_finds_chinese_substrings_in_stem_and_options(
     assert "供电企业应在" in client.get("/bank/?q=答复").get_data(as_text=True)
     by_option = client.get("/bank/?q=商业").get_data(as_text=True)
     assert "居民生活用电" in by_option and "供电企业应在" not in by_option
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "fragment"),
+    [
+        ("bomb.xlsx", lambda: bombs.deflate_bomb(), "解压后超过 50 MB 的上限"),
+        ("bomb.docx", lambda: bombs.word_document(padding=60 * bombs.MiB), "解压后超过 50 MB"),
+        ("long.csv", lambda: b"\n" * 100_001, "超过 100,000 行的上限"),
+    ],
+    ids=["xlsx deflate bomb", "docx deflate bomb", "csv of blank lines"],
+)
+def test_web_refuses_a_bomb_with_the_limit_and_stores_nothing(
+    client: FlaskClient,
+    login_as,
+    db_session,  # type: ignore[no-untyped-def]
+    name: str,
+    build,  # type: ignore[no-untyped-def]
+    fragment: str,
+) -> None:
+    login_as(Role.TRAINER)
+    started = time.perf_counter()
+    response = _upload(client, build(), name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "无法导入此文件" in page
+    assert fragment in page and f"文件“{name}”" in page
+    assert time.perf_counter() - started < 5
+    assert _count(db_session, StagedUpload) == 0 and _count(db_session) == 0

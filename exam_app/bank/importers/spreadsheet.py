@@ -37,7 +37,7 @@ from exam_app.bank.parsed import (
     Problem,
     ProblemCode,
 )
-from exam_app.core import textfiles
+from exam_app.core import textfiles, upload_limits
 
 Format = Literal["xlsx", "csv"]
 OPTION_LABELS = "ABCDEFGH"
@@ -126,15 +126,22 @@ def parse_spreadsheet(data: bytes, filename: str) -> ParseResult:
 def _read_rows(data: bytes, filename: str) -> list[list[str]]:
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
+        return _read_xlsx(data, filename)
     if name.endswith(".csv"):
-        return [[_unescape_csv(cell) for cell in row] for row in _read_csv(data)]
+        return [[_unescape_csv(cell) for cell in row] for row in _read_csv(data, filename)]
     if name.endswith(".xls"):
         raise _Unreadable(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 .csv 后再导入"))
     raise _Unreadable(_("文件“%(name)s”不是 .xlsx 或 .csv 表格", name=filename))
 
 
-def _read_xlsx(data: bytes) -> list[list[str]]:
+def _read_xlsx(data: bytes, filename: str) -> list[list[str]]:
+    try:
+        # Before calamine sees a byte: it allocates the whole rectangle a sheet names.
+        upload_limits.check_xlsx(data, filename)
+    except upload_limits.UploadRefused as exc:
+        raise _Unreadable(exc.message) from exc
+    except upload_limits.NotAZip as exc:
+        raise _Unreadable(_("无法读取 Excel 文件：%(error)s", error=str(exc))) from exc
     try:
         # calamine (Rust) reads a 10,000-row sheet about ten times faster than openpyxl.
         with pd.ExcelFile(io.BytesIO(data), engine="calamine") as book:
@@ -146,12 +153,17 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     return _frame_rows(frame)
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+def _read_csv(data: bytes, filename: str) -> list[list[str]]:
     text = _decode(data)
     header = next((line for line in text.splitlines() if line.strip()), "")
     separator = max(",;\t", key=header.count)  # a header holds no quoted text: counting will do
     # Naming every column up front lets a row longer than the header through instead of failing.
-    width = max(map(len, csv.reader(io.StringIO(text, newline=""), delimiter=separator)), default=0)
+    # Counting them is also where a table too large to read is refused, before pandas sees it.
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    try:
+        width = max(map(len, upload_limits.bounded_rows(lines, filename)), default=0)
+    except upload_limits.UploadRefused as exc:
+        raise _Unreadable(exc.message) from exc
     try:
         frame = pd.read_csv(
             io.StringIO(text, newline=""),  # no newline translation: "\r\n" in a cell stays
