@@ -95,13 +95,20 @@ def import_command(
 @cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def export_command(path: Path) -> None:
-    """Write every item's current version to PATH (.xlsx .csv .gift .xml .aiken)."""
+    """Write every item's current version to PATH (.xlsx .csv .gift .xml .aiken).
+
+    Items the format cannot hold (no key for GIFT or Moodle XML, not single choice for Aiken)
+    are left out and listed with their id and the reason."""
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in EXPORTERS:
         raise click.ClickException(f"export to one of: {', '.join('.' + e for e in EXPORTERS)}")
-    rows = shipped.export_rows(get_session())
-    path.write_bytes(export_items(rows, fmt)[0])
-    click.echo(f"exported {len(rows)} items to {path}")
+    exported = export_items(shipped.export_rows(get_session()), fmt)
+    path.write_bytes(exported.body)
+    click.echo(f"exported {exported.written} of {exported.total} items to {path}")
+    if exported.left_out:
+        click.echo(f"left out {len(exported.left_out)} items the format cannot hold:")
+        for left in exported.left_out:
+            click.echo(f"  #{left.item_id}: {left.reason}")
 
 
 @cli.command("load-shipped")
