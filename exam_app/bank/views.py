@@ -98,7 +98,7 @@ def show(item_id: int) -> ResponseReturnValue:
         item=item,
         action_form=ConfirmForm(),
         send_back_form=SendBackForm(),
-        can_approve=review.check_approve(item, current_user.id) is None,
+        can_approve=review.check_approve(item, current_user.id, current_user.roles) is None,
         EVENT_LABELS=EVENT_LABELS,
     )
 
@@ -115,7 +115,7 @@ def import_upload() -> ResponseReturnValue:
         result = importing.check_against_bank(session, read_file(data, filename))
         if not result.file_problems:
             options = {
-                "publish": bool(form.publish.data),
+                "review": bool(form.review.data),
                 "level": form.level.data or None,
                 "category_id": form.category_id.data or None,
             }
@@ -139,7 +139,9 @@ def import_confirm(upload_id: int) -> ResponseReturnValue:
     opts = staged.options
     category = session.get(Category, opts["category_id"]) if opts.get("category_id") else None
     options = importing.ImportOptions(
-        publish=opts.get("publish", False),
+        # A file staged before "publish" became "review" goes to review: nothing is published
+        # from a web page without a second trainer.
+        review=bool(opts.get("review", opts.get("publish", False))),
         level=opts.get("level"),
         category=category.path if category else None,
     )

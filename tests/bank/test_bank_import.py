@@ -185,7 +185,7 @@ def test_cli_dry_run_json_reports_the_seed_file(runner) -> None:  # type: ignore
 def test_cli_import_then_again_is_idempotent(runner, db_session, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "doc.txt"
     path.write_text(DOC, "utf-8")
-    first = runner.invoke(args=["bank", "import", str(path), "--publish", "--json"])
+    first = runner.invoke(args=["bank", "import", str(path), "--review", "--json"])
     assert json.loads(first.output)["summary"]["created"] == 4
     second = runner.invoke(args=["bank", "import", str(path), "--json"])
     assert json.loads(second.output)["summary"]["created"] == 0
@@ -226,8 +226,8 @@ def test_web_upload_shows_the_report_then_imports_on_confirm(
     login_as,
     db_session,  # type: ignore[no-untyped-def]
 ) -> None:
-    login_as(Role.TRAINER)
-    response = _upload(client, DOC.encode(), "doc.txt", publish="y")
+    trainer = login_as(Role.TRAINER)
+    response = _upload(client, DOC.encode(), "doc.txt", review="y")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "共 4 题" in page and "完整 2" in page and "待完善 2" in page
@@ -237,8 +237,12 @@ def test_web_upload_shows_the_report_then_imports_on_confirm(
     done = client.post(f"/bank/import/{confirm}", data={"csrf_token": csrf_from(page)})
     assert "已导入 4 题" in done.get_data(as_text=True)
     assert _count(db_session) == 4
-    listing = client.get("/bank/?status=published").get_data(as_text=True)
+    # Complete items wait for a second trainer; nothing imported on the web is published.
+    assert "供电企业应在" not in client.get("/bank/?status=published").get_data(as_text=True)
+    listing = client.get("/bank/?status=in_review").get_data(as_text=True)
     assert "供电企业应在" in listing and "居民生活用电" not in listing
+    items = db_session.scalars(select(Item).where(Item.status == ItemStatus.IN_REVIEW)).all()
+    assert len(items) == 2 and {i.current.created_by_id for i in items} == {trainer.id}
 
 
 def test_web_refuses_a_file_it_cannot_read(client: FlaskClient, login_as) -> None:
