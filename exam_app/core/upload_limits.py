@@ -159,19 +159,32 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
 
 
 def _regions(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The chunks re-cut so that no tag is split: each region ends just before the last ``<``
-    of what has arrived (text never holds a raw ``<``; a very long text is passed on as is)."""
-    tail = b""
+    """The chunks re-cut so that no tag is ever split between two regions: a tag still open at
+    the end of a chunk (a ``<`` with no ``>`` after it) is carried, whole, into the next region,
+    however long it is (a reference hidden after 1 MB of attributes is still seen). Text may be
+    split; it never holds a raw ``<``. Linear in the bytes, whatever their shape."""
+    pending: list[bytes] = []  # an unfinished tag, in pieces
     for chunk in chunks:
-        buffer = tail + chunk
-        cut = buffer.rfind(b"<")
-        if cut < 0 or len(buffer) - cut > 4096:
-            cut = len(buffer)
-        if cut:
-            yield buffer[:cut]
-        tail = buffer[cut:]
-    if tail:
-        yield tail
+        start = chunk.rfind(b"<")
+        if start < 0:  # no tag starts here: the pending one goes on, or ends in this chunk
+            if pending and b">" not in chunk:
+                pending.append(chunk)
+            else:
+                yield b"".join(pending) + chunk
+                pending = []
+            continue
+        head, last = chunk[:start], chunk[start:]
+        if pending:  # a new "<": the pending tag ended in ``head`` (or the XML is broken)
+            head = b"".join(pending) + head
+            pending = []
+        if b">" in last:
+            yield head + last
+        else:
+            if head:
+                yield head
+            pending = [last]
+    if pending:
+        yield b"".join(pending)
 
 
 class _Scanner:

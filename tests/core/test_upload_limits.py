@@ -118,6 +118,28 @@ def test_a_sheet_naming_cells_far_away_is_refused(sheet: bytes, fragment: str) -
     assert seconds < 1
 
 
+def test_a_reference_behind_a_long_tag_is_still_seen() -> None:
+    """A tag is never cut where the file is read in chunks: its reference may come after
+    megabytes of other attributes."""
+    padding = b" x" * 600_000  # 1.2 MB inside one tag, over many 64 KB chunks
+    for before in (padding, padding[:65_000], b" x" * 32_760):
+        cell = b'<row r="1"><c' + before + b' r="XFD1048576"/></row>'
+        sheet = bombs.workbook(
+            bombs.SHEET_START + b"<sheetData>" + cell + b"</sheetData></worksheet>"
+        )
+        message, _s, _m = refusal(lambda sheet=sheet: upload_limits.check_xlsx(sheet, "a.xlsx"))
+        assert "用到第 1,048,576 行" in message
+
+
+def test_regions_never_cut_a_tag() -> None:
+    tags = [b'<c r="A%d" %s/>' % (n, b"y" * (n * 997 % 5000)) for n in range(1, 3000)]
+    data = b"".join(tags)
+    chunks = [data[i : i + 4096] for i in range(0, len(data), 4096)]
+    regions = list(upload_limits._regions(chunks))
+    assert b"".join(regions) == data
+    assert all(r.count(b"<") == r.count(b">") for r in regions)
+
+
 def test_cells_written_count_against_the_limit_too() -> None:
     cells = b"".join(
         b'<row r="%d"><c r="A%d"/><c r="B%d"/></row>' % (n, n, n) for n in range(1, 51)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -170,7 +171,9 @@ def _read_xlsx(data: bytes, filename: str) -> tuple[list[list[str]], Cells]:
 
 def _read_csv(data: bytes, filename: str) -> list[list[str]]:
     text = _decode(data)
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    # Lazily, within the rows a table may have: 20 MB of blank lines is no list of 20 million.
+    lines_read = itertools.islice(io.StringIO(text), upload_limits.SHEET_LIMITS.rows)
+    header = next((line for line in lines_read if line.strip()), "")
     separator = max(",;\t", key=header.count)  # a header holds no quoted text: counting will do
     # Naming every column up front lets a row longer than the header through instead of failing.
     # Counting them is also where a table too large to read is refused, before pandas sees it.
