@@ -10,10 +10,10 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, Integer, String, Text, insert, literal, select, update
+from sqlalchemy import Integer, String, Text, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import Role, User
@@ -215,7 +215,8 @@ def import_result(
     batch.summary = {**result.summary(), "created": len(items), "new_categories": new_categories}
     audit.record(session, user_id, "bank.import", f"import_batch:{batch.id}", **batch.summary)
     if options.publish is not None:
-        _record_publish_exception(session, options.publish, batch, result.filename, now)
+        published = sum(row["status"] == ItemStatus.PUBLISHED.value for row in items)
+        _record_publish_exception(session, options.publish, batch, result.filename, published, now)
     session.flush()
     return batch
 
@@ -231,7 +232,12 @@ def _status(parsed: ParsedItem, options: ImportOptions) -> ItemStatus:
 
 
 def _record_publish_exception(
-    session: Session, exception: PublishException, batch: ImportBatch, filename: str, now: datetime
+    session: Session,
+    exception: PublishException,
+    batch: ImportBatch,
+    filename: str,
+    published: int,
+    now: datetime,
 ) -> None:
     """The audit log's line for the batch, and an approval event in each published item's
     history, both naming the exception's source, reason and who stated it."""
@@ -240,7 +246,7 @@ def _record_publish_exception(
         source=exception.source,
         reason=exception.reason.strip(),
     )
-    published = (
+    rows = (
         select(
             Item.id,
             Item.current_version_id,
@@ -253,9 +259,7 @@ def _record_publish_exception(
         .where(ItemVersion.import_batch_id == batch.id, Item.status == ItemStatus.PUBLISHED.value)
     )
     columns = ["item_id", "version_id", "actor_id", "kind", "comment", "at"]
-    inserted = cast(
-        CursorResult[Any], session.execute(insert(ItemEvent).from_select(columns, published))
-    )
+    session.execute(insert(ItemEvent).from_select(columns, rows))
     audit.record(
         session,
         exception.granted_by_id,
@@ -264,7 +268,7 @@ def _record_publish_exception(
         source=exception.source,
         reason=exception.reason.strip(),
         file=filename,
-        published=inserted.rowcount,
+        published=published,
     )
 
 
