@@ -132,7 +132,7 @@ def timed_import(app, data: bytes, filename: str) -> tuple[float, float, dict]: 
         batch = importing.import_result(
             session,
             parsed,
-            importing.ImportOptions(publish=True),
+            importing.ImportOptions(publish=importing.BENCH_DATA),
             data=data,
             user_id=None,
             now=utcnow(),

@@ -690,7 +690,7 @@ def measure_draw(
                     importing.import_result(
                         session,
                         chunk,
-                        importing.ImportOptions(publish=True),
+                        importing.ImportOptions(publish=importing.BENCH_DATA),
                         data=f"load-bench-{start}".encode(),
                         user_id=None,
                         now=utcnow(),

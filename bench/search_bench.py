@@ -100,7 +100,7 @@ def fill(app, count: int) -> float:  # type: ignore[no-untyped-def]
             importing.import_result(
                 session,
                 chunk,
-                importing.ImportOptions(publish=True),
+                importing.ImportOptions(publish=importing.BENCH_DATA),
                 data=str(start).encode(),
                 user_id=None,
                 now=utcnow(),

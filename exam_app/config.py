@@ -50,7 +50,9 @@ class Config:
     #: Every POST is still checked: accounts.permissions.enforce_access calls csrf.protect()
     #: right after the role check, so the order is sign-in, role, then token.
     WTF_CSRF_CHECK_DEFAULT = False
-    #: Uploads (rosters, question files) are bounded; larger bodies get 413.
+    #: Uploads (rosters, question files) are bounded; larger bodies get 413. What a file may
+    #: inflate to (zip members, sheet rows and columns, document paragraphs) is bounded before
+    #: any reader opens it, by ``core.upload_limits`` (its limits are constants there).
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
     #: Login throttling, per account and per source address separately: this many failures

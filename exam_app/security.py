@@ -75,6 +75,11 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
+    if response.headers.get("Content-Disposition", "").lower().startswith("attachment"):
+        # Downloads carry answer keys (bank exports) or personal data: no browser or proxy
+        # may keep a copy, whatever the view said.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
     return response
 
 

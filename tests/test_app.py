@@ -10,6 +10,7 @@ from exam_app import create_app
 from exam_app.accounts.models import Role
 from exam_app.config import ProductionConfig, TestConfig
 from exam_app.security import ConfigError
+from tests.factories import load_bank
 
 
 def test_factory_takes_a_test_mapping(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -100,3 +101,29 @@ def test_data_commands_on_an_unmigrated_database_say_to_migrate(tmp_path) -> Non
     assert runner.invoke(args=["bank", "import", "--help"]).exit_code == 0  # help needs no DB
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert runner.invoke(args=["exams", "sweep"]).output.startswith("graded 0")
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        *((Role.TRAINER, f"/bank/export.{fmt}") for fmt in ("xlsx", "csv", "gift", "xml", "aiken")),
+        (Role.TRAINER, "/bank/template.xlsx"),
+        (Role.TRAINER, "/bank/template.csv"),
+        (Role.ADMIN, "/accounts/roster/template.csv"),
+    ],
+)
+def test_downloads_are_never_stored_by_browsers_or_proxies(
+    client: FlaskClient,
+    login_as,
+    db_session,  # type: ignore[no-untyped-def]
+    role: Role,
+    url: str,
+) -> None:
+    """A bank export is the full answer key; other downloads may hold personal data."""
+    load_bank(db_session)
+    login_as(role)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Pragma"] == "no-cache"

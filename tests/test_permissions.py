@@ -18,6 +18,7 @@ SIGNED_IN = frozenset(ALL_ROLES)
 EVERYONE = frozenset({ANON, *ALL_ROLES})
 ADMIN = frozenset({Role.ADMIN})
 BANK = frozenset({Role.TRAINER, Role.ADMIN})
+REVIEWER = frozenset({Role.TRAINER})
 TAKER = frozenset({Role.OPERATOR})
 OVERSEER = frozenset({Role.HR, Role.TRAINER, Role.ADMIN})
 
@@ -74,7 +75,7 @@ EXPECTED: dict[str, frozenset[object]] = {
     "study.show": SIGNED_IN,
     "bank.edit": BANK,
     "bank.submit": BANK,
-    "bank.approve": BANK,
+    "bank.approve": REVIEWER,  # publishing is a trainer's: an administrator may not approve
     "bank.send_back": BANK,
     "bank.retire": BANK,
     "bank.restore": BANK,

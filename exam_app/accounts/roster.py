@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from exam_app.accounts import services
 from exam_app.accounts.models import OrgUnit, Role, User
-from exam_app.core import audit, textfiles
+from exam_app.core import audit, textfiles, upload_limits
 
 #: Header aliases: Chinese as trainers type them, and English.
 HEADERS = {
@@ -99,8 +99,16 @@ def _decode(data: bytes) -> str:
         raise ValueError(_("文件不是 UTF-8 或 GBK 编码的文本。")) from None
 
 
+#: openpyxl reads about 100,000 cells a second: a roster of 100,000 people in five columns
+#: takes five seconds, and nothing larger is read (the bank's item sheets go through calamine).
+ROSTER_LIMITS = upload_limits.SheetLimits(rows=100_000, columns=100, cells=500_000)
+
+
 def _table(data: bytes, filename: str) -> list[list[str]]:
+    """The first sheet's (or the CSV's) cells as text; ``UploadRefused`` over a limit."""
     if filename.lower().endswith((".xlsx", ".xlsm")):
+        # Before openpyxl sees a byte: it pads every row to the width the sheet declares.
+        upload_limits.check_xlsx(data, filename, ROSTER_LIMITS)
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = wb.worksheets[0]
         return [
@@ -109,7 +117,10 @@ def _table(data: bytes, filename: str) -> list[list[str]]:
         ]
     text = _decode(data)
     dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-    return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), dialect)]
+    rows = upload_limits.bounded_rows(
+        csv.reader(io.StringIO(text), dialect), filename, ROSTER_LIMITS
+    )
+    return [[c.strip() for c in r] for r in rows]
 
 
 def read_roster(data: bytes, filename: str) -> RosterPlan:
@@ -120,6 +131,9 @@ def read_roster(data: bytes, filename: str) -> RosterPlan:
         return plan
     try:
         table = _table(data, filename)
+    except upload_limits.UploadRefused as exc:
+        plan.problems.append(RowProblem(0, "file", exc.message))
+        return plan
     except Exception as exc:  # a corrupt workbook raises many kinds; all mean the same to the user
         plan.problems.append(RowProblem(0, "file", _("无法读取文件：%(e)s", e=str(exc))))
         return plan

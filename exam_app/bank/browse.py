@@ -93,10 +93,12 @@ def get_item(session: Session, item_id: int) -> Item:
 
 
 def as_parsed(item: Item, number: int) -> dict[str, Any]:
-    """An item's current version in the shape the exporters take (``ParsedItem.as_dict``)."""
+    """An item's current version in the shape the exporters take (``ParsedItem.as_dict``),
+    with the item's ``id`` (what an export report names)."""
     version = item.current
     assert version is not None
     return {
+        "id": item.id,
         "number": number,
         "type": version.type,
         "stem": version.stem,

@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
 from exam_app.bank import authoring, browse, review
 from exam_app.bank.diff import diff_versions, version_fields
@@ -203,11 +204,17 @@ def _transition(item_id: int, step: Step, done: str) -> ResponseReturnValue:
 
 #: The workflow buttons that need nothing but a confirmation: endpoint (and last part of the
 #: URL), the step, and what the trainer is told once it is done.
-TRANSITIONS: tuple[tuple[str, Step, LazyString], ...] = (
-    ("submit", review.submit, _l("已送审，等待另一位培训师审核。")),
-    ("approve", review.approve, _l("审核通过，试题已发布。")),
-    ("retire", review.retire, _l("试题已停用，不再进入新考试；已考过的试卷不受影响。")),
-    ("restore", review.restore, _l("试题已恢复为草稿。")),
+TRANSITIONS: tuple[tuple[str, Step, LazyString, tuple[Role, ...]], ...] = (
+    ("submit", review.submit, _l("已送审，等待另一位培训师审核。"), BANK_ROLES),
+    # Approving is a trainer's (review.approve checks it again, and the author).
+    ("approve", review.approve, _l("审核通过，试题已发布。"), (Role.TRAINER,)),
+    (
+        "retire",
+        review.retire,
+        _l("试题已停用，不再进入新考试；已考过的试卷不受影响。"),
+        BANK_ROLES,
+    ),
+    ("restore", review.restore, _l("试题已恢复为草稿。"), BANK_ROLES),
 )
 
 
@@ -221,11 +228,11 @@ def _transition_view(
     return view
 
 
-for _endpoint, _step, _done in TRANSITIONS:
+for _endpoint, _step, _done, _roles in TRANSITIONS:
     bp.add_url_rule(
         f"/items/<int:item_id>/{_endpoint}",
         _endpoint,
-        allow(*BANK_ROLES)(_transition_view(_endpoint, _step, _done)),
+        allow(*_roles)(_transition_view(_endpoint, _step, _done)),
         methods=["POST"],
     )
 
@@ -293,7 +300,7 @@ def _bulk_plan() -> review.BulkPlan:
             exposure = Exposure(request.form.get("exposure", ""))
         except ValueError:
             abort(400)
-    return review.plan_bulk(items, action, current_user.id, category, exposure)
+    return review.plan_bulk(items, action, current_user.id, category, exposure, current_user.roles)
 
 
 def _bulk_confirm_page(plan: review.BulkPlan) -> str:

@@ -43,7 +43,8 @@ class ImportForm(FlaskForm):
     )
     level = SelectField(_l("等级（文件未注明时）"))
     category_id = SelectField(_l("分类（试题未注明时）"), coerce=int)
-    publish = BooleanField(_l("完整的试题直接发布（否则存为草稿）"))
+    #: Publishing takes a second trainer: complete items go to review, never straight out.
+    review = BooleanField(_l("完整的试题直接送审（由另一位培训师审核后发布；否则存为草稿）"))
     submit = SubmitField(_l("检查（试导入）"))
 
     def __init__(self, *args, category_choices: list[tuple[int, str]], **kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, String, Text, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from exam_app.accounts.models import Role, User
 from exam_app.bank import search
 from exam_app.bank.categories import ensure_category, find_category
 from exam_app.bank.models import (
@@ -23,20 +24,64 @@ from exam_app.bank.models import (
     Category,
     ImportBatch,
     Item,
+    ItemEvent,
+    ItemEventKind,
     ItemStatus,
     ItemVersion,
     Level,
 )
 from exam_app.bank.parsed import ParsedItem, ParseResult, Problem, ProblemCode, fingerprint
 from exam_app.core import audit
+from exam_app.db import UTCDateTime
 from exam_app.errors import DomainError
 
 
 @dataclass(frozen=True)
+class PublishException:
+    """Why imported items may be published with no second trainer's review.
+
+    Publishing takes a trainer other than the author (``review.approve``); the only other way
+    is this exception, stated in code or on the command line, never on a web page, and always
+    written to the audit log (``bank.publish_without_review``: who, why, which batch) and to
+    each item's history (an approval event carrying the reason). Who may state one:
+
+    - an active administrator, named by ``granted_by_id`` (``flask bank import --publish
+      --by <工号> --reason …``);
+    - the deployment itself (``granted_by_id`` None), for data it ships already reviewed:
+      ``bank load-shipped`` (``source="shipped_bank"``: the vendor's reviewed bank), and the
+      test and benchmark data (``source="test_data"`` / ``"bench"``).
+    """
+
+    reason: str
+    source: str  #: "cli", "shipped_bank", "test_data", "bench"
+    granted_by_id: int | None = None
+
+
+@dataclass(frozen=True)
 class ImportOptions:
-    publish: bool = False  #: publish complete items at once instead of keeping them as drafts
+    #: send complete items to review (待审核), where a trainer other than the importer approves
+    #: them, instead of keeping them as drafts
+    review: bool = False
     level: str | None = None  #: level for items whose source names none (中级工 or a code)
     category: str | None = None  #: category (name or path) for items that carry none
+    #: publish complete items at once, with no second review: only as a recorded exception
+    publish: PublishException | None = None
+
+
+#: Benchmark data (bench/): generated items published to measure the bank, never real ones.
+BENCH_DATA = PublishException(reason="基准测试生成的数据", source="bench")
+
+
+def check_publish_exception(session: Session, exception: PublishException) -> None:
+    """:raises DomainError: when the exception gives no reason, or names someone who is not an
+    active administrator"""
+    if not exception.reason.strip():
+        raise DomainError(_("未经审核直接发布属于例外，须写明原因。"), field="reason")
+    if exception.granted_by_id is None:
+        return
+    granter = session.get(User, exception.granted_by_id)
+    if granter is None or not granter.active or Role.ADMIN not in granter.roles:
+        raise DomainError(_("只有在职的管理员可以批准未经审核直接发布的例外。"), field="granted_by")
 
 
 def fingerprint_hash(text: str) -> str:
@@ -112,10 +157,14 @@ def import_result(
 
     Duplicates (in the file or in the bank) are skipped, so importing the same file again
     changes nothing. Items with problems are kept as drafts marked "needs review", never
-    published and never given an answer.
+    published and never given an answer. Complete items stay drafts, go to review
+    (``options.review``: the importer is their author, so another trainer approves them), or
+    are published at once only under ``options.publish``, a recorded ``PublishException``.
     """
     if result.file_problems:
         raise DomainError("；".join(result.file_problems))
+    if options.publish is not None:
+        check_publish_exception(session, options.publish)
     result = check_against_bank(session, result)
     default_level = parse_level(options.level)
     default_category = None
@@ -143,12 +192,11 @@ def import_result(
             if parsed.category not in categories:
                 categories[parsed.category] = ensure_category(session, parsed.category)
             category = categories[parsed.category][0]
-        ready = parsed.status == "ready"
-        status = ItemStatus.PUBLISHED if options.publish and ready else ItemStatus.DRAFT
+        status = _status(parsed, options)
         items.append(
             {
                 "status": status.value,
-                "needs_review": not ready,
+                "needs_review": parsed.status != "ready",
                 "created_by_id": user_id,
                 "category_id": category.id if category else None,
             }
@@ -166,8 +214,62 @@ def import_result(
     new_categories = sorted(c.path for c, created in categories.values() if created)
     batch.summary = {**result.summary(), "created": len(items), "new_categories": new_categories}
     audit.record(session, user_id, "bank.import", f"import_batch:{batch.id}", **batch.summary)
+    if options.publish is not None:
+        published = sum(row["status"] == ItemStatus.PUBLISHED.value for row in items)
+        _record_publish_exception(session, options.publish, batch, result.filename, published, now)
     session.flush()
     return batch
+
+
+def _status(parsed: ParsedItem, options: ImportOptions) -> ItemStatus:
+    """Complete items are published only by a recorded exception, sent to review when asked,
+    else kept as drafts; incomplete ones are always drafts (marked "needs review")."""
+    if parsed.status != "ready":
+        return ItemStatus.DRAFT
+    if options.publish is not None:
+        return ItemStatus.PUBLISHED
+    return ItemStatus.IN_REVIEW if options.review else ItemStatus.DRAFT
+
+
+def _record_publish_exception(
+    session: Session,
+    exception: PublishException,
+    batch: ImportBatch,
+    filename: str,
+    published: int,
+    now: datetime,
+) -> None:
+    """The audit log's line for the batch, and an approval event in each published item's
+    history, both naming the exception's source, reason and who stated it."""
+    comment = _(
+        "未经第二位培训师审核发布（例外：%(source)s；原因：%(reason)s）",
+        source=exception.source,
+        reason=exception.reason.strip(),
+    )
+    rows = (
+        select(
+            Item.id,
+            Item.current_version_id,
+            literal(exception.granted_by_id, Integer),
+            literal(ItemEventKind.APPROVE.value, String),
+            literal(comment, Text),
+            literal(now, UTCDateTime()),
+        )
+        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+        .where(ItemVersion.import_batch_id == batch.id, Item.status == ItemStatus.PUBLISHED.value)
+    )
+    columns = ["item_id", "version_id", "actor_id", "kind", "comment", "at"]
+    session.execute(insert(ItemEvent).from_select(columns, rows))
+    audit.record(
+        session,
+        exception.granted_by_id,
+        "bank.publish_without_review",
+        f"import_batch:{batch.id}",
+        source=exception.source,
+        reason=exception.reason.strip(),
+        file=filename,
+        published=published,
+    )
 
 
 def _insert_new_items(

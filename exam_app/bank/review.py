@@ -1,5 +1,10 @@
 """The review workflow: draft → in review → published (by a second trainer) → retired.
 
+Publishing always takes a trainer other than the author of the wording: ``approve`` checks the
+approver's roles in the database (an administrator who is no trainer may not approve), in
+every path (the item page, bulk actions). The one other way an item is published is an import
+under a recorded ``importing.PublishException``.
+
 Each transition has a check (why it may not happen, or None) and the change itself, which runs
 the check first and records who did it. Bulk actions use the same checks to say, before anything
 changes, how many items will change and why the others will not.
@@ -7,7 +12,7 @@ changes, how many items will change and why the others will not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -15,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from exam_app.accounts.models import Role, User
 from exam_app.bank.models import (
     EXPOSURE_LABELS,
     Category,
@@ -49,10 +55,19 @@ def check_submit(item: Item, actor_id: int) -> str | None:
     return _wrong_status(item, ItemStatus.DRAFT)
 
 
-def check_approve(item: Item, actor_id: int) -> str | None:
+def check_approve(item: Item, actor_id: int, roles: Collection[Role]) -> str | None:
+    """Only a trainer (``roles``: the actor's) who did not write the wording may publish it."""
+    if Role.TRAINER not in roles:
+        return _("只有培训师可以审核发布试题（试题 #%(id)d）。", id=item.id)
     if item.status == ItemStatus.IN_REVIEW and author_of(item) == actor_id:
         return _("试题 #%(id)d 是您编写的，须由另一位培训师审核。", id=item.id)
     return _wrong_status(item, ItemStatus.IN_REVIEW)
+
+
+def reviewer_roles(session: Session, actor_id: int) -> frozenset[Role]:
+    """The actor's roles as the database has them now (none for an inactive account)."""
+    user = session.get(User, actor_id)
+    return user.roles if user is not None and user.active else frozenset()
 
 
 def check_retire(item: Item, actor_id: int) -> str | None:
@@ -102,8 +117,17 @@ def submit(session: Session, item: Item, actor_id: int) -> None:
 
 
 def approve(session: Session, item: Item, actor_id: int) -> None:
-    """In review → published, by anyone but the author of the wording."""
-    _apply(session, item, actor_id, check_approve, ItemStatus.PUBLISHED, ItemEventKind.APPROVE)
+    """In review → published, by a trainer who is not the author of the wording (the roles are
+    read from the database here, whatever the caller believes)."""
+    roles = reviewer_roles(session, actor_id)
+    _apply(
+        session,
+        item,
+        actor_id,
+        lambda i, a: check_approve(i, a, roles),
+        ItemStatus.PUBLISHED,
+        ItemEventKind.APPROVE,
+    )
 
 
 def send_back(session: Session, item: Item, actor_id: int, comment: str) -> None:
@@ -188,8 +212,13 @@ class BulkPlan:
 
 
 def _bulk_check(
-    action: BulkAction, category: Category | None, exposure: Exposure | None
+    action: BulkAction,
+    category: Category | None,
+    exposure: Exposure | None,
+    roles: Collection[Role],
 ) -> Callable[[Item, int], str | None]:
+    if action is BulkAction.APPROVE:
+        return lambda item, actor: check_approve(item, actor, roles)
     if action is BulkAction.EXPOSE:
         return lambda item, actor: (
             _("试题 #%(id)d 的适用范围已是所选。", id=item.id)
@@ -203,7 +232,6 @@ def _bulk_check(
         )
     return {
         BulkAction.SUBMIT: check_submit,
-        BulkAction.APPROVE: check_approve,
         BulkAction.RETIRE: check_retire,
     }[action]
 
@@ -214,10 +242,13 @@ def plan_bulk(
     actor_id: int,
     category: Category | None = None,
     exposure: Exposure | None = None,
+    roles: Collection[Role] = (),
 ) -> BulkPlan:
-    """Which items the action would change, and why each other one would not. Changes nothing."""
+    """Which items the action would change, and why each other one would not. Changes nothing.
+
+    ``roles`` are the actor's (approving takes a trainer); applying checks them again."""
     plan = BulkPlan(action, category, exposure)
-    check = _bulk_check(action, category, exposure)
+    check = _bulk_check(action, category, exposure, roles)
     for item in items:
         reason = check(item, actor_id)
         if reason:

@@ -33,8 +33,16 @@ def read_category_paths(text: str) -> list[str]:
     return paths
 
 
+#: The shipped bank is the vendor's, reviewed before it ships: its complete items are published
+#: on loading, an exception to the second-trainer rule recorded in the audit log.
+SHIPPED_BANK_EXCEPTION = importing.PublishException(
+    reason="question_bank/ 是厂商审核过的题库", source="shipped_bank"
+)
+
+
 def load(session: Session, bank_dir: Path, *, now: datetime) -> dict[str, Any]:
-    """Create the categories, then import every item file published (at ``now``); idempotent."""
+    """Create the categories, then import every item file, complete items published (at
+    ``now``) under ``SHIPPED_BANK_EXCEPTION``; idempotent."""
     created_categories = 0
     for path in read_category_paths((bank_dir / "categories.txt").read_text("utf-8")):
         created_categories += ensure_category(session, path)[1]
@@ -47,7 +55,7 @@ def load(session: Session, bank_dir: Path, *, now: datetime) -> dict[str, Any]:
         batch = importing.import_result(
             session,
             result,
-            importing.ImportOptions(publish=True),
+            importing.ImportOptions(publish=SHIPPED_BANK_EXCEPTION),
             data=data,
             user_id=None,
             now=now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -100,7 +100,7 @@ def show(item_id: int) -> ResponseReturnValue:
         item=item,
         action_form=ConfirmForm(),
         send_back_form=SendBackForm(),
-        can_approve=review.check_approve(item, current_user.id) is None,
+        can_approve=review.check_approve(item, current_user.id, current_user.roles) is None,
         EVENT_LABELS=EVENT_LABELS,
     )
 
@@ -117,7 +117,7 @@ def import_upload() -> ResponseReturnValue:
         result = importing.check_against_bank(session, read_file(data, filename))
         if not result.file_problems:
             options = {
-                "publish": bool(form.publish.data),
+                "review": bool(form.review.data),
                 "level": form.level.data or None,
                 "category_id": form.category_id.data or None,
             }
@@ -141,7 +141,9 @@ def import_confirm(upload_id: int) -> ResponseReturnValue:
     opts = staged.options
     category = session.get(Category, opts["category_id"]) if opts.get("category_id") else None
     options = importing.ImportOptions(
-        publish=opts.get("publish", False),
+        # A file staged before "publish" became "review" goes to review: nothing is published
+        # from a web page without a second trainer.
+        review=bool(opts.get("review", opts.get("publish", False))),
         level=opts.get("level"),
         category=category.path if category else None,
     )
@@ -176,12 +178,19 @@ def export(fmt: str) -> ResponseReturnValue:
     stmt = browse.filtered_items(session, filters_from(request.args))
     items = session.scalars(stmt.order_by(None).order_by(Item.id)).all()  # in bank order
     rows = [browse.as_parsed(i, n) for n, i in enumerate(items, start=1) if i.current]
-    body, content_type = export_items(rows, fmt)
-    return _attachment(body, f"question_bank.{fmt}", content_type)
+    exported = export_items(rows, fmt)
+    # Every item written: the file. Some the format cannot hold: a zip of the file and the
+    # report naming each (id, reason); the headers give the counts either way.
+    body, content_type, filename = exported.download(f"question_bank.{fmt}")
+    response = _attachment(body, filename, content_type)
+    response.headers["X-Export-Written"] = str(exported.written)
+    response.headers["X-Export-Left-Out"] = str(len(exported.left_out))
+    return response
 
 
-def _attachment(body: bytes, filename: str, content_type: str) -> ResponseReturnValue:
-    return (
+def _attachment(body: bytes, filename: str, content_type: str) -> Response:
+    """A download (sent no-store, as every attachment: see ``security``)."""
+    return Response(
         body,
         200,
         {"Content-Type": content_type, "Content-Disposition": f"attachment; filename={filename}"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from flask.testing import FlaskClient
@@ -11,7 +12,9 @@ from sqlalchemy import func, select
 
 from exam_app.accounts import roster
 from exam_app.accounts.models import OrgKind, Role, User
+from exam_app.core.models import StagedUpload
 from exam_app.db import utcnow
+from tests import bombs
 from tests.factories import POLICY, make_org_tree, make_unit
 from tests.web import csrf_from, csrf_token, login
 
@@ -160,3 +163,45 @@ def test_new_account_from_roster_signs_in_with_its_temporary_password(
     db_session.commit()
     assert login(client, created[0].employee_no, created[0].temporary_password).status_code == 302
     assert client.get("/").headers["Location"] == "/accounts/password"
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "fragment"),
+    [
+        ("roster.xlsx", lambda: bombs.deflate_bomb(), "解压后超过 50 MB 的上限"),
+        ("roster.csv", lambda: b"\n" * 100_001, "超过 100,000 行的上限"),
+        (
+            "wide.xlsx",
+            lambda: bombs.sheet_naming("A600000"),
+            "用到第 600,000 行，超过上限 100,000 行",
+        ),
+    ],
+    ids=["xlsx deflate bomb", "csv of blank lines", "xlsx of 600,000 rows"],
+)
+def test_web_refuses_a_bomb_with_the_limit_and_stages_nothing(
+    client: FlaskClient,
+    login_as,
+    org,
+    db_session,  # type: ignore[no-untyped-def]
+    name: str,
+    build,  # type: ignore[no-untyped-def]
+    fragment: str,
+) -> None:
+    login_as(Role.ADMIN)
+    before = db_session.scalar(select(func.count()).select_from(User))
+    started = time.perf_counter()
+    response = _upload(client, build(), name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and fragment in page and f"文件“{name}”" in page
+    assert time.perf_counter() - started < 5
+    db_session.rollback()
+    assert db_session.scalar(select(func.count()).select_from(StagedUpload)) == 0
+    assert db_session.scalar(select(func.count()).select_from(User)) == before
+
+
+def test_a_roster_sheet_is_bounded_more_tightly_than_an_item_sheet() -> None:
+    """openpyxl reads ~100,000 cells a second: 500,000 is the roster's bound."""
+    plan = roster.read_roster(bombs.sheet_naming("F100000"), "r.xlsx")  # 600,000 cells
+    assert [p.message for p in plan.problems] == [
+        "文件“r.xlsx”的工作表有 600,000 个单元格（行数×列数），超过上限 500,000 个，未读取。"
+    ]

@@ -165,7 +165,9 @@ def test_bulk_plan_counts_and_explains_without_changing(db_session, trainers) ->
     ).item
     for item in (mine, theirs):
         review.submit(db_session, item, item.created_by_id)
-    plan = review.plan_bulk([mine, theirs], review.BulkAction.APPROVE, author.id)
+    plan = review.plan_bulk(
+        [mine, theirs], review.BulkAction.APPROVE, author.id, roles={Role.TRAINER}
+    )
     assert plan.eligible == [theirs] and [i for i, _ in plan.refused] == [mine]
     assert mine.status == theirs.status == ItemStatus.IN_REVIEW
     assert review.apply_bulk(db_session, plan, author.id) == 1

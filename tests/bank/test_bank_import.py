@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +16,9 @@ from exam_app.bank import importing
 from exam_app.bank.categories import ensure_category
 from exam_app.bank.importers import read_file
 from exam_app.bank.models import Item, ItemStatus, ItemVersion, Level
+from exam_app.core.models import StagedUpload
 from exam_app.errors import DomainError
+from tests import bombs
 from tests.factories import import_text
 from tests.seed import SEED
 from tests.web import csrf_from, csrf_token
@@ -182,7 +185,7 @@ def test_cli_dry_run_json_reports_the_seed_file(runner) -> None:  # type: ignore
 def test_cli_import_then_again_is_idempotent(runner, db_session, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "doc.txt"
     path.write_text(DOC, "utf-8")
-    first = runner.invoke(args=["bank", "import", str(path), "--publish", "--json"])
+    first = runner.invoke(args=["bank", "import", str(path), "--review", "--json"])
     assert json.loads(first.output)["summary"]["created"] == 4
     second = runner.invoke(args=["bank", "import", str(path), "--json"])
     assert json.loads(second.output)["summary"]["created"] == 0
@@ -223,8 +226,8 @@ def test_web_upload_shows_the_report_then_imports_on_confirm(
     login_as,
     db_session,  # type: ignore[no-untyped-def]
 ) -> None:
-    login_as(Role.TRAINER)
-    response = _upload(client, DOC.encode(), "doc.txt", publish="y")
+    trainer = login_as(Role.TRAINER)
+    response = _upload(client, DOC.encode(), "doc.txt", review="y")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "共 4 题" in page and "完整 2" in page and "待完善 2" in page
@@ -234,8 +237,12 @@ def test_web_upload_shows_the_report_then_imports_on_confirm(
     done = client.post(f"/bank/import/{confirm}", data={"csrf_token": csrf_from(page)})
     assert "已导入 4 题" in done.get_data(as_text=True)
     assert _count(db_session) == 4
-    listing = client.get("/bank/?status=published").get_data(as_text=True)
+    # Complete items wait for a second trainer; nothing imported on the web is published.
+    assert "供电企业应在" not in client.get("/bank/?status=published").get_data(as_text=True)
+    listing = client.get("/bank/?status=in_review").get_data(as_text=True)
     assert "供电企业应在" in listing and "居民生活用电" not in listing
+    items = db_session.scalars(select(Item).where(Item.status == ItemStatus.IN_REVIEW)).all()
+    assert len(items) == 2 and {i.current.created_by_id for i in items} == {trainer.id}
 
 
 def test_web_refuses_a_file_it_cannot_read(client: FlaskClient, login_as) -> None:
@@ -264,3 +271,30 @@ def test_search_finds_chinese_substrings_in_stem_and_options(
     assert "供电企业应在" in client.get("/bank/?q=答复").get_data(as_text=True)
     by_option = client.get("/bank/?q=商业").get_data(as_text=True)
     assert "居民生活用电" in by_option and "供电企业应在" not in by_option
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "fragment"),
+    [
+        ("bomb.xlsx", lambda: bombs.deflate_bomb(), "解压后超过 50 MB 的上限"),
+        ("bomb.docx", lambda: bombs.word_document(padding=60 * bombs.MiB), "解压后超过 50 MB"),
+        ("long.csv", lambda: b"\n" * 100_001, "超过 100,000 行的上限"),
+    ],
+    ids=["xlsx deflate bomb", "docx deflate bomb", "csv of blank lines"],
+)
+def test_web_refuses_a_bomb_with_the_limit_and_stores_nothing(
+    client: FlaskClient,
+    login_as,
+    db_session,  # type: ignore[no-untyped-def]
+    name: str,
+    build,  # type: ignore[no-untyped-def]
+    fragment: str,
+) -> None:
+    login_as(Role.TRAINER)
+    started = time.perf_counter()
+    response = _upload(client, build(), name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "无法导入此文件" in page
+    assert fragment in page and f"文件“{name}”" in page
+    assert time.perf_counter() - started < 5
+    assert _count(db_session, StagedUpload) == 0 and _count(db_session) == 0

@@ -3,7 +3,9 @@ non-UTF-8 refused, and bank → GIFT/XML/Aiken → bank gives the same items."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -79,7 +81,12 @@ def test_bank_export_reimports_as_the_same_items(
 
 
 def test_aiken_export_holds_only_single_choice(client: FlaskClient, login_as, db_session) -> None:  # type: ignore[no-untyped-def]
+    """The two others are no longer dropped silently: the download is a zip with a report."""
     login_as(Role.TRAINER)
     import_text(db_session, DOC, "d.txt")
-    again = read_file(client.get("/bank/export.aiken").data, "export.aiken")
+    response = client.get("/bank/export.aiken")
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    again = read_file(archive.read("question_bank.aiken"), "export.aiken")
     assert [i.stem for i in again.items] == ["供电企业应在（ ）个工作日内答复客户投诉。"]
+    report = archive.read("export_report.txt").decode("utf-8-sig")
+    assert "已导出 1 题，未导出 2 题" in report and "Aiken 格式只能导出单选题" in report

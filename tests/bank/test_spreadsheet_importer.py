@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
+from exam_app.bank.importers import read_file
 from exam_app.bank.importers.spreadsheet import parse_spreadsheet
 from exam_app.bank.parsed import JUDGE_OPTIONS, ItemType, OptionData, ProblemCode
+from tests import bombs
 
 HEADER = ["题号", "题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析"]
 HEADER += ["分类", "等级", "难度", "来源", "标签"]
@@ -342,3 +346,50 @@ def test_unusable_files_give_a_file_problem(data, filename, fragment):
     assert result.items == []
     assert len(result.file_problems) == 1
     assert fragment in result.file_problems[0]
+
+
+def _sheet_row(row: int, values: list[str], formulas: dict[str, str] | None = None) -> bytes:
+    """A row of text cells; ``formulas`` maps a header to a formula cell's attributes and insides
+    as Excel saves them (``t="str"><f>…</f><v>result</v>``)."""
+    cells = []
+    for column, (header, value) in enumerate(zip(HEADER, values, strict=False)):
+        reference = f"{get_column_letter(column + 1)}{row}"
+        if header in (formulas or {}):
+            cells.append(f'<c r="{reference}" {(formulas or {})[header]}</c>')
+        elif value:
+            cells.append(f'<c r="{reference}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+    return f'<row r="{row}">{"".join(cells)}</row>'.encode()
+
+
+def test_formula_cells_read_as_the_value_excel_saved_with_them():
+    """Excel saves a formula with its result (<v>); that result is what is read."""
+    formulas = {
+        "题干": 't="str"><f>"客户服务热线是"&amp;"（ ）。"</f><v>客户服务热线是（ ）。</v>',
+        "难度": "><f>1+2</f><v>3</v>",
+        "解析": 't="str"><f>IF(TRUE,"","x")</f><v></v>',  # a formula giving "" has its result
+    }
+    rows = _sheet_row(1, HEADER) + _sheet_row(2, SINGLE, formulas)
+    sheet = bombs.SHEET_START + b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    (item,) = parse_spreadsheet(bombs.workbook(sheet), "题库.xlsx").items
+    assert (item.stem, item.difficulty, item.explanation) == ("客户服务热线是（ ）。", 3, "")
+    assert item.problems == ()
+
+
+def test_a_formula_cell_saved_without_its_result_is_reported_with_row_and_column():
+    """openpyxl and other programs write formulas without calculating them: read, such a cell
+    is blank, which used to be reported only as an empty stem."""
+    book = openpyxl.Workbook()
+    book.active.title = "题库"
+    book.active.append(HEADER)
+    book.active.append(row_with("题干", '="客户服务热线"&"是（ ）。"'))
+    book.active.append(["2", "判断", "", "", "", "", "", '=IF(1,"对","错")'])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = read_file(buffer.getvalue(), "题库.xlsx")
+    first, second = result.items
+    advice = "：公式单元格没有计算结果，请在 Excel 中另存为数值"
+    assert first.problems[0].message == "第2行“题干”（C2）" + advice
+    assert [p.message for p in second.problems if "公式" in p.message] == [
+        "第3行“答案”（H3）" + advice
+    ]
+    assert first.status == second.status == "needs_review"

@@ -22,7 +22,7 @@ from exam_app.bank.importers._scanner import scan_lines
 from exam_app.bank.importers._segments import clean_lines
 from exam_app.bank.parsed import ParseResult
 from exam_app.bank.validation import validate_items
-from exam_app.core import textfiles
+from exam_app.core import textfiles, upload_limits
 
 _ENCODINGS = ("UTF-8", "UTF-16", "GB18030")
 
@@ -50,12 +50,18 @@ def parse_docx(data: bytes, filename: str) -> ParseResult:
 
 
 def docx_text(data: bytes, filename: str) -> str:
+    not_a_document = _("文件“%(name)s”不是有效的 Word 文档（.docx）", name=filename)
+    try:
+        # Before python-docx sees a byte: it holds every element of the document in memory.
+        upload_limits.check_docx(data, filename)
+    except upload_limits.UploadRefused as exc:
+        raise DocumentError(exc.message) from exc
+    except upload_limits.NotAZip as exc:
+        raise DocumentError(not_a_document) from exc
     try:
         document = Document(io.BytesIO(data))
-    except Exception as exc:  # not a zip, no document part, broken XML: all unreadable
-        raise DocumentError(
-            _("文件“%(name)s”不是有效的 Word 文档（.docx）", name=filename)
-        ) from exc
+    except Exception as exc:  # no document part, broken XML: all unreadable
+        raise DocumentError(not_a_document) from exc
     return "\n".join(_block_lines(document))
 
 

@@ -9,12 +9,18 @@ Formula injection: xlsx cells are written as explicit text, so ``=SUM(1)`` stays
 no cell types, so a text starting with ``= + - @`` (or ``'``) is written with one leading ``'``,
 which Excel shows as text instead of running it, and the CSV reader removes that one ``'`` again.
 The price: a hand-typed CSV cell ``'=x`` is read as ``=x``.
+
+Formula cells of an .xlsx are read as the result Excel saved with them (``<v>``), never as the
+formula. A program that writes formulas without calculating them (openpyxl, some exports)
+leaves no result: such a cell reads as blank and is reported with its row and column, asking
+for the sheet to be saved as values.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -37,7 +43,7 @@ from exam_app.bank.parsed import (
     Problem,
     ProblemCode,
 )
-from exam_app.core import textfiles
+from exam_app.core import textfiles, upload_limits
 
 Format = Literal["xlsx", "csv"]
 OPTION_LABELS = "ABCDEFGH"
@@ -105,7 +111,7 @@ def parse_spreadsheet(data: bytes, filename: str) -> ParseResult:
     """Read the first sheet (or the one named 题库/items) of an .xlsx, or a .csv, into items."""
     result = ParseResult(filename=filename)
     try:
-        rows = _read_rows(data, filename)
+        rows, unvalued = _read_rows(data, filename)
         start = next((i for i, cells in enumerate(rows) if any(map(str.strip, cells))), None)
         if start is None:
             raise _Unreadable(_("表格是空的"))
@@ -115,26 +121,42 @@ def parse_spreadsheet(data: bytes, filename: str) -> ParseResult:
         return result
     for line, cells in enumerate(rows[start + 1 :], start=start + 2):  # Excel counts from 1
         record = {key: cells[index].strip() for key, index in columns.items()}
+        formulas = {key: i for key, i in columns.items() if (line, i + 1) in unvalued}
         # A row with only a 题号 is a pre-numbered blank, not an item.
-        if any(value for key, value in record.items() if key != "number"):
-            result.items.append(_parse_row(record, line, position=len(result.items) + 1))
+        if formulas or any(value for key, value in record.items() if key != "number"):
+            result.items.append(_parse_row(record, line, len(result.items) + 1, formulas))
     if not result.items:
         result.file_problems.append(_("表格中没有题目"))
     return result
 
 
-def _read_rows(data: bytes, filename: str) -> list[list[str]]:
+#: (row, column) of cells, both counted from 1 as Excel does
+Cells = set[tuple[int, int]]
+
+
+def _read_rows(data: bytes, filename: str) -> tuple[list[list[str]], Cells]:
+    """The cells' texts, and where a formula cell holds no calculated value (read as "")."""
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
+        return _read_xlsx(data, filename)
     if name.endswith(".csv"):
-        return [[_unescape_csv(cell) for cell in row] for row in _read_csv(data)]
+        return [[_unescape_csv(cell) for cell in row] for row in _read_csv(data, filename)], set()
     if name.endswith(".xls"):
         raise _Unreadable(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 .csv 后再导入"))
     raise _Unreadable(_("文件“%(name)s”不是 .xlsx 或 .csv 表格", name=filename))
 
 
-def _read_xlsx(data: bytes) -> list[list[str]]:
+def _read_xlsx(data: bytes, filename: str) -> tuple[list[list[str]], Cells]:
+    """A formula cell is read as the value Excel calculated and saved with it (calamine reads
+    that, never the formula); one saved without a value (written by a program, not by Excel)
+    reads as "", so where those are is returned too."""
+    try:
+        # Before calamine sees a byte: it allocates the whole rectangle a sheet names.
+        workbook = upload_limits.check_xlsx(data, filename)
+    except upload_limits.UploadRefused as exc:
+        raise _Unreadable(exc.message) from exc
+    except upload_limits.NotAZip as exc:
+        raise _Unreadable(_("无法读取 Excel 文件：%(error)s", error=str(exc))) from exc
     try:
         # calamine (Rust) reads a 10,000-row sheet about ten times faster than openpyxl.
         with pd.ExcelFile(io.BytesIO(data), engine="calamine") as book:
@@ -143,15 +165,23 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
             frame = book.parse(sheet, header=None, dtype=str, keep_default_na=False)
     except Exception as exc:  # whatever the reader trips on, the file is not a usable workbook
         raise _Unreadable(_("无法读取 Excel 文件：%(error)s", error=str(exc))) from exc
-    return _frame_rows(frame)
+    stats = workbook.sheet(sheet)
+    return _frame_rows(frame), set(stats.formulas_without_value) if stats else set()
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+def _read_csv(data: bytes, filename: str) -> list[list[str]]:
     text = _decode(data)
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    # Lazily, within the rows a table may have: 20 MB of blank lines is no list of 20 million.
+    lines_read = itertools.islice(io.StringIO(text), upload_limits.SHEET_LIMITS.rows)
+    header = next((line for line in lines_read if line.strip()), "")
     separator = max(",;\t", key=header.count)  # a header holds no quoted text: counting will do
     # Naming every column up front lets a row longer than the header through instead of failing.
-    width = max(map(len, csv.reader(io.StringIO(text, newline=""), delimiter=separator)), default=0)
+    # Counting them is also where a table too large to read is refused, before pandas sees it.
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    try:
+        width = max(map(len, upload_limits.bounded_rows(lines, filename)), default=0)
+    except upload_limits.UploadRefused as exc:
+        raise _Unreadable(exc.message) from exc
     try:
         frame = pd.read_csv(
             io.StringIO(text, newline=""),  # no newline translation: "\r\n" in a cell stays
@@ -239,9 +269,25 @@ class _Row:
         )
         self.problems.append(Problem(ProblemCode.BAD_FIELD, message))
 
+    def formula_without_value(self, key: str, index: int) -> None:
+        cell = f"{get_column_letter(index + 1)}{self.line}"
+        message = _(
+            "第%(row)s行“%(column)s”（%(cell)s）：公式单元格没有计算结果，请在 Excel 中另存为数值",
+            row=self.line,
+            column=_HEADER[key],
+            cell=cell,
+        )
+        self.problems.append(Problem(ProblemCode.BAD_FIELD, message))
 
-def _parse_row(record: dict[str, str], line: int, position: int) -> ParsedItem:
+
+def _parse_row(
+    record: dict[str, str], line: int, position: int, formulas: Mapping[str, int] | None = None
+) -> ParsedItem:
+    """One item; ``formulas``: the keys (and column indexes) of formula cells saved without a
+    calculated value."""
     row = _Row(line, record)
+    for key, index in (formulas or {}).items():
+        row.formula_without_value(key, index)
     item_type = _read_type(row)
     if item_type is ItemType.JUDGE:
         options = JUDGE_OPTION_DATA
