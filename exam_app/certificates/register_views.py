@@ -83,7 +83,6 @@ def index() -> ResponseReturnValue:
             as_attachment=True,
             download_name=f"certificates-{today}.xlsx",
         )
-        response.headers["Cache-Control"] = "private, no-store"
         return response
     page = max(1, request.args.get("page", 1, type=int))
     certs = session.scalars(stmt.offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
@@ -227,7 +226,6 @@ def bundle_download(bundle_id: int) -> ResponseReturnValue:
         as_attachment=True,
         download_name=f"certificates-{bundle.id}.zip",
     )
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

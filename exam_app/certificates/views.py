@@ -204,7 +204,6 @@ def download_pdf(cert_id: int) -> ResponseReturnValue:
         as_attachment=True,
         download_name=f"certificate-{cert.number}.pdf",
     )
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -217,5 +216,4 @@ def download_credential(cert_id: int) -> ResponseReturnValue:
     response.headers["Content-Disposition"] = (
         f'attachment; filename="credential-{cert.number}.json"'
     )
-    response.headers["Cache-Control"] = "private, no-store"
     return response

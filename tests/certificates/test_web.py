@@ -47,7 +47,7 @@ def test_the_holder_downloads_the_stored_bytes_and_no_one_else_can(
     first = holder.get(f"/certificates/{issued.id}.pdf")
     second = holder.get(f"/certificates/{issued.id}.pdf")
     assert first.status_code == 200 and first.data == second.data
-    assert first.headers["Cache-Control"] == "private, no-store"
+    assert first.headers["Cache-Control"] == "no-store"  # every attachment (security.py)
     assert hashlib.sha256(first.data).hexdigest() == issued.pdf_sha256
     wallet = holder.get(f"/certificates/{issued.id}.json").get_json()
     assert wallet["type"] == "EnvelopedVerifiableCredential"
