@@ -58,13 +58,12 @@ GIVEN = (
 UNITS = ["天河营业厅", "越秀营业厅", "海珠营业厅", "番禺营业厅", "白云营业厅", "黄埔营业厅"]
 
 
-def printed(rng: random.Random, n: int) -> render.PrintedCertificate:
+def printed(rng: random.Random, n: int) -> rules.Printed:
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
     code = rules.new_code()
     number = rules.format_number(2026, n)
-    return render.PrintedCertificate(
+    return rules.Printed(
         number=number,
-        code=rules.format_code(code),
         holder_name=name,
         holder_employee_no=f"O{n:05d}",
         holder_unit=f"南方电网/广东电网公司/广州供电局/{rng.choice(UNITS)}",
@@ -77,7 +76,6 @@ def printed(rng: random.Random, n: int) -> render.PrintedCertificate:
         expires_on=date(2029, 11, 30),
         verify_url=f"https://exam.example.cn/certificates/verify/{number}/{code}",
         issuer_name="南方电网客户服务培训考试中心",
-        seal_png=None,
     )
 
 
@@ -88,7 +86,7 @@ FAKE_JWT = "eyJhbGciOiJFZERTQSJ9." + "A" * 2400 + "." + "B" * 86
 def _render(n: int) -> tuple[float, int]:
     cert = printed(random.Random(n), n)
     start = time.perf_counter()
-    pdf = render.render_pdf(cert, FAKE_JWT)
+    pdf = render.render_pdf(cert, "K7QX-3M9D-RT2P-8WZA", None, FAKE_JWT)
     return time.perf_counter() - start, len(pdf)
 
 
@@ -100,7 +98,7 @@ def bench_render(count: int) -> tuple[bytes, list[float], list[int], float]:
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         pool.map(_render, range(count + 1, 2 * count + 1))
     parallel = time.perf_counter() - start
-    sample = render.render_pdf(printed(random.Random(1), 1), FAKE_JWT)
+    sample = render.render_pdf(printed(random.Random(1), 1), "K7QX-3M9D-RT2P-8WZA", None, FAKE_JWT)
     return sample, [t for t, _ in one], [s for _, s in one], parallel
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from flask import abort, flash, request
+from flask import Response, abort, flash, request
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map
 
@@ -102,3 +102,9 @@ def json_object() -> dict[str, Any]:
     if not isinstance(data, dict):
         abort(400)
     return data
+
+
+def attachment(body: bytes, filename: str, content_type: str) -> Response:
+    """A download (``security`` sends every attachment ``Cache-Control: no-store``)."""
+    disposition = f"attachment; filename={filename}"
+    return Response(body, 200, {"Content-Type": content_type, "Content-Disposition": disposition})

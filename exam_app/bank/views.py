@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -23,7 +23,7 @@ from exam_app.core import uploads
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 from exam_app.forms import ConfirmForm
-from exam_app.web import bounded_int
+from exam_app.web import attachment, bounded_int
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 
@@ -165,7 +165,7 @@ def template(fmt: str) -> ResponseReturnValue:
     if fmt not in ("xlsx", "csv"):
         abort(404)
     body = template_spreadsheet(cast(Format, fmt))
-    return _attachment(body, f"question_template.{fmt}", XLSX if fmt == "xlsx" else CSV)
+    return attachment(body, f"question_template.{fmt}", XLSX if fmt == "xlsx" else CSV)
 
 
 @bp.route("/export.<fmt>")
@@ -182,16 +182,7 @@ def export(fmt: str) -> ResponseReturnValue:
     # Every item written: the file. Some the format cannot hold: a zip of the file and the
     # report naming each (id, reason); the headers give the counts either way.
     body, content_type, filename = exported.download(f"question_bank.{fmt}")
-    response = _attachment(body, filename, content_type)
+    response = attachment(body, filename, content_type)
     response.headers["X-Export-Written"] = str(exported.written)
     response.headers["X-Export-Left-Out"] = str(len(exported.left_out))
     return response
-
-
-def _attachment(body: bytes, filename: str, content_type: str) -> Response:
-    """A download (sent no-store, as every attachment: see ``security``)."""
-    return Response(
-        body,
-        200,
-        {"Content-Type": content_type, "Content-Disposition": f"attachment; filename={filename}"},
-    )

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from exam_app.certificates.rules import Printed
+
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 #: The spec's minimum list length (16 KB of bits), so a list does not reveal how few it holds.
@@ -18,23 +20,10 @@ STATUS_LIST_BITS = 131_072
 
 
 @dataclass(frozen=True)
-class CredentialFacts:
-    """What is printed on the certificate, and where it is verified."""
+class Links:
+    """Where the credential's issuer, achievement and status list are published."""
 
-    number: str
-    holder_name: str
-    holder_employee_no: str
-    holder_unit: str
-    title: str
-    level_name: str
-    exam_title: str
-    score_percent: float
-    issued_at: datetime
-    valid_from: date
-    expires_on: date
-    verify_url: str
     issuer_id: str  #: the issuer profile URL
-    issuer_name: str
     achievement_id: str
     status_list_url: str
     status_index: int
@@ -44,14 +33,14 @@ def _instant(day: date) -> str:
     return datetime.combine(day, time(0), UTC).isoformat().replace("+00:00", "Z")
 
 
-def open_badge(facts: CredentialFacts) -> dict[str, Any]:
+def open_badge(facts: Printed, links: Links) -> dict[str, Any]:
     """The unsigned credential. ``validUntil`` is the instant after the last valid day (UTC)."""
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": facts.verify_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{facts.title} {facts.level_name}",
-        "issuer": {"id": facts.issuer_id, "type": ["Profile"], "name": facts.issuer_name},
+        "issuer": {"id": links.issuer_id, "type": ["Profile"], "name": facts.issuer_name},
         "validFrom": _instant(facts.valid_from),
         "validUntil": _instant(facts.expires_on + timedelta(days=1)),
         "credentialSubject": {
@@ -66,7 +55,7 @@ def open_badge(facts: CredentialFacts) -> dict[str, Any]:
                 }
             ],
             "achievement": {
-                "id": facts.achievement_id,
+                "id": links.achievement_id,
                 "type": ["Achievement"],
                 "achievementType": "Certificate",
                 "name": f"{facts.title} {facts.level_name}",
@@ -76,11 +65,11 @@ def open_badge(facts: CredentialFacts) -> dict[str, Any]:
             "result": [{"type": ["Result"], "value": f"{facts.score_percent:.1f}%"}],
         },
         "credentialStatus": {
-            "id": f"{facts.status_list_url}#{facts.status_index}",
+            "id": f"{links.status_list_url}#{links.status_index}",
             "type": "BitstringStatusListEntry",
             "statusPurpose": "revocation",
-            "statusListIndex": str(facts.status_index),
-            "statusListCredential": facts.status_list_url,
+            "statusListIndex": str(links.status_index),
+            "statusListCredential": links.status_list_url,
         },
         # Printed fields a verifier compares with the paper (not part of the OB vocabulary).
         "certificateNumber": facts.number,

@@ -216,7 +216,9 @@ def _new_certificate(
     )
     the_issuer = issuer(session, settings)
     cert.credential_jwt = signing.sign(
-        credential.jwt_claims(credential.open_badge(_facts(cert, settings, the_issuer.name))),
+        credential.jwt_claims(
+            credential.open_badge(printed(cert, settings, the_issuer.name), _links(cert, settings))
+        ),
         signing_key(session, settings),
     )
     session.add(cert)
@@ -225,10 +227,8 @@ def _new_certificate(
     return cert
 
 
-def _facts(
-    cert: Certificate, settings: CertSettings, issuer_name: str
-) -> credential.CredentialFacts:
-    return credential.CredentialFacts(
+def printed(cert: Certificate, settings: CertSettings, issuer_name: str) -> rules.Printed:
+    return rules.Printed(
         number=cert.number,
         holder_name=cert.holder_name,
         holder_employee_no=cert.holder_employee_no,
@@ -241,8 +241,13 @@ def _facts(
         valid_from=cert.valid_from,
         expires_on=cert.expires_on,
         verify_url=settings.verify_url(cert.number, cert.verification_code),
-        issuer_id=settings.issuer_id,
         issuer_name=issuer_name,
+    )
+
+
+def _links(cert: Certificate, settings: CertSettings) -> credential.Links:
+    return credential.Links(
+        issuer_id=settings.issuer_id,
         achievement_id=f"{settings.base_url}/certificates/achievements/{cert.level}",
         status_list_url=settings.status_list_url,
         status_index=cert.status_index,
@@ -255,25 +260,13 @@ def render_stored(session: Session, cert: Certificate, settings: CertSettings) -
     if cert.pdf_sha256 is not None:
         return True
     the_issuer = issuer(session, settings)
-    printed = render.PrintedCertificate(
-        number=cert.number,
-        code=rules.format_code(cert.verification_code),
-        holder_name=cert.holder_name,
-        holder_employee_no=cert.holder_employee_no,
-        holder_unit=cert.holder_unit,
-        title=cert.title,
-        level_name=cert.level_name,
-        exam_title=cert.exam_title,
-        score_percent=cert.score_percent,
-        issued_at=cert.issued_at,
-        valid_from=cert.valid_from,
-        expires_on=cert.expires_on,
-        verify_url=settings.verify_url(cert.number, cert.verification_code),
-        issuer_name=the_issuer.name,
-        seal_png=the_issuer.seal_png,
-    )
     try:
-        pdf = render.render_pdf(printed, cert.credential_jwt)
+        pdf = render.render_pdf(
+            printed(cert, settings, the_issuer.name),
+            rules.format_code(cert.verification_code),
+            the_issuer.seal_png,
+            cert.credential_jwt,
+        )
     except render.NoCJKFont as exc:
         audit.record(
             session, None, "certificate.render_pending", f"certificate:{cert.id}", reason=str(exc)

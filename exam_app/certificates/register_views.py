@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import threading
 
 from flask import (
@@ -14,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -38,7 +36,7 @@ from exam_app.certificates.models import (
 from exam_app.certificates.views import KEEPERS, XLSX, _settings, _today, bp
 from exam_app.db import get_session, utcnow
 from exam_app.forms import ConfirmForm, tree_choices
-from exam_app.web import run_service
+from exam_app.web import attachment, run_service
 
 PER_PAGE = 50
 #: The largest seal image accepted (it is embedded in every certificate rendered after).
@@ -77,13 +75,7 @@ def index() -> ResponseReturnValue:
     stmt = register.query(session, filters, today)
     if request.args.get("export") == "xlsx":
         data = register.workbook(list(session.scalars(stmt)), _status_names(), today)
-        response = send_file(
-            io.BytesIO(data),
-            mimetype=XLSX,
-            as_attachment=True,
-            download_name=f"certificates-{today}.xlsx",
-        )
-        return response
+        return attachment(data, f"certificates-{today}.xlsx", XLSX)
     page = max(1, request.args.get("page", 1, type=int))
     certs = session.scalars(stmt.offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
     return render_template(
@@ -220,13 +212,7 @@ def bundle_download(bundle_id: int) -> ResponseReturnValue:
     data = get_session().scalar(select(Bundle.data).where(Bundle.id == bundle.id))
     if bundle.status != BundleStatus.READY or data is None:
         abort(404)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"certificates-{bundle.id}.zip",
-    )
-    return response
+    return attachment(data, f"certificates-{bundle.id}.zip", "application/zip")
 
 
 @bp.route("/issuer/settings", methods=["GET", "POST"])

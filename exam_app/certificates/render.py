@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import subprocess
-from dataclasses import dataclass
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML, Attachment
 
+from exam_app.certificates.rules import Printed
 from exam_app.config import PROJECT_ROOT
 from exam_app.i18n import DISPLAY_TZ
 
@@ -33,27 +32,6 @@ CJK_FAMILIES = (
 
 class NoCJKFont(RuntimeError):
     """No Chinese font is installed: a certificate would print boxes instead of characters."""
-
-
-@dataclass(frozen=True)
-class PrintedCertificate:
-    """Everything printed, as plain values."""
-
-    number: str
-    code: str  #: grouped for reading, ``K7QX-3M9D-…``
-    holder_name: str
-    holder_employee_no: str
-    holder_unit: str
-    title: str
-    level_name: str
-    exam_title: str
-    score_percent: float
-    issued_at: datetime
-    valid_from: date
-    expires_on: date
-    verify_url: str
-    issuer_name: str
-    seal_png: bytes | None
 
 
 @lru_cache(maxsize=1)
@@ -85,17 +63,15 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=1)
 
 
-def html_for(cert: PrintedCertificate) -> str:
-    seal = (
-        "data:image/png;base64," + base64.b64encode(cert.seal_png).decode()
-        if cert.seal_png
-        else None
-    )
+def html_for(cert: Printed, code: str, seal_png: bytes | None) -> str:
+    """``code``: the verification code as printed (grouped); ``seal_png``: HR's seal image."""
+    seal = "data:image/png;base64," + base64.b64encode(seal_png).decode() if seal_png else None
     return (
         _environment()
         .get_template("certificate.html")
         .render(
             c=cert,
+            code=code,
             seal=seal,
             qr=_qr_svg(cert.verify_url),
             fonts=", ".join(f'"{f}"' for f in CJK_FAMILIES),
@@ -104,7 +80,7 @@ def html_for(cert: PrintedCertificate) -> str:
     )
 
 
-def render_pdf(cert: PrintedCertificate, credential_jwt: str) -> bytes:
+def render_pdf(cert: Printed, code: str, seal_png: bytes | None, credential_jwt: str) -> bytes:
     """The PDF bytes.
 
     :raises NoCJKFont: when no Chinese font is installed (refused rather than printing boxes)
@@ -117,7 +93,9 @@ def render_pdf(cert: PrintedCertificate, credential_jwt: str) -> bytes:
         description="Open Badges 3.0 credential (VC-JWT, EdDSA)",
         relationship="Data",
     )
-    return HTML(string=html_for(cert).replace("/*CSS*/", css), base_url=str(TEMPLATES)).write_pdf(
+    return HTML(
+        string=html_for(cert, code, seal_png).replace("/*CSS*/", css), base_url=str(TEMPLATES)
+    ).write_pdf(
         pdf_variant="pdf/a-3b",
         attachments=[attachment],
         custom_metadata=False,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 #: Crockford's base32: no I, L, O or U, so a code read off paper is typed right.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -82,3 +82,23 @@ def shown_status(stored: str, expires_on: date, on: date) -> str:
     if stored != "valid":
         return stored
     return "valid" if on <= expires_on else "expired"
+
+
+@dataclass(frozen=True)
+class Printed:
+    """What a certificate states: printed on the PDF, signed into the credential, shown by
+    the verification page."""
+
+    number: str
+    holder_name: str
+    holder_employee_no: str
+    holder_unit: str
+    title: str
+    level_name: str
+    exam_title: str
+    score_percent: float
+    issued_at: datetime
+    valid_from: date
+    expires_on: date
+    verify_url: str
+    issuer_name: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 from flask import (
@@ -13,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -32,6 +30,7 @@ from exam_app.certificates.models import SHOWN_STATUS_LABELS, Certificate
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 from exam_app.i18n import DISPLAY_TZ
+from exam_app.web import attachment
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 KEEPERS = (Role.HR, Role.ADMIN)
@@ -198,13 +197,7 @@ def download_pdf(cert_id: int) -> ResponseReturnValue:
     pdf = session.scalar(select(Certificate.pdf).where(Certificate.id == cert.id))
     if pdf is None:
         abort(503, _("证书 PDF 尚未生成：服务器缺少中文字体，管理员安装后会补上。"))
-    response = send_file(
-        io.BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"certificate-{cert.number}.pdf",
-    )
-    return response
+    return attachment(pdf, f"certificate-{cert.number}.pdf", "application/pdf")
 
 
 @bp.route("/<int:cert_id>.json")
