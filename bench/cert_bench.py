@@ -244,7 +244,15 @@ def main() -> None:
         f"size: median {statistics.median(sizes) / 1024:.0f} KB, largest {max(sizes) / 1024:.0f} KB"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        bench_zip(fresh_database(args.database_url, Path(tmp)), sample, args.zip, Path(tmp))
+        url = fresh_database(args.database_url, Path(tmp))
+        try:
+            bench_zip(url, sample, args.zip, Path(tmp))
+        finally:
+            if args.database_url:  # the bench's own database goes again
+                admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
+                admin.dispose()
 
 
 if __name__ == "__main__":
