@@ -152,19 +152,15 @@ def issue_for_attempt(
         exam.renewal_window_days,
         previous.expires_on if previous is not None and previous.expires_on >= passed_on else None,
     )
-    cert = _new_certificate(
-        session,
-        settings,
-        now,
-        user=user,
-        title=exam.certificate_title,
-        level=level,
-        exam_id=exam.id,
-        exam_title=exam.title,
-        attempt_id=attempt.id,
-        score_percent=float(attempt.percent or 0.0),
-        dates=dates,
+    earned = Earned(
+        exam.certificate_title,
+        level,
+        exam.id,
+        exam.title,
+        attempt.id,
+        float(attempt.percent or 0.0),
     )
+    cert = _new_certificate(session, settings, now, user, earned, dates)
     if previous is not None:
         _supersede(session, previous, cert, now)
     audit.record(
@@ -178,18 +174,35 @@ def issue_for_attempt(
     return cert
 
 
+@dataclass(frozen=True)
+class Earned:
+    """What a pass earned: carried unchanged into a reissued copy."""
+
+    title: str
+    level: str
+    exam_id: int
+    exam_title: str
+    attempt_id: int
+    score_percent: float
+
+    @classmethod
+    def of(cls, cert: Certificate) -> Earned:
+        return cls(
+            cert.title,
+            cert.level,
+            cert.exam_id,
+            cert.exam_title,
+            cert.attempt_id,
+            cert.score_percent,
+        )
+
+
 def _new_certificate(
     session: Session,
     settings: CertSettings,
     now: datetime,
-    *,
     user: User,
-    title: str,
-    level: str,
-    exam_id: int,
-    exam_title: str,
-    attempt_id: int,
-    score_percent: float,
+    earned: Earned,
     dates: rules.Validity,
 ) -> Certificate:
     year = now.astimezone(DISPLAY_TZ).year
@@ -201,13 +214,13 @@ def _new_certificate(
         holder_employee_no=user.employee_no,
         holder_unit=user.org_unit.path if user.org_unit else "",
         holder_unit_id=user.org_unit_id,
-        title=title,
-        level=level,
-        level_name=_level_name(level),
-        exam_id=exam_id,
-        exam_title=exam_title,
-        attempt_id=attempt_id,
-        score_percent=score_percent,
+        title=earned.title,
+        level=earned.level,
+        level_name=_level_name(earned.level),
+        exam_id=earned.exam_id,
+        exam_title=earned.exam_title,
+        attempt_id=earned.attempt_id,
+        score_percent=earned.score_percent,
         issued_at=now,
         valid_from=dates.valid_from,
         expires_on=dates.expires_on,
@@ -326,14 +339,9 @@ def reissue(
         session,
         settings,
         now,
-        user=cert.user,
-        title=cert.title,
-        level=cert.level,
-        exam_id=cert.exam_id,
-        exam_title=cert.exam_title,
-        attempt_id=cert.attempt_id,
-        score_percent=cert.score_percent,
-        dates=rules.Validity(cert.valid_from, cert.expires_on),
+        cert.user,
+        Earned.of(cert),
+        rules.Validity(cert.valid_from, cert.expires_on),
     )
     _supersede(session, cert, new, now)
     audit.record(
