@@ -46,6 +46,7 @@ PURE = (
     "exam_app.bank.parsed",
     "exam_app.bank.validation",
     "exam_app.study.regulations",
+    "exam_app.tracking.rules",
 )
 IMPURE_LIBRARIES = ("flask", "flask_login", "flask_wtf", "sqlalchemy", "exam_app.db")
 
