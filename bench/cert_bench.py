@@ -33,6 +33,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The apps built here are no servers: no scheduled jobs running beside the timings.
+os.environ.setdefault("SCHEDULER_ENABLED", "false")
 
 from exam_app import create_app, migrate  # noqa: E402
 from exam_app.accounts.models import Role, User, UserRole  # noqa: E402

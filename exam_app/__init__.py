@@ -13,6 +13,7 @@ from exam_app import accounts, bank, certificates, cli, db, exams, security, sit
 from exam_app.accounts.permissions import enforce_access
 from exam_app.accounts.principal import Principal, load_principal
 from exam_app.config import PROJECT_ROOT, Config, config_for_env
+from exam_app.core import jobs
 from exam_app.errors import register_error_handlers
 from exam_app.extensions import babel, csrf, login_manager
 from exam_app.i18n import LOCALES, select_locale
@@ -54,11 +55,12 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     for domain in DOMAINS:
         app.register_blueprint(domain.bp)
         app.jinja_env.globals.update(domain.TEMPLATE_GLOBALS)
-    cli.register(app, [d.cli for d in DOMAINS if d.cli is not None])
+    cli.register(app, [jobs.cli, *(d.cli for d in DOMAINS if d.cli is not None)])
 
     app.before_request(enforce_access)
     app.after_request(security.add_security_headers)
     register_error_handlers(app)
+    jobs.init_app(app)  # the scheduled jobs' timer, in serving processes only
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else ""
     )

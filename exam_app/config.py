@@ -86,6 +86,17 @@ class Config:
     CERT_LOOKUP_MAX_FAILURES = 20
     CERT_LOOKUP_WINDOW_SECONDS = 15 * 60
 
+    #: Scheduled jobs (core.jobs: the sweeper, later reminders) run by a thread in each app
+    #: process, every this many seconds; a lease in the database makes each run happen once.
+    #: SCHEDULER_ENABLED=false leaves them to `flask jobs run-due` (e.g. from cron).
+    SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "true").strip().lower() not in {
+        "0",
+        "false",
+        "no",
+        "off",
+    }
+    SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True

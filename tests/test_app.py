@@ -33,6 +33,7 @@ def test_production_refuses_the_development_secret(monkeypatch, tmp_path) -> Non
             **vars_of(ProductionConfig),
             "SECRET_KEY": "x" * 40,
             "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
+            "SCHEDULER_ENABLED": False,  # not a server: no timer thread in the test run
         }
     )
     assert app.config["SESSION_COOKIE_SECURE"] and not app.config["ALLOW_DEMO_DATA"]
@@ -48,6 +49,7 @@ def test_production_refuses_demo_accounts(monkeypatch, tmp_path) -> None:  # typ
         "ENV_NAME": "production",
         "SECRET_KEY": "y" * 40,
         "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
+        "SCHEDULER_ENABLED": False,  # not a server: no timer thread in the test run
     }
     runner = create_app(settings).test_cli_runner()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

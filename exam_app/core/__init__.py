@@ -1,1 +1,2 @@
-"""Cross-cutting pieces every domain may use: the audit log and staged uploads (no pages)."""
+"""Cross-cutting pieces every domain may use: the audit log, staged uploads and scheduled jobs
+(no pages)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exam_app.db import Base, UTCDateTime, utcnow
@@ -40,3 +40,21 @@ class StagedUpload(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class JobRun(Base):
+    """One row per scheduled job (``core.jobs``): when it is next due, who holds its lease and
+    until when, and how its last run went. Shared by every app server: the lease is taken with
+    one conditional UPDATE, so a run happens once however many processes tick."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    next_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_holder: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_ok: Mapped[bool | None] = mapped_column()
+    last_result: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")

@@ -1,4 +1,5 @@
-"""``flask --app wsgi exams sweep``: grade overdue attempts (run it every minute from cron)."""
+"""``flask --app wsgi exams sweep``: grade overdue attempts now (the scheduler already runs the
+sweeper every minute, ``exams.jobs``)."""
 
 from __future__ import annotations
 

@@ -77,6 +77,7 @@ def test_production_settings_refuse_demo_accounts(tmp_path: Path) -> None:
             "ENV_NAME": "production",
             "SECRET_KEY": "p" * 40,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+            "SCHEDULER_ENABLED": False,  # not a server: no timer thread in the test run
         }
     )
     migrate.upgrade(prod.extensions["db_engine"])
