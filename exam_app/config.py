@@ -86,6 +86,18 @@ class Config:
     CERT_LOOKUP_MAX_FAILURES = 20
     CERT_LOOKUP_WINDOW_SECONDS = 15 * 60
 
+    #: E-mail (tracking's reminders): off while SMTP_HOST is empty (in-app notices only).
+    #: SMTP_SECURITY: "" (plain, e.g. a relay on the host), "starttls" or "ssl".
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_FROM = os.environ.get("SMTP_FROM", "")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "")
+    SMTP_TIMEOUT = 10
+    #: Days before a deadline at which people are reminded (also on the day, weekly overdue).
+    REMINDER_OFFSETS = (90, 30, 7)
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
