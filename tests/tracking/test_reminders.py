@@ -5,6 +5,7 @@ unread count; an overdue person's escalation reaches HR over their unit, and no 
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -244,3 +245,30 @@ def test_a_key_taken_by_another_server_is_skipped(db_session: Session) -> None:
     assert reminder.key(w.alice.id, w.requirement.id) == key
     due = reminders._Due(key, w.alice.id, w.requirement.id, "x", reminder)
     assert reminders._claim(db_session, due, NOW) is None
+
+
+def test_two_servers_at_once_send_each_reminder_once(app: Flask, db_session: Session) -> None:
+    """Two app servers' runs overlap: the first has claimed everything and not committed yet;
+    the second waits (PostgreSQL: on the unique key; SQLite: for the write lock), then finds
+    every reminder taken."""
+    _world(db_session)
+    engine = app.extensions["db_engine"]
+    results: dict[str, reminders.RunCounts] = {}
+    with Session(engine) as first:
+        results["first"] = reminders.send_due_reminders(first, NOW, None)
+
+        def second_server() -> None:
+            with app.app_context(), Session(engine) as second:
+                results["second"] = reminders.send_due_reminders(second, NOW, None)
+                second.commit()
+
+        thread = threading.Thread(target=second_server)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # waiting for the first server's transaction
+        first.commit()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert results["first"].reminders == 3
+    assert (results["second"].reminders, results["second"].already_sent) == (0, 3)
+    assert db_session.scalar(select(func.count()).select_from(Notice)) == 4
