@@ -96,6 +96,17 @@ class Config:
         "off",
     }
     SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
+    #: E-mail (tracking's reminders): off while SMTP_HOST is empty (in-app notices only).
+    #: SMTP_SECURITY: "" (plain, e.g. a relay on the host), "starttls" or "ssl".
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_FROM = os.environ.get("SMTP_FROM", "")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "")
+    SMTP_TIMEOUT = 10
+    #: Days before a deadline at which people are reminded (also on the day, weekly overdue).
+    REMINDER_OFFSETS = (90, 30, 7)
 
 
 class ProductionConfig(Config):

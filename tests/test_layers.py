@@ -47,6 +47,7 @@ PURE = (
     "exam_app.bank.validation",
     "exam_app.study.regulations",
     "exam_app.tracking.rules",
+    "exam_app.tracking.reminder_rules",
 )
 IMPURE_LIBRARIES = ("flask", "flask_login", "flask_wtf", "sqlalchemy", "exam_app.db")
 

@@ -112,6 +112,8 @@ class User(UserMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     position: Mapped[str] = mapped_column(String(100), default="")  # 岗位
+    #: Where e-mail (tracking's reminders) goes; NULL: in-app notices only.
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)

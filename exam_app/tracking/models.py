@@ -12,6 +12,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_app.db import Base, EnumText, UTCDateTime, in_check, utcnow
+from exam_app.tracking.reminder_rules import Kind as ReminderKind
 from exam_app.tracking.rules import GraceFrom
 
 if TYPE_CHECKING:
@@ -22,9 +23,11 @@ __all__ = [
     "Exemption",
     "Extension",
     "GraceFrom",
+    "Notice",
     "PositionSpell",
     "Requirement",
     "RequirementVersion",
+    "SentReminder",
     "TrackedPerson",
     "UnitSpell",
 ]
@@ -180,3 +183,45 @@ class Extension(Base):
     reason: Mapped[str] = mapped_column(Text)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SentReminder(Base):
+    """A reminder that went out, once: its stable key (``reminder_rules.Reminder.key``) is
+    UNIQUE, and the row is inserted before anything is sent, so of several app servers only
+    the one whose insert succeeds sends it (the others' insert does nothing)."""
+
+    __tablename__ = "tracking_sent_reminders"
+    __table_args__ = (
+        CheckConstraint(in_check("kind", ReminderKind), name="kind_valid"),
+        Index("ix_tracking_sent_reminders_user_sent", "user_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  #: whom it is about
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("tracking_requirements.id"))
+    kind: Mapped[ReminderKind] = mapped_column(EnumText(ReminderKind))
+    deadline: Mapped[date] = mapped_column(Date)
+    step: Mapped[int] = mapped_column()
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: the users it went to (the person, or their supervisors / HR), and how many e-mails
+    recipients: Mapped[list[int]] = mapped_column(JSON)
+    emails: Mapped[int] = mapped_column(default=0)
+
+
+class Notice(Base):
+    """An in-app notice to a user; unread while ``read_at`` is NULL."""
+
+    __tablename__ = "tracking_notices"
+    __table_args__ = (Index("ix_tracking_notices_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the reminder it came from (NULL: another kind of notice)
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tracking_sent_reminders.id"), index=True
+    )
