@@ -9,7 +9,19 @@ from flask import Flask, current_app
 from flask_babel import format_datetime
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exam_app import accounts, bank, certificates, cli, db, exams, security, site, study, web
+from exam_app import (
+    accounts,
+    bank,
+    certificates,
+    cli,
+    db,
+    exams,
+    security,
+    site,
+    study,
+    tracking,
+    web,
+)
 from exam_app.accounts.permissions import enforce_access
 from exam_app.accounts.principal import Principal, load_principal
 from exam_app.config import PROJECT_ROOT, Config, config_for_env
@@ -20,7 +32,7 @@ from exam_app.i18n import LOCALES, select_locale
 
 #: Every domain has the same face: ``bp`` (its blueprint, routes registered by importing its
 #: view modules), ``cli`` (its command group, or None) and ``TEMPLATE_GLOBALS`` (its labels).
-DOMAINS = (site, accounts, bank, study, exams, certificates)
+DOMAINS = (site, accounts, bank, study, exams, certificates, tracking)
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:

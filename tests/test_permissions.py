@@ -99,6 +99,9 @@ EXPECTED: dict[str, frozenset[object]] = {
     "certificates.bundle_show": frozenset({Role.HR, Role.ADMIN}),
     "certificates.bundle_download": frozenset({Role.HR, Role.ADMIN}),
     "certificates.issuer_settings": frozenset({Role.HR, Role.ADMIN}),
+    "tracking.index": frozenset({Role.HR, Role.ADMIN}),
+    "tracking.requirements_index": frozenset({Role.HR, Role.ADMIN}),
+    "tracking.requirement_show": frozenset({Role.HR, Role.ADMIN}),
     "bank.categories_index": BANK,
     "bank.category_edit": BANK,
 }

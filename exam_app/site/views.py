@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
 
+from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import any_user, public
 from exam_app.accounts.principal import signed_in_user
 from exam_app.certificates.issuing import certificates_of, shown_status
@@ -14,6 +15,7 @@ from exam_app.db import get_session, utcnow
 from exam_app.forms import ConfirmForm
 from exam_app.i18n import DISPLAY_TZ, LOCALES
 from exam_app.security import safe_redirect_target
+from exam_app.tracking.board import person_statuses
 
 bp = Blueprint("site", __name__)
 
@@ -25,7 +27,10 @@ def index() -> ResponseReturnValue:
     user = signed_in_user(session)
     today = utcnow().astimezone(DISPLAY_TZ).date()
     certs = [(c, shown_status(c, today)) for c in certificates_of(session, user.id)]
-    return render_template("site/index.html", org_unit=user.org_unit, certs=certs)
+    requirements = person_statuses(session, user.id, today) if user.has_role(Role.OPERATOR) else []
+    return render_template(
+        "site/index.html", org_unit=user.org_unit, certs=certs, requirements=requirements
+    )
 
 
 @bp.route("/locale", methods=["POST"])

@@ -1,6 +1,19 @@
 """Training requirements and compliance: who must hold what, who does, who is due, on any date.
 
-So far the foundation: the pure rules (``rules.py``), the models, people's dated history
-(``history.py``) and compliance read from the stored facts (``compliance.py``). The pages, the
-subscription to ``exams.events.attempt_graded`` and joining ``DOMAINS`` come next.
+The pure rules (``rules.py``), the models, people's dated history (``history.py``), compliance
+read from the stored facts (``compliance.py``), and HR's board over them (``board.py``,
+``views.py``). The subscription to ``exams.events.attempt_graded`` comes next.
 """
+
+from exam_app.tracking import views
+from exam_app.tracking.labels import CAUSE_LABELS, STATE_LABELS
+
+bp = views.bp
+cli = None
+VIEW_MODULES = (views,)
+TEMPLATE_GLOBALS: dict[str, object] = {
+    "TRACKING_STATE_LABELS": STATE_LABELS,
+    "TRACKING_CAUSE_LABELS": CAUSE_LABELS,
+}
+
+__all__ = ["TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]
