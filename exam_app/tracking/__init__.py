@@ -2,10 +2,11 @@
 
 The pure rules (``rules.py``), the models, people's dated history (``history.py``), compliance
 read from the stored facts (``compliance.py``), and HR's board over them (``board.py``,
-``views.py``). The subscription to ``exams.events.attempt_graded`` comes next.
+``views.py``), reminders (``reminders.py``, run hourly by ``jobs.py``). The subscription to
+``exams.events.attempt_graded`` comes next.
 """
 
-from exam_app.tracking import views
+from exam_app.tracking import jobs, views
 from exam_app.tracking.labels import CAUSE_LABELS, STATE_LABELS
 
 bp = views.bp
@@ -16,4 +17,7 @@ TEMPLATE_GLOBALS: dict[str, object] = {
     "TRACKING_CAUSE_LABELS": CAUSE_LABELS,
 }
 
-__all__ = ["TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]
+#: Scheduled jobs this domain registers (``core.jobs``): reminders.
+JOBS = tuple(j for j in jobs.jobs.registered() if j.name.startswith("tracking."))
+
+__all__ = ["JOBS", "TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]
