@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -137,24 +138,11 @@ def exempt(
 
     :raises DomainError: for a missing requirement or person, no reason, ``until`` before start
     """
-    _person(session, requirement_id, user_id)
-    if not reason.strip():
-        raise DomainError(_("请填写原因。"), field="reason")
+    _check_grant(session, requirement_id, user_id, reason)
     if until < starts_on:
         raise DomainError(_("结束日期不能早于开始日期。"), field="until")
-    row = Exemption(
-        requirement_id=requirement_id,
-        user_id=user_id,
-        starts_on=starts_on,
-        until=until,
-        reason=reason.strip(),
-        granted_at=now,
-        granted_by_id=by,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(session, by, "tracking.exempt", f"user:{user_id}", until=until.isoformat())
-    return row
+    row = Exemption(starts_on=starts_on, until=until)
+    return _record_grant(session, row, requirement_id, user_id, reason, by, now, "tracking.exempt")
 
 
 def extend(
@@ -172,23 +160,38 @@ def extend(
     :raises DomainError: for a missing requirement or person, no reason, a due date before
         the grant
     """
+    _check_grant(session, requirement_id, user_id, reason)
+    if due_on < granted_on:
+        raise DomainError(_("新的截止日期不能早于批准日期。"), field="due_on")
+    row = Extension(granted_on=granted_on, due_on=due_on)
+    return _record_grant(session, row, requirement_id, user_id, reason, by, now, "tracking.extend")
+
+
+def _check_grant(session: Session, requirement_id: int, user_id: int, reason: str) -> None:
     _person(session, requirement_id, user_id)
     if not reason.strip():
         raise DomainError(_("请填写原因。"), field="reason")
-    if due_on < granted_on:
-        raise DomainError(_("新的截止日期不能早于批准日期。"), field="due_on")
-    row = Extension(
-        requirement_id=requirement_id,
-        user_id=user_id,
-        granted_on=granted_on,
-        due_on=due_on,
-        reason=reason.strip(),
-        granted_at=now,
-        granted_by_id=by,
-    )
+
+
+G = TypeVar("G", Exemption, Extension)
+
+
+def _record_grant(
+    session: Session,
+    row: G,
+    requirement_id: int,
+    user_id: int,
+    reason: str,
+    by: int | None,
+    now: datetime,
+    action: str,
+) -> G:
+    """Store an exemption or extension with who granted it, when and why, in the audit log."""
+    row.requirement_id, row.user_id, row.reason = requirement_id, user_id, reason.strip()
+    row.granted_at, row.granted_by_id = now, by
     session.add(row)
     session.flush()
-    audit.record(session, by, "tracking.extend", f"user:{user_id}", due_on=due_on.isoformat())
+    audit.record(session, by, action, f"user:{user_id}", grant=row.id, reason=row.reason)
     return row
 
 
