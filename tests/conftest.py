@@ -9,6 +9,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -126,3 +127,20 @@ def login_as(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..
         return user
 
     return sign_in
+
+
+@pytest.fixture
+def cert_settings(app: Flask, tmp_path: Path) -> Iterator[None]:
+    """Certificates signed with a key file of the test's own, for a fixed public address."""
+    old = {k: app.config[k] for k in ("CERT_SIGNING_KEY_FILE", "CERT_BASE_URL")}
+    app.config["CERT_SIGNING_KEY_FILE"] = str(tmp_path / "signing.pem")
+    app.config["CERT_BASE_URL"] = "https://exam.example.test"
+    yield
+    app.config.update(old)
+
+
+@pytest.fixture
+def in_app(app: Flask) -> Iterator[None]:
+    """For tests that call services directly (web tests must not: the client would reuse it)."""
+    with app.app_context():
+        yield
