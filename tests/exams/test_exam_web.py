@@ -15,7 +15,7 @@ from exam_app.accounts.models import Role
 from exam_app.bank.models import ItemVersion
 from exam_app.exams.models import Attempt, Exam, ExamMode
 from tests.factories import backdate
-from tests.web import client_for, csrf_token, login, start_exam, submit_exam
+from tests.web import client_for, csrf_from, csrf_token, login, start_exam, submit_exam
 
 
 def _save(client: FlaskClient, attempt_id: int, token: str, **body: object):  # type: ignore[no-untyped-def]
@@ -303,3 +303,37 @@ def test_hr_gives_extra_time_on_its_own_endpoint_and_audits_the_paper(
     token = csrf_token(trainer, log_url)
     refused = trainer.post(url, data={"csrf_token": token, "minutes": "5", "reason": "x"})
     assert refused.status_code == 403
+
+
+def test_trainers_set_the_certificate_validity_on_the_exam_form(
+    client: FlaskClient, login_as, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.TRAINER)
+    page = client.get("/exams/manage/new").get_data(as_text=True)
+    assert 'name="certificate_months"' in page and 'name="renewal_window_days"' in page
+    response = client.post(
+        "/exams/manage/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "title": "带证书的认证考试",
+            "mode": "certification",
+            "level": "intermediate",
+            "duration_minutes": "60",
+            "pass_percent": "60",
+            "points_single": "1",
+            "points_multiple": "2",
+            "points_judge": "1",
+            "review_policy": "score",
+            "certificate_title": "用电客户受理员",
+            "certificate_months": "24",
+            "renewal_window_days": "60",
+            "rules-0-count": "3",
+            "rules-0-category_id": "0",
+            "rules-0-type": "single",
+            "rules-0-difficulty_min": "1",
+            "rules-0-difficulty_max": "5",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    exam = db_session.scalar(select(Exam).where(Exam.title == "带证书的认证考试"))
+    assert (exam.certificate_months, exam.renewal_window_days) == (24, 60)
