@@ -13,7 +13,7 @@ from exam_app.accounts.permissions import access_rules
 from tests.web import login
 
 ANON = "anonymous"
-ALL_ROLES = (Role.OPERATOR, Role.TRAINER, Role.HR, Role.ADMIN)
+ALL_ROLES = (Role.OPERATOR, Role.TRAINER, Role.HR, Role.ADMIN, Role.SUPERVISOR)
 SIGNED_IN = frozenset(ALL_ROLES)
 EVERYONE = frozenset({ANON, *ALL_ROLES})
 ADMIN = frozenset({Role.ADMIN})
@@ -99,7 +99,7 @@ EXPECTED: dict[str, frozenset[object]] = {
     "certificates.bundle_show": frozenset({Role.HR, Role.ADMIN}),
     "certificates.bundle_download": frozenset({Role.HR, Role.ADMIN}),
     "certificates.issuer_settings": frozenset({Role.HR, Role.ADMIN}),
-    "tracking.index": frozenset({Role.HR, Role.ADMIN}),
+    "tracking.index": frozenset({Role.HR, Role.ADMIN, Role.SUPERVISOR}),
     "tracking.requirements_index": frozenset({Role.HR, Role.ADMIN}),
     "tracking.requirement_show": frozenset({Role.HR, Role.ADMIN}),
     "bank.categories_index": BANK,

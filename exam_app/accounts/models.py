@@ -27,6 +27,8 @@ class Role(StrEnum):
     TRAINER = "trainer"  # 培训师: writes and reviews items, builds exams
     HR = "hr"  # 人资: reviews results, certificates, compliance
     ADMIN = "admin"  # manages accounts and org units
+    #: 客服主管/班组长: sees the people of their own unit's subtree and hears when they are late
+    SUPERVISOR = "supervisor"
 
 
 ROLE_LABELS = {
@@ -34,6 +36,7 @@ ROLE_LABELS = {
     Role.TRAINER: _l("培训师"),
     Role.HR: _l("人资"),
     Role.ADMIN: _l("管理员"),
+    Role.SUPERVISOR: _l("客服主管/班组长"),
 }
 
 

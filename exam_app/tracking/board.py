@@ -159,10 +159,17 @@ def _keep(row: Row, filters: Filters, units: set[int] | None, on: date) -> bool:
     return True
 
 
-def board(session: Session, filters: Filters, on: date) -> Board:
+def board(
+    session: Session, filters: Filters, on: date, scope: frozenset[int] | None = None
+) -> Board:
+    """The board as of ``on``; ``scope`` keeps it to those units (a supervisor's subtree)."""
     requirement_ids = None if filters.requirement_id is None else [filters.requirement_id]
     every = all_rows(session, on, requirement_ids)
-    units = None if filters.unit_id is None else subtree(session, filters.unit_id)
+    if scope is not None:
+        every = [r for r in every if r.unit_id in scope]
+    units = None if filters.unit_id is None else set(subtree(session, filters.unit_id))
+    if scope is not None:
+        units = set(scope) if units is None else units & scope
     rows = [r for r in every if _keep(r, filters, units, on)]
     rows.sort(key=lambda r: (_RANK[r.status.state], r.deadline or date.max, r.name, r.user_id))
 
@@ -176,10 +183,10 @@ def board(session: Session, filters: Filters, on: date) -> Board:
             counts[row.status.state] += 1
             unit = parent.get(unit)
     shown = [u for u in all_units if units is None or u.id in units]
-    root_of_view = filters.unit_id
+    shown_ids = {u.id for u in shown}
 
     def parent_in_view(u: OrgUnit) -> int | None:
-        return None if u.id == root_of_view else u.parent_id
+        return u.parent_id if u.parent_id in shown_ids else None
 
     tree = [
         UnitCounts(u, depth, dict(per_unit.get(u.id, dict.fromkeys(STATES, 0))))

@@ -19,10 +19,12 @@ A second run on the same day (or any later day with the same statuses) sends not
 key is already recorded. The service flushes and never commits; ``reminder_job`` (for the
 scheduler) commits once, like a CLI command.
 
-**Escalation recipients.** The ``Role`` enum has no supervisor role yet, so an overdue
-person's escalation goes to the active HR users whose own unit is the person's unit or one of
-its ancestors (the person is in their unit subtree), and to HR users without a unit (the whole
-organization). The person's unit is their tracked unit spell on the day, else ``User.org_unit_id``.
+**Escalation recipients.** An overdue person's escalation goes to their nearest supervisors
+(``Role.SUPERVISOR``): the active supervisors of the person's unit, else of its parent, and so
+up the tree (a 班组长 hears before the bureau's 主管). Where no supervisor stands above the
+person, it goes to the active HR users whose own unit is the person's unit or one of its
+ancestors, and to HR users without a unit (the whole organization). The person's unit is their
+tracked unit spell on the day, else ``User.org_unit_id``.
 """
 
 from __future__ import annotations
@@ -191,12 +193,19 @@ class _Supervisors:
             for unit_id, parent_id in session.execute(select(OrgUnit.id, OrgUnit.parent_id))
         }
         self.hr_by_unit: dict[int | None, list[int]] = defaultdict(list)
-        for user_id, unit_id in session.execute(
-            select(User.id, User.org_unit_id)
+        self.supervisors_by_unit: dict[int, list[int]] = defaultdict(list)
+        for user_id, unit_id, role in session.execute(
+            select(User.id, User.org_unit_id, UserRole.role)
             .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.HR.value, User.active.is_(True))
+            .where(
+                UserRole.role.in_((Role.HR.value, Role.SUPERVISOR.value)),
+                User.active.is_(True),
+            )
         ):
-            self.hr_by_unit[unit_id].append(user_id)
+            if role == Role.HR.value:
+                self.hr_by_unit[unit_id].append(user_id)
+            elif unit_id is not None:
+                self.supervisors_by_unit[unit_id].append(user_id)
         spells: dict[int, list[rules.Spell[int]]] = defaultdict(list)
         homes: dict[int, int | None] = {}
         ids = sorted(set(person_ids))
@@ -216,14 +225,23 @@ class _Supervisors:
             pid: rules.value_on(spells[pid], on) if spells[pid] else homes.get(pid) for pid in ids
         }
 
-    def of(self, person_id: int) -> list[int]:
-        found = list(self.hr_by_unit.get(None, ()))
-        unit = self.unit.get(person_id)
-        seen: set[int] = set()
-        while unit is not None and unit not in seen:
-            seen.add(unit)
-            found.extend(self.hr_by_unit.get(unit, ()))
+    def _up(self, person_id: int) -> list[int]:
+        """The person's unit and its ancestors, nearest first."""
+        chain, unit = [], self.unit.get(person_id)
+        while unit is not None and unit not in chain:
+            chain.append(unit)
             unit = self.parent.get(unit)
+        return chain
+
+    def of(self, person_id: int) -> list[int]:
+        chain = self._up(person_id)
+        for unit in chain:
+            nearest = set(self.supervisors_by_unit.get(unit, ())) - {person_id}
+            if nearest:
+                return sorted(nearest)
+        found = list(self.hr_by_unit.get(None, ()))
+        for unit in chain:
+            found.extend(self.hr_by_unit.get(unit, ()))
         return sorted(set(found) - {person_id})
 
 

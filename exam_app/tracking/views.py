@@ -20,7 +20,7 @@ from exam_app.bank.models import LEVEL_LABELS, Level
 from exam_app.db import get_session, utcnow
 from exam_app.forms import tree_choices
 from exam_app.i18n import DISPLAY_TZ
-from exam_app.tracking import board, compliance, requirements
+from exam_app.tracking import board, compliance, requirements, scope
 from exam_app.tracking.forms import GRACE_FROM_LABELS, RequirementForm, VersionForm
 from exam_app.tracking.labels import CAUSE_LABELS, STATE_LABELS
 from exam_app.tracking.models import Requirement, RequirementVersion
@@ -29,6 +29,8 @@ from exam_app.web import INT_MAX, attachment, run_service
 
 bp = Blueprint("tracking", __name__, url_prefix="/tracking")
 KEEPERS = (Role.HR, Role.ADMIN)
+#: the board: HR and administrators over everyone, supervisors over their unit's subtree
+BOARD_VIEWERS = (*KEEPERS, Role.SUPERVISOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: people listed on the page at most (the export holds them all)
 SHOWN_ROWS = 500
@@ -74,12 +76,13 @@ def filters_from(args: MultiDict[str, str]) -> board.Filters:
 
 
 @bp.route("/")
-@allow(*KEEPERS)
+@allow(*BOARD_VIEWERS)
 def index() -> ResponseReturnValue:
-    """The board as of a date (default today in Beijing)."""
+    """The board as of a date (default today in Beijing); a supervisor's is their subtree."""
     session, on = get_session(), _as_of(request.args)
     filters = filters_from(request.args)
-    result = board.board(session, filters, on)
+    visible = scope.board_units(session, current_user)
+    result = board.board(session, filters, on, visible)
     unit_names: dict[int, str] = {
         i: n for i, n in session.execute(select(OrgUnit.id, OrgUnit.name))
     }
@@ -106,7 +109,7 @@ def index() -> ResponseReturnValue:
         rows=result.rows[:SHOWN_ROWS],
         more=max(0, len(result.rows) - SHOWN_ROWS),
         unit_names=unit_names,
-        units=tree_choices(org_tree(session)),
+        units=[c for c in tree_choices(org_tree(session)) if visible is None or c[0] in visible],
         levels=LEVEL_LABELS,
         requirements=session.scalars(select(Requirement).order_by(Requirement.name)).all(),
         states=board.STATES,

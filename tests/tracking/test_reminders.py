@@ -272,3 +272,26 @@ def test_two_servers_at_once_send_each_reminder_once(app: Flask, db_session: Ses
     assert results["first"].reminders == 3
     assert (results["second"].reminders, results["second"].already_sent) == (0, 3)
     assert db_session.scalar(select(func.count()).select_from(Notice)) == 4
+
+
+def test_escalation_goes_to_the_nearest_supervisor_instead_of_hr(
+    db_session: Session, smtp: tuple[Inbox, SmtpSettings]
+) -> None:
+    inbox, settings = smtp
+    w = _world(db_session)
+    units = {u.code: u for u in db_session.scalars(select(OrgUnit)).all()}
+    team_lead = make_user(db_session, Role.SUPERVISOR, name="班组长", org_unit=units["GD-GZ-TH"])
+    make_user(db_session, Role.SUPERVISOR, name="地区主管", org_unit=units["GD-GZ"])
+    team_lead.email = "lead@example.test"
+    db_session.commit()
+    with SmtpMailer(settings) as mailer:
+        reminders.send_due_reminders(db_session, NOW, mailer)
+    db_session.commit()
+    escalation = db_session.scalars(
+        select(SentReminder).where(SentReminder.kind == Kind.ESCALATION)
+    ).one()
+    assert escalation.recipients == [team_lead.id]  # the hall's lead, not the region's
+    assert [m["Subject"] for m in inbox.to("lead@example.test")] == [
+        "逾期督办：李四 的「营业厅客服代表持中级工证」"
+    ]
+    assert all("督办" not in m["Subject"] for m in inbox.to("hr-gz@example.test"))
