@@ -278,7 +278,7 @@ def test_escalation_goes_to_the_nearest_supervisor_instead_of_hr(
     db_session: Session, smtp: tuple[Inbox, SmtpSettings]
 ) -> None:
     inbox, settings = smtp
-    w = _world(db_session)
+    _world(db_session)
     units = {u.code: u for u in db_session.scalars(select(OrgUnit)).all()}
     team_lead = make_user(db_session, Role.SUPERVISOR, name="班组长", org_unit=units["GD-GZ-TH"])
     make_user(db_session, Role.SUPERVISOR, name="地区主管", org_unit=units["GD-GZ"])
