@@ -2,8 +2,9 @@
 
 The pure rules (``rules.py``), the models, people's dated history (``history.py``), compliance
 read from the stored facts (``compliance.py``), and HR's board over them (``board.py``,
-``views.py``), reminders (``reminders.py``, run hourly by ``jobs.py``). The subscription to
-``exams.events.attempt_graded`` comes next.
+``views.py``), reminders (``reminders.py``, run hourly by ``jobs.py``), and everyone's
+status as dated spans (``timeline.py``, ``spans.py``), rebuilt when facts change: on a flush
+of a fact and on ``exams.events.attempt_graded``.
 """
 
 from exam_app.tracking import jobs, views
@@ -17,7 +18,7 @@ TEMPLATE_GLOBALS: dict[str, object] = {
     "TRACKING_CAUSE_LABELS": CAUSE_LABELS,
 }
 
-#: Scheduled jobs this domain registers (``core.jobs``): reminders.
+#: Scheduled jobs this domain registers (``core.jobs``): reminders, status spans.
 JOBS = tuple(j for j in jobs.jobs.registered() if j.name.startswith("tracking."))
 
 __all__ = ["JOBS", "TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]

@@ -10,17 +10,18 @@ they held then; someone not yet hired, or without a unit on that day, is not on 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import OrgUnit, User
-from exam_app.tracking import compliance, rules
-from exam_app.tracking.models import Requirement, TrackedPerson
+from exam_app.tracking import compliance, rules, spans
+from exam_app.tracking.models import Requirement, StatusSpan, TrackedPerson
 from exam_app.tracking.rules import State
 from exam_app.trees import depth_first
 
@@ -85,7 +86,8 @@ class UnitCounts:
 class Board:
     on: date
     filters: Filters
-    rows: list[Row]  #: the filtered rows, worst first
+    rows: list[Row]  #: the filtered rows, worst first (up to the limit asked for)
+    row_count: int  #: how many rows the filters keep in all
     tree: list[UnitCounts]  #: the units shown (the chosen unit's subtree), each with counts
     totals: dict[State, int]
     positions: list[str]  #: every position held on the date, for the filter
@@ -160,27 +162,159 @@ def _keep(row: Row, filters: Filters, units: set[int] | None, on: date) -> bool:
 
 
 def board(
-    session: Session, filters: Filters, on: date, scope: frozenset[int] | None = None
+    session: Session,
+    filters: Filters,
+    on: date,
+    scope: frozenset[int] | None = None,
+    limit: int | None = None,
 ) -> Board:
-    """The board as of ``on``; ``scope`` keeps it to those units (a supervisor's subtree)."""
+    """The board as of ``on``; ``scope`` keeps it to those units (a supervisor's subtree),
+    ``limit`` to the worst rows first. Read from the status spans when every requirement shown
+    has fresh ones (``spans.fresh``), else computed from the facts: the same answer."""
+    requirement_ids = None if filters.requirement_id is None else [filters.requirement_id]
+    units = None if filters.unit_id is None else set(subtree(session, filters.unit_id))
+    if scope is not None:
+        units = set(scope) if units is None else units & scope
+    wanted = set(requirement_ids or session.scalars(select(Requirement.id)))
+    if wanted <= spans.fresh(session):
+        found = _from_spans(session, filters, on, scope, units, limit)
+    else:
+        found = _from_facts(session, filters, on, scope, units, limit)
+    rows, row_count, leaf_counts, positions = found
+    return Board(
+        on,
+        filters,
+        rows,
+        row_count,
+        _tree(session, leaf_counts, units),
+        _totals(leaf_counts),
+        positions,
+    )
+
+
+_Found = tuple[list[Row], int, dict[int, dict[State, int]], list[str]]
+
+
+def _from_facts(
+    session: Session,
+    filters: Filters,
+    on: date,
+    scope: frozenset[int] | None,
+    units: set[int] | None,
+    limit: int | None,
+) -> _Found:
     requirement_ids = None if filters.requirement_id is None else [filters.requirement_id]
     every = all_rows(session, on, requirement_ids)
     if scope is not None:
         every = [r for r in every if r.unit_id in scope]
-    units = None if filters.unit_id is None else set(subtree(session, filters.unit_id))
-    if scope is not None:
-        units = set(scope) if units is None else units & scope
     rows = [r for r in every if _keep(r, filters, units, on)]
-    rows.sort(key=lambda r: (_RANK[r.status.state], r.deadline or date.max, r.name, r.user_id))
+    rows.sort(key=_order)
+    leaf_counts: dict[int, dict[State, int]] = {}
+    for row in rows:
+        counts = leaf_counts.setdefault(row.unit_id, dict.fromkeys(STATES, 0))
+        counts[row.status.state] += 1
+    positions = sorted({r.position for r in every if r.position})
+    return rows[:limit] if limit is not None else rows, len(rows), leaf_counts, positions
 
+
+def _order(r: Row) -> tuple[int, date, str, int, str]:
+    return (_RANK[r.status.state], r.deadline or date.max, r.name, r.user_id, r.requirement)
+
+
+def _from_spans(
+    session: Session,
+    filters: Filters,
+    on: date,
+    scope: frozenset[int] | None,
+    units: set[int] | None,
+    limit: int | None,
+) -> _Found:
+    base = [spans.covering(on)]
+    if filters.requirement_id is not None:
+        base.append(StatusSpan.requirement_id == filters.requirement_id)
+    if scope is not None:
+        base.append(StatusSpan.unit_id.in_(sorted(scope)))
+    kept = list(base)
+    if units is not None and units != scope:
+        kept.append(StatusSpan.unit_id.in_(sorted(units)))
+    if filters.position:
+        kept.append(StatusSpan.position == filters.position)
+    if filters.level:
+        kept.append(StatusSpan.level == filters.level)
+    if filters.status:
+        kept.append(StatusSpan.state == filters.status)
+    if filters.due_within_days is not None:
+        by = on + timedelta(days=filters.due_within_days)
+        kept.append(
+            or_(
+                and_(StatusSpan.state == State.DUE_SOON, StatusSpan.due <= by),
+                and_(StatusSpan.state == State.COMPLIANT, StatusSpan.until <= by),
+            )
+        )
+    leaf_counts: dict[int, dict[State, int]] = {}
+    for unit_id, state, n in session.execute(
+        select(StatusSpan.unit_id, StatusSpan.state, func.count())
+        .where(*kept)
+        .group_by(StatusSpan.unit_id, StatusSpan.state)
+    ):
+        leaf_counts.setdefault(unit_id, dict.fromkeys(STATES, 0))[State(state)] = n
+    row_count = sum(sum(c.values()) for c in leaf_counts.values())
+    positions = sorted(
+        p for p in session.scalars(select(StatusSpan.position).where(*base).distinct()) if p
+    )
+    rank = case({state.value: n for n, state in enumerate(STATES)}, value=StatusSpan.state)
+    text = _bytewise(session)
+    query = (
+        select(StatusSpan, User.name, User.employee_no, Requirement.name)
+        .join(User, User.id == StatusSpan.user_id)
+        .join(Requirement, Requirement.id == StatusSpan.requirement_id)
+        .where(*kept)
+        .order_by(
+            rank,
+            func.coalesce(StatusSpan.due, StatusSpan.since, StatusSpan.until, date.max),
+            text(User.name),
+            StatusSpan.user_id,
+            text(Requirement.name),
+        )
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = [
+        Row(
+            span.user_id,
+            name,
+            employee_no,
+            span.unit_id,
+            span.position,
+            span.requirement_id,
+            requirement,
+            span.level,
+            spans.status_of(span),
+        )
+        for span, name, employee_no, requirement in session.execute(query)
+    ]
+    return rows, row_count, leaf_counts, positions
+
+
+def _bytewise(session: Session) -> Callable[[Any], Any]:
+    """Order text as Python does (by code point): SQLite's default; PostgreSQL's "C"."""
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column: column.collate("C")
+    return lambda column: column
+
+
+def _tree(
+    session: Session, leaf_counts: dict[int, dict[State, int]], units: set[int] | None
+) -> list[UnitCounts]:
     all_units = session.scalars(select(OrgUnit).order_by(OrgUnit.name)).all()
     parent = {u.id: u.parent_id for u in all_units}
     per_unit: dict[int, dict[State, int]] = {}
-    for row in rows:
-        unit: int | None = row.unit_id
+    for leaf, counts in leaf_counts.items():
+        unit: int | None = leaf
         while unit is not None:  # a unit counts its whole subtree
-            counts = per_unit.setdefault(unit, dict.fromkeys(STATES, 0))
-            counts[row.status.state] += 1
+            into = per_unit.setdefault(unit, dict.fromkeys(STATES, 0))
+            for state, n in counts.items():
+                into[state] += n
             unit = parent.get(unit)
     shown = [u for u in all_units if units is None or u.id in units]
     shown_ids = {u.id for u in shown}
@@ -188,15 +322,18 @@ def board(
     def parent_in_view(u: OrgUnit) -> int | None:
         return u.parent_id if u.parent_id in shown_ids else None
 
-    tree = [
+    return [
         UnitCounts(u, depth, dict(per_unit.get(u.id, dict.fromkeys(STATES, 0))))
         for depth, u in depth_first(shown, lambda u: u.id, parent_in_view)
     ]
+
+
+def _totals(leaf_counts: dict[int, dict[State, int]]) -> dict[State, int]:
     totals = dict.fromkeys(STATES, 0)
-    for row in rows:
-        totals[row.status.state] += 1
-    positions = sorted({r.position for r in every if r.position})
-    return Board(on, filters, rows, tree, totals, positions)
+    for counts in leaf_counts.values():
+        for state, n in counts.items():
+            totals[state] += n
+    return totals
 
 
 def person_statuses(session: Session, user_id: int, on: date) -> list[Row]:

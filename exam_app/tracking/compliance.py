@@ -195,22 +195,7 @@ def statuses_with_facts(
     several requirements are answered from one load (the board)."""
     ids = sorted(set(user_ids))
     versions = requirement_versions(session, requirement_id)
-    exemptions: dict[int, list[rules.Exemption]] = defaultdict(list)
-    extensions: dict[int, list[rules.Extension]] = defaultdict(list)
-    tracked = [user_id for user_id in ids if user_id in facts]
-    for chunk in _chunks(tracked):
-        for user_id, starts, until, reason in session.execute(
-            select(Exemption.user_id, Exemption.starts_on, Exemption.until, Exemption.reason).where(
-                Exemption.requirement_id == requirement_id, Exemption.user_id.in_(chunk)
-            )
-        ):
-            exemptions[user_id].append(rules.Exemption(starts, until, reason))
-        for user_id, granted, due, reason in session.execute(
-            select(
-                Extension.user_id, Extension.granted_on, Extension.due_on, Extension.reason
-            ).where(Extension.requirement_id == requirement_id, Extension.user_id.in_(chunk))
-        ):
-            extensions[user_id].append(rules.Extension(granted, due, reason))
+    exemptions, extensions = grants(session, requirement_id, [i for i in ids if i in facts])
     result: dict[int, rules.Status] = {}
     for user_id in ids:
         person = facts.get(user_id)
@@ -227,3 +212,25 @@ def statuses_with_facts(
             person.passes,
         )
     return result
+
+
+def grants(
+    session: Session, requirement_id: int, user_ids: Sequence[int]
+) -> tuple[dict[int, list[rules.Exemption]], dict[int, list[rules.Extension]]]:
+    """The exemptions and extensions under the requirement of each of ``user_ids``."""
+    exemptions: dict[int, list[rules.Exemption]] = defaultdict(list)
+    extensions: dict[int, list[rules.Extension]] = defaultdict(list)
+    for chunk in _chunks(user_ids):
+        for user_id, starts, until, reason in session.execute(
+            select(Exemption.user_id, Exemption.starts_on, Exemption.until, Exemption.reason).where(
+                Exemption.requirement_id == requirement_id, Exemption.user_id.in_(chunk)
+            )
+        ):
+            exemptions[user_id].append(rules.Exemption(starts, until, reason))
+        for user_id, granted, due, reason in session.execute(
+            select(
+                Extension.user_id, Extension.granted_on, Extension.due_on, Extension.reason
+            ).where(Extension.requirement_id == requirement_id, Extension.user_id.in_(chunk))
+        ):
+            extensions[user_id].append(rules.Extension(granted, due, reason))
+    return exemptions, extensions

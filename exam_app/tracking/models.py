@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_app.db import Base, EnumText, UTCDateTime, in_check, utcnow
 from exam_app.tracking.reminder_rules import Kind as ReminderKind
-from exam_app.tracking.rules import GraceFrom
+from exam_app.tracking.rules import Cause, GraceFrom, State
 
 if TYPE_CHECKING:
     from exam_app.accounts.models import User
@@ -28,6 +28,8 @@ __all__ = [
     "Requirement",
     "RequirementVersion",
     "SentReminder",
+    "SpanBuild",
+    "StatusSpan",
     "TrackedPerson",
     "UnitSpell",
 ]
@@ -225,3 +227,49 @@ class Notice(Base):
     reminder_id: Mapped[int | None] = mapped_column(
         ForeignKey("tracking_sent_reminders.id"), index=True
     )
+
+
+#: ``StatusSpan.ends_on`` of a span without end: one plain range test finds a date's spans
+OPEN_END = date(9999, 12, 31)
+
+
+class StatusSpan(Base):
+    """Derived, never the record: a person's status under a requirement from ``starts_on`` to
+    ``ends_on`` (``timeline.Span``), rebuilt from the facts above whenever they change
+    (``spans``). The board for any date reads the spans covering it."""
+
+    __tablename__ = "tracking_status_spans"
+    __table_args__ = (
+        CheckConstraint(in_check("state", State), name="state_valid"),
+        CheckConstraint(in_check("cause", Cause), name="cause_valid"),
+        Index("ix_tracking_status_spans_days", "ends_on", "starts_on", "requirement_id"),
+        Index("ix_tracking_status_spans_person", "user_id", "requirement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("tracking_requirements.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)  #: the last day; OPEN_END: no end
+    unit_id: Mapped[int] = mapped_column()  #: the unit worked in (spans without one are not kept)
+    position: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(30))  #: asked by the version in force ("": none)
+    state: Mapped[State] = mapped_column(EnumText(State))
+    until: Mapped[date | None] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date)
+    since: Mapped[date | None] = mapped_column(Date)
+    cause: Mapped[Cause | None] = mapped_column(EnumText(Cause))
+    extended: Mapped[bool] = mapped_column(default=False)
+
+
+class SpanBuild(Base):
+    """The spans of a requirement were built for everyone from its versions and the org tree
+    as ``fingerprint`` sums them up; a different sum now means they are stale."""
+
+    __tablename__ = "tracking_span_builds"
+
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("tracking_requirements.id"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -18,6 +18,7 @@ from exam_app.accounts.models import OrgUnit, User
 from exam_app.bank.models import Level
 from exam_app.core import audit
 from exam_app.errors import DomainError
+from exam_app.i18n import DISPLAY_TZ
 from exam_app.tracking.models import (
     Exemption,
     Extension,
@@ -70,12 +71,25 @@ def create_requirement(
 def add_version(
     session: Session, requirement_id: int, spec: VersionSpec, by: int | None, now: datetime
 ) -> RequirementVersion:
-    """The requirement as it stands from ``spec.effective_from`` on.
+    """The requirement as it stands from ``spec.effective_from`` on. The first version may
+    record a rule that stood before; an edit takes effect today (Beijing) or later, so what
+    the board said for a past day stays what it says.
 
-    :raises DomainError: for a missing requirement, an unknown level or unit, negative days
+    :raises DomainError: for a missing requirement, an edit dated in the past, an unknown
+        level or unit, negative days
     """
     if session.get(Requirement, requirement_id) is None:
         raise DomainError(_("没有这项培训要求。"))
+    is_edit = session.scalar(
+        select(func.count())
+        .select_from(RequirementVersion)
+        .where(RequirementVersion.requirement_id == requirement_id)
+    )
+    if is_edit and spec.effective_from < now.astimezone(DISPLAY_TZ).date():
+        raise DomainError(
+            _("修改的生效日期不能早于今天：已经过去的日子，达标结论不能改变。"),
+            field="effective_from",
+        )
     if spec.level not in {v.value for v in Level}:
         raise DomainError(_("请选择等级。"), field="level")
     if spec.grace_days < 0 or spec.renewal_window_days < 0:

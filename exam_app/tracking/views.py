@@ -82,11 +82,12 @@ def index() -> ResponseReturnValue:
     session, on = get_session(), _as_of(request.args)
     filters = filters_from(request.args)
     visible = scope.board_units(session, current_user)
-    result = board.board(session, filters, on, visible)
+    export = request.args.get("export") == "xlsx"
+    result = board.board(session, filters, on, visible, None if export else SHOWN_ROWS)
     unit_names: dict[int, str] = {
         i: n for i, n in session.execute(select(OrgUnit.id, OrgUnit.name))
     }
-    if request.args.get("export") == "xlsx":
+    if export:
         data = board.workbook(
             result.rows,
             unit_names,
@@ -106,8 +107,8 @@ def index() -> ResponseReturnValue:
         today=_today(),
         filters=filters,
         chosen=chosen,
-        rows=result.rows[:SHOWN_ROWS],
-        more=max(0, len(result.rows) - SHOWN_ROWS),
+        rows=result.rows,
+        more=result.row_count - len(result.rows),
         unit_names=unit_names,
         units=[c for c in tree_choices(org_tree(session)) if visible is None or c[0] in visible],
         levels=LEVEL_LABELS,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from exam_app.accounts.models import OrgUnit, Role, User
 from exam_app.db import utcnow
 from exam_app.i18n import DISPLAY_TZ
-from exam_app.tracking import history, requirements
+from exam_app.tracking import history, requirements, spans
 from exam_app.tracking.requirements import VersionSpec
 from tests.factories import load_bank, make_attempt, make_exam, make_org_tree, make_user
 from tests.web import client_for
@@ -47,8 +47,10 @@ def _moment(day: date) -> datetime:
     return datetime.combine(day, time(10), tzinfo=DISPLAY_TZ).astimezone(UTC)
 
 
-@pytest.fixture
-def world(app: Flask, db_session: Session) -> World:
+@pytest.fixture(params=["from_facts", "from_spans"])
+def world(app: Flask, db_session: Session, request: pytest.FixtureRequest) -> World:
+    """Every board test runs twice: computed from the facts, and read from status spans built
+    for everyone (the answer must be the same)."""
     now = utcnow()
     today = now.astimezone(DISPLAY_TZ).date()
     units = make_org_tree(db_session)
@@ -102,6 +104,11 @@ def world(app: Flask, db_session: Session) -> World:
         )
         make_attempt(db_session, exam, alice, "submitted", "key", now=passed_at)
     db_session.commit()
+    if request.param == "from_spans":
+        spans.rebuild(db_session, now)
+        assert spans.fresh(db_session) == {requirement.id}
+    else:
+        assert spans.fresh(db_session) == set()
     return World(today, d(500), units, requirement.id, hr, alice, bob, dave, erin, carol)
 
 

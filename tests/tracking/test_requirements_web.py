@@ -53,8 +53,10 @@ def test_hr_creates_a_requirement_and_adds_a_dated_version(app: Flask, db_sessio
     assert again.status_code == 200 and "已有同名的培训要求" in again.get_data(as_text=True)
     assert len(db_session.scalars(select(Requirement)).all()) == 1
 
-    later = today + timedelta(days=30)
     page = f"/tracking/requirements/{requirement.id}"
+    backdated = hr.post(page, data=_form(csrf_token(hr, page), today - timedelta(days=1)))
+    assert "修改的生效日期不能早于今天" in backdated.get_data(as_text=True)
+    later = today + timedelta(days=30)
     added = hr.post(page, data=_form(csrf_token(hr, page), later, level="senior"))
     assert added.status_code == 302, added.get_data(as_text=True)
     db_session.commit()  # a fresh read
