@@ -229,7 +229,7 @@ def _from_spans(
     units: set[int] | None,
     limit: int | None,
 ) -> _Found:
-    base = [spans.covering(on)]
+    base = [spans.covering(on), StatusSpan.unit_id.is_not(None)]  # no unit: not on the board
     if filters.requirement_id is not None:
         base.append(StatusSpan.requirement_id == filters.requirement_id)
     if scope is not None:

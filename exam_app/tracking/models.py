@@ -251,7 +251,7 @@ class StatusSpan(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)  #: the last day; OPEN_END: no end
-    unit_id: Mapped[int] = mapped_column()  #: the unit worked in (spans without one are not kept)
+    unit_id: Mapped[int | None] = mapped_column()  #: the unit worked in (None: not on the board)
     position: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(30))  #: asked by the version in force ("": none)
     state: Mapped[State] = mapped_column(EnumText(State))

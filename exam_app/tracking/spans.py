@@ -136,8 +136,6 @@ def _span_rows(
             extensions.get(user_id, ()),
             person.passes,
         ):
-            if span.unit is None:
-                continue  # no unit that day: not on the board
             s = span.status
             out.append(
                 {

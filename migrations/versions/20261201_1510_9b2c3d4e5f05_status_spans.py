@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
-        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=True),
         sa.Column("position", sa.String(length=100), nullable=False),
         sa.Column("level", sa.String(length=30), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),

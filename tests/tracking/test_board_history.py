@@ -36,7 +36,7 @@ from exam_app.tracking.rules import GraceFrom, State
 from tests.factories import load_bank, make_attempt, make_exam, make_org_tree, make_user
 
 REP, SPECIALIST = "客服代表", "客服专员"
-O, D, C, E, N = State.OVERDUE, State.DUE_SOON, State.COMPLIANT, State.EXEMPT, State.NOT_REQUIRED
+OV, D, C, E, N = State.OVERDUE, State.DUE_SOON, State.COMPLIANT, State.EXEMPT, State.NOT_REQUIRED
 A, B = "hall A", "hall B"
 
 #: date → {person: (state, the date that matters, unit)}; a person not yet hired is absent
@@ -44,15 +44,15 @@ BY_HAND: list[tuple[date, dict[str, tuple[State, date | None, str]]]] = [
     # v1 is not in force yet
     (date(2024, 12, 15), {"甲": (N, None, A), "乙": (N, None, B)}),
     # v1 in force: 甲 is past the grace with nothing held, late from its first day
-    (date(2025, 1, 15), {"甲": (O, date(2025, 1, 1), A), "乙": (N, None, B)}),
+    (date(2025, 1, 15), {"甲": (OV, date(2025, 1, 1), A), "乙": (N, None, B)}),
     # 甲 passed on 10 February: held to 9 August 2026
     (date(2025, 3, 1), {"甲": (C, date(2026, 8, 9), A), "乙": (N, None, B)}),
     # 乙 joined hall A on 1 July, past the grace from hire: late from that day
-    (date(2025, 7, 15), {"甲": (C, date(2026, 8, 9), A), "乙": (O, date(2025, 7, 1), A)}),
+    (date(2025, 7, 15), {"甲": (C, date(2026, 8, 9), A), "乙": (OV, date(2025, 7, 1), A)}),
     # 丙 hired into hall B, which v1 does not cover
     (
         date(2025, 10, 1),
-        {"甲": (C, date(2026, 8, 9), A), "乙": (O, date(2025, 7, 1), A), "丙": (N, None, B)},
+        {"甲": (C, date(2026, 8, 9), A), "乙": (OV, date(2025, 7, 1), A), "丙": (N, None, B)},
     ),
     # v2: hall B is covered; grace from joining: 丙 due 90 days after 1 January, 乙 late
     # since 90 days after joining hall A (29 September)
@@ -60,7 +60,7 @@ BY_HAND: list[tuple[date, dict[str, tuple[State, date | None, str]]]] = [
         date(2026, 1, 10),
         {
             "甲": (C, date(2026, 8, 9), A),
-            "乙": (O, date(2025, 9, 30), A),
+            "乙": (OV, date(2025, 9, 30), A),
             "丙": (D, date(2026, 4, 1), B),
         },
     ),
@@ -69,7 +69,7 @@ BY_HAND: list[tuple[date, dict[str, tuple[State, date | None, str]]]] = [
         date(2026, 2, 1),
         {
             "甲": (C, date(2026, 8, 9), A),
-            "乙": (O, date(2025, 9, 30), A),
+            "乙": (OV, date(2025, 9, 30), A),
             "丙": (C, date(2027, 7, 19), B),
         },
     ),
@@ -88,26 +88,26 @@ BY_HAND: list[tuple[date, dict[str, tuple[State, date | None, str]]]] = [
         date(2026, 6, 15),
         {
             "甲": (D, date(2026, 8, 9), A),
-            "乙": (O, date(2026, 5, 1), A),
-            "丙": (O, date(2026, 6, 1), B),
+            "乙": (OV, date(2026, 5, 1), A),
+            "丙": (OV, date(2026, 6, 1), B),
         },
     ),
     # 甲's certificate expired on 9 August
     (
         date(2026, 9, 1),
         {
-            "甲": (O, date(2026, 8, 10), A),
-            "乙": (O, date(2026, 5, 1), A),
-            "丙": (O, date(2026, 6, 1), B),
+            "甲": (OV, date(2026, 8, 10), A),
+            "乙": (OV, date(2026, 5, 1), A),
+            "丙": (OV, date(2026, 6, 1), B),
         },
     ),
     # 乙 is a 客服专员 from 1 October: not covered
     (
         date(2026, 11, 15),
         {
-            "甲": (O, date(2026, 8, 10), A),
+            "甲": (OV, date(2026, 8, 10), A),
             "乙": (N, None, A),
-            "丙": (O, date(2026, 6, 1), B),
+            "丙": (OV, date(2026, 6, 1), B),
         },
     ),
 ]

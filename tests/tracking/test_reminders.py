@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import OrgUnit, Role, User
-from exam_app.tracking import history, notices, reminders
+from exam_app.i18n import DISPLAY_TZ
+from exam_app.tracking import compliance, history, notices, reminders, spans
 from exam_app.tracking.mail import SmtpMailer, SmtpSettings
 from exam_app.tracking.models import Notice, Requirement, RequirementVersion, SentReminder
 from exam_app.tracking.reminder_rules import Kind, Reminder
@@ -295,3 +296,16 @@ def test_escalation_goes_to_the_nearest_supervisor_instead_of_hr(
         "逾期督办：李四 的「营业厅客服代表持中级工证」"
     ]
     assert all("督办" not in m["Subject"] for m in inbox.to("hr-gz@example.test"))
+
+
+def test_with_fresh_spans_the_job_reads_them_and_sends_the_same(db_session: Session) -> None:
+    w = _world(db_session)
+    on = NOW.astimezone(DISPLAY_TZ).date()
+    people = [w.alice.id, w.bob.id]
+    worked_out = compliance.statuses(db_session, w.requirement.id, people, on)
+    spans.rebuild(db_session, NOW)
+    assert spans.fresh(db_session) == {w.requirement.id}
+    assert spans.statuses_on(db_session, w.requirement.id, on) == worked_out
+    counts = reminders.send_due_reminders(db_session, NOW, None)
+    kinds = sorted(str(r.kind) for r in db_session.scalars(select(SentReminder)))
+    assert (counts.reminders, kinds) == (3, ["before", "escalation", "overdue"])
