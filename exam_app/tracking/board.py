@@ -257,7 +257,8 @@ def _from_spans(
         .where(*kept)
         .group_by(StatusSpan.unit_id, StatusSpan.state)
     ):
-        leaf_counts.setdefault(unit_id, dict.fromkeys(STATES, 0))[State(state)] = n
+        if unit_id is not None:  # never: the query keeps spans with a unit
+            leaf_counts.setdefault(unit_id, dict.fromkeys(STATES, 0))[State(state)] = n
     row_count = sum(sum(c.values()) for c in leaf_counts.values())
     positions = sorted(
         p for p in session.scalars(select(StatusSpan.position).where(*base).distinct()) if p
@@ -284,7 +285,7 @@ def _from_spans(
             span.user_id,
             name,
             employee_no,
-            span.unit_id,
+            span.unit_id or 0,  # never 0: the query keeps spans with a unit
             span.position,
             span.requirement_id,
             requirement,
