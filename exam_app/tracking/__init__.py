@@ -2,16 +2,17 @@
 
 The pure rules (``rules.py``), the models, people's dated history (``history.py``), compliance
 read from the stored facts (``compliance.py``), and HR's board over them (``board.py``,
-``views.py``), reminders (``reminders.py``, run hourly by ``jobs.py``). The subscription to
+``views.py``), reminders (``reminders.py``, run hourly by ``jobs.py``), and a person's performance
+(``progress.py``, pure; ``performance.py``; ``performance_views.py``). The subscription to
 ``exams.events.attempt_graded`` comes next.
 """
 
-from exam_app.tracking import jobs, views
+from exam_app.tracking import jobs, performance_views, views
 from exam_app.tracking.labels import CAUSE_LABELS, STATE_LABELS
 
 bp = views.bp
 cli = None
-VIEW_MODULES = (views,)
+VIEW_MODULES = (views, performance_views)
 TEMPLATE_GLOBALS: dict[str, object] = {
     "TRACKING_STATE_LABELS": STATE_LABELS,
     "TRACKING_CAUSE_LABELS": CAUSE_LABELS,
