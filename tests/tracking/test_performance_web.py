@@ -17,10 +17,13 @@ from exam_app.accounts.models import OrgUnit, Role, User
 from exam_app.bank.categories import ensure_category
 from exam_app.bank.models import Item
 from exam_app.db import utcnow
-from exam_app.exams import attempts
-from exam_app.exams.models import Attempt, ExamMode, ReviewPolicy
+from exam_app.exams import attempts, regrade
+from exam_app.exams.models import Attempt, AttemptItem, ExamMode, ReviewPolicy
+from exam_app.tracking import performance
+from exam_app.tracking.progress import Mastery
 from tests.factories import (
     answer_with_key,
+    change_key,
     load_bank,
     make_attempt,
     make_exam,
@@ -155,3 +158,45 @@ def test_who_may_open_whose_page(app: Flask, db_session: Session, world: World) 
     assert client_for(app, world.alice).get("/tracking/me").status_code == 200
     db_session.rollback()
     assert db_session.scalar(select(Attempt.id).where(Attempt.user_id == allowed["hr"].id)) is None
+
+
+def test_a_regrade_moves_the_trend_and_the_mastery(
+    app: Flask, db_session: Session, world: World
+) -> None:
+    trainer = make_user(db_session, Role.TRAINER)
+    last = db_session.get(Attempt, world.attempts[-1])
+    assert last is not None
+    single = next(i for i in last.items if i.rule_key == "r1")  # a 电费电价 item, answered right
+    counted = [world.attempts[0], *world.attempts[2:]]  # not the score-only certification
+
+    def right_on_it() -> int:
+        """The counted answers to that item that earn full points (a shuffled wrong answer
+        elsewhere may become right under the new key)."""
+        db_session.expire_all()
+        found = db_session.scalars(
+            select(AttemptItem).where(
+                AttemptItem.item_id == single.item_id, AttemptItem.attempt_id.in_(counted)
+            )
+        )
+        return sum(i.earned == i.points for i in found)
+
+    with app.app_context():
+        right_before = right_on_it()
+        before = performance.performance(db_session, world.alice.id, utcnow())
+        item = db_session.get(Item, single.item_id)
+        assert item is not None
+        change_key(db_session, item, trainer.id)
+        regrade.apply(db_session, item, trainer.id, "原答案有误", utcnow())
+        db_session.commit()
+        right_after = right_on_it()
+        after = performance.performance(db_session, world.alice.id, utcnow())
+    assert before is not None and after is not None
+
+    def fees(p: performance.Performance) -> Mastery:
+        return next(c.mastery for c in p.mastery if c.mastery.category_id == world.fees)
+
+    assert fees(after).answers == fees(before).answers
+    assert fees(after).correct - fees(before).correct == right_after - right_before
+    assert db_session.get(AttemptItem, (last.id, single.position)).earned == 0  # type: ignore[union-attr]
+    assert (before.trend[-1].percent, before.trend[-1].passed) == (100.0, True)
+    assert after.trend[-1].percent < 100.0
