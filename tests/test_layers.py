@@ -49,6 +49,7 @@ PURE = (
     "exam_app.tracking.rules",
     "exam_app.tracking.reminder_rules",
     "exam_app.tracking.timeline",
+    "exam_app.tracking.progress",
 )
 IMPURE_LIBRARIES = ("flask", "flask_login", "flask_wtf", "sqlalchemy", "exam_app.db")
 

@@ -102,6 +102,8 @@ EXPECTED: dict[str, frozenset[object]] = {
     "tracking.index": frozenset({Role.HR, Role.ADMIN, Role.SUPERVISOR}),
     "tracking.requirements_index": frozenset({Role.HR, Role.ADMIN}),
     "tracking.requirement_show": frozenset({Role.HR, Role.ADMIN}),
+    "tracking.my_performance": SIGNED_IN,
+    "tracking.person_performance": frozenset({Role.TRAINER, Role.SUPERVISOR, Role.HR, Role.ADMIN}),
     "bank.categories_index": BANK,
     "bank.category_edit": BANK,
 }

@@ -20,13 +20,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from exam_app.bank.models import LEVEL_LABELS, TYPE_LABELS
+from exam_app.bank.models import LEVEL_LABELS, TYPE_LABELS, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.exams.definitions import ExamSettings, RuleSpec
 from exam_app.exams.models import MODE_LABELS, REVIEW_LABELS, Exam, ExamMode, ReviewPolicy
 from exam_app.i18n import from_local_input, to_local_input
+from exam_app.web import INT_MAX
 
 
 class RuleForm(Form):
@@ -169,3 +170,10 @@ class ExtraTimeForm(FlaskForm):
 class RegradeForm(FlaskForm):
     reason = TextAreaField(_l("更正原因"), validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("按更正后的答案重新评分"))
+
+
+class PracticeForm(FlaskForm):
+    """Starting personal practice: the weakest categories, or the one category given."""
+
+    level = StringField(validators=[Optional(), AnyOf([lv.value for lv in Level])])
+    category_id = IntegerField(validators=[Optional(), NumberRange(1, INT_MAX)])

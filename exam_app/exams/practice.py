@@ -103,9 +103,15 @@ def _same_rules(exam: Exam, rules: list[ExamRule]) -> bool:
 
 
 def start_weakest_practice(
-    session: Session, user: User, level: str | None, now: datetime
+    session: Session,
+    user: User,
+    level: str | None,
+    now: datetime,
+    category_id: int | None = None,
 ) -> Attempt:
-    """A personal practice paper: up to five published items from each weakest category.
+    """A personal practice paper: up to five published items from each weakest category, or
+    from ``category_id`` alone when given (a weak area picked on the performance page; no
+    graded answers needed).
 
     One personal exam per person and level: a practice attempt at it still running is
     resumed; otherwise the exam is reused while the weakest categories give the same rules.
@@ -113,10 +119,16 @@ def start_weakest_practice(
     papers drawn from it must stay rebuildable from their seeds. So asking again and again
     never piles up published exams.
 
-    :raises DomainError: no graded answers yet, nothing to practise, or a certification runs
+    :raises DomainError: no graded answers yet, no such category, nothing to practise, or a
+        certification runs
     """
     ensure_no_certification(session, user.id, now)
-    weakest = weakest_categories(session, user.id)
+    if category_id is not None:
+        if session.get(Category, category_id) is None:
+            raise DomainError(_("没有这个分类。"))
+        weakest = [category_id]
+    else:
+        weakest = weakest_categories(session, user.id)
     if not weakest:
         raise DomainError(_("还没有可分析的成绩：先完成一次练习或考试。"))
     mine = _personal_exams(session, user, level)
@@ -126,7 +138,11 @@ def start_weakest_practice(
             return running[0]
     rules = _plan(session, weakest, level)
     if not rules:
-        raise DomainError(_("薄弱分类中暂时没有可练习的试题。"))
+        raise DomainError(
+            _("该分类中暂时没有可练习的试题。")
+            if category_id is not None
+            else _("薄弱分类中暂时没有可练习的试题。")
+        )
     kept = next((e for e in mine if _same_rules(e, rules)), None)
     for exam in mine:
         if exam is not kept:

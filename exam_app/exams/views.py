@@ -28,6 +28,7 @@ from exam_app.exams import (
     timing,
 )
 from exam_app.exams.definitions import is_assigned, open_exams
+from exam_app.exams.forms import PracticeForm
 from exam_app.exams.models import (
     Attempt,
     AttemptEventKind,
@@ -100,15 +101,18 @@ def _to_attempt(attempt: Attempt | None) -> ResponseReturnValue:
 @bp.route("/practice/weakest", methods=["POST"])
 @allow(*TAKERS)
 def practice_weakest() -> ResponseReturnValue:
-    """Practice drawn from the operator's weakest categories."""
-    if not ConfirmForm().validate_on_submit():
+    """Practice drawn from the operator's weakest categories, or from one category chosen
+    (``category_id``, from the performance page)."""
+    form = PracticeForm()
+    if not form.validate_on_submit():
         abort(400)
     session = get_session()
-    user, level = signed_in_user(session), request.form.get("level") or None
+    user, level = signed_in_user(session), form.level.data or None
+    category_id = form.category_id.data
     return _to_attempt(
         run_service(
             session,
-            lambda: practice.start_weakest_practice(session, user, level, utcnow()),
+            lambda: practice.start_weakest_practice(session, user, level, utcnow(), category_id),
             refused="warning",
         )
     )

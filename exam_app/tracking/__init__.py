@@ -2,17 +2,18 @@
 
 The pure rules (``rules.py``), the models, people's dated history (``history.py``), compliance
 read from the stored facts (``compliance.py``), and HR's board over them (``board.py``,
-``views.py``), reminders (``reminders.py``, run hourly by ``jobs.py``), and everyone's
-status as dated spans (``timeline.py``, ``spans.py``), rebuilt when facts change: on a flush
-of a fact and on ``exams.events.attempt_graded``.
+``views.py``), reminders (``reminders.py``, run hourly by ``jobs.py``), everyone's status as
+dated spans (``timeline.py``, ``spans.py``), rebuilt when facts change: on a flush of a fact
+and on ``exams.events.attempt_graded``, and a person's performance (``progress.py``, pure;
+``performance.py``; ``performance_views.py``).
 """
 
-from exam_app.tracking import jobs, views
+from exam_app.tracking import jobs, performance_views, views
 from exam_app.tracking.labels import CAUSE_LABELS, STATE_LABELS
 
 bp = views.bp
 cli = None
-VIEW_MODULES = (views,)
+VIEW_MODULES = (views, performance_views)
 TEMPLATE_GLOBALS: dict[str, object] = {
     "TRACKING_STATE_LABELS": STATE_LABELS,
     "TRACKING_CAUSE_LABELS": CAUSE_LABELS,

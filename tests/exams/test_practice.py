@@ -97,3 +97,36 @@ def test_asking_for_weakest_practice_again_reuses_the_personal_exam(
     assert db_session.get(Exam, personal_id).status == ExamStatus.CLOSED, "the old one closes"
     assert len(_published(db_session)) == before + 1
     assert papers.audit_paper(db_session, attempt(first)).matches, "its papers still rebuild"
+
+
+def test_practice_of_one_chosen_category(app, db_session, make_exam, make_user) -> None:  # type: ignore[no-untyped-def]
+    """The performance page's weak-area button: a round of the category posted, even before
+    any graded answer; a category with nothing practice may show, or none at all, is refused."""
+    user_id = make_user(Role.OPERATOR).id
+    make_exam(mode=ExamMode.PRACTICE, counts=(12, 6, 6))
+    chosen, _ = ensure_category(db_session, "电费电价")
+    other, _ = ensure_category(db_session, "业扩报装")
+    empty, _ = ensure_category(db_session, "空分类")
+    for item in db_session.scalars(select(Item)):
+        item.category = chosen if item.current.type == "judge" else other
+    db_session.commit()
+    client = client_for(app, db_session.get(User, user_id))
+
+    def ask(**data: object) -> str:
+        data = {"csrf_token": csrf_token(client, "/exams/"), **data}
+        response = client.post("/exams/practice/weakest", data=data)
+        assert response.status_code == 302
+        return response.headers["Location"]
+
+    assert "/attempts/" not in ask(category_id=empty.id)
+    assert "/attempts/" not in ask(category_id=999999)
+    started = int(re.search(r"/attempts/(\d+)", ask(category_id=chosen.id)).group(1))
+    db_session.rollback()
+    attempt = db_session.get(Attempt, started)
+    assert len(attempt.items) == practice.PER_CATEGORY
+    assert {db_session.get(Item, i.item_id).category_id for i in attempt.items} == {chosen.id}
+    bad = client.post(
+        "/exams/practice/weakest",
+        data={"csrf_token": csrf_token(client, "/exams/"), "category_id": "x"},
+    )
+    assert bad.status_code == 400
