@@ -26,6 +26,22 @@ class Month:
     counts: dict[State, int]
 
     @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def segments(self, height: float) -> list[tuple[State, float, float]]:
+        """(state, y, h) of a stacked bar ``height`` tall, overdue at the bottom, in SVG
+        coordinates (y grows downwards)."""
+        out, top = [], float(height)
+        for state in STATES:
+            n = self.counts[state]
+            if self.total and n:
+                h = height * n / self.total
+                top -= h
+                out.append((state, round(top, 2), round(h, 2)))
+        return out
+
+    @property
     def required(self) -> int:
         """People a requirement asks something of (exempt and not required left out)."""
         return sum(self.counts[s] for s in (State.OVERDUE, State.DUE_SOON, State.COMPLIANT))

@@ -20,7 +20,7 @@ from exam_app.bank.models import LEVEL_LABELS, Level
 from exam_app.db import get_session, utcnow
 from exam_app.forms import tree_choices
 from exam_app.i18n import DISPLAY_TZ
-from exam_app.tracking import board, compliance, requirements, scope
+from exam_app.tracking import board, compliance, requirements, scope, trend
 from exam_app.tracking.forms import GRACE_FROM_LABELS, RequirementForm, VersionForm
 from exam_app.tracking.labels import CAUSE_LABELS, STATE_LABELS
 from exam_app.tracking.models import Requirement, RequirementVersion
@@ -115,6 +115,7 @@ def index() -> ResponseReturnValue:
         requirements=session.scalars(select(Requirement).order_by(Requirement.name)).all(),
         states=board.STATES,
         args=args,
+        months=trend.monthly(session, filters, on, visible),
     )
 
 

@@ -243,3 +243,22 @@ def test_the_operator_home_shows_their_requirements_and_deadlines(app: Flask, wo
     assert "已逾期" in bob
     carol = client_for(app, world.carol).get("/").get_data(as_text=True)
     assert "我的培训要求" not in carol  # nothing is asked of her
+
+
+def test_the_twelve_month_chart_counts_each_month_end(app: Flask, world: World) -> None:
+    """Alice passed 400 days ago on a 36-month certificate: compliant at every month end;
+    Bob overdue throughout; Erin due soon only in the months since her hire."""
+    html = client_for(app, world.hr).get("/tracking/").get_data(as_text=True)
+    rows = re.findall(r'<tr data-month-row="([\d-]+)">(.*?)</tr>', html, re.S)
+    assert len(rows) == 12 and rows[-1][0] == world.today.isoformat()
+    for day, body in rows:
+        on = date.fromisoformat(day)
+        cells = {s: int(n) for s, n in re.findall(r'<td data-state="(\w+)">(\d+)</td>', body)}
+        erin_hired = on >= world.today - timedelta(days=30)
+        dave_exempt = on >= world.today - timedelta(days=10)
+        assert cells["compliant"] == 1, day
+        assert cells["due_soon"] == (1 if erin_hired else 0), day
+        assert cells["overdue"] == (1 if dave_exempt else 2), day  # bob, and dave till exempt
+        assert cells["exempt"] == (1 if dave_exempt else 0), day
+        assert cells["not_required"] == 1, day  # carol, in another region
+    assert len(re.findall(r'<g data-month="', html)) == 12
