@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -23,6 +23,7 @@ from exam_app.exams import (
     events,
     papers,
     practice,
+    priorities,
     proctoring,
     saving,
     timing,
@@ -70,12 +71,33 @@ def index() -> ResponseReturnValue:
         except DomainError as exc:
             reason = exc.message
         offers.append((exam, reason))
+    # certifications the person's requirements call for first, most pressing first
+    needs = priorities.needs_of(session, user.id, now)
+
+    def offer_order(offer: tuple[Exam, str | None]) -> tuple[int, bool, date]:
+        need = needs.get(offer[0].level or "") if offer[0].mode == ExamMode.CERTIFICATION else None
+        if need is None:
+            return (1, True, date.max)
+        return (0, not need.late, need.by or date.max)
+
+    offers.sort(key=offer_order)
     mine = session.scalars(
         select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.id.desc()).limit(50)
     ).all()
     wrong = entries_of(session, user.id)  # what the book shows
+    weakest = [
+        c.name
+        for c in (session.get(Category, cid) for cid in practice.weakest_categories(session, user.id))
+        if c is not None
+    ]
     return render_template(
-        "exams/index.html", offers=offers, mine=mine, wrong_count=len(wrong), form=ConfirmForm()
+        "exams/index.html",
+        offers=offers,
+        needs=needs,
+        mine=mine,
+        wrong_count=len(wrong),
+        weakest=weakest,
+        form=ConfirmForm(),
     )
 
 

@@ -8,7 +8,7 @@ and on ``exams.events.attempt_graded``, and a person's performance (``progress.p
 ``performance.py``; ``performance_views.py``).
 """
 
-from exam_app.tracking import jobs, performance_views, views
+from exam_app.tracking import jobs, offers, performance_views, views
 from exam_app.tracking.labels import CAUSE_LABELS, STATE_LABELS
 
 bp = views.bp
