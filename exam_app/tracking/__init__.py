@@ -2,22 +2,28 @@
 
 The pure rules (``rules.py``), the models, people's dated history (``history.py``), compliance
 read from the stored facts (``compliance.py``), and HR's board over them (``board.py``,
-``views.py``), reminders (``reminders.py``, run hourly by ``jobs.py``). The subscription to
+``views.py``), a person's page (``people_views.py``), reminders (``reminders.py``, run hourly
+by ``jobs.py``) and the in-app notices (``notices_views.py``). Importing the package subscribes
+to ``accounts.events.person_changed`` (``subscribers.py``: the roster import and the admin's
+user page start tracking and date moves). The subscription to
 ``exams.events.attempt_graded`` comes next.
 """
 
-from exam_app.tracking import jobs, views
+from exam_app.tracking import jobs, notices_views, people_views, subscribers, views
 from exam_app.tracking.labels import CAUSE_LABELS, STATE_LABELS
 
 bp = views.bp
 cli = None
-VIEW_MODULES = (views,)
+VIEW_MODULES = (views, people_views, notices_views)
 TEMPLATE_GLOBALS: dict[str, object] = {
     "TRACKING_STATE_LABELS": STATE_LABELS,
     "TRACKING_CAUSE_LABELS": CAUSE_LABELS,
+    #: ``unread_notices()``: the signed-in user's unread count (one COUNT, for the top bar)
+    "unread_notices": notices_views.unread_notices,
 }
+SUBSCRIBERS = (subscribers.follow_person,)
 
 #: Scheduled jobs this domain registers (``core.jobs``): reminders.
 JOBS = tuple(j for j in jobs.jobs.registered() if j.name.startswith("tracking."))
 
-__all__ = ["JOBS", "TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]
+__all__ = ["JOBS", "SUBSCRIBERS", "TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]
