@@ -236,7 +236,7 @@ def roster_upload() -> ResponseReturnValue:
     if form.validate_on_submit():
         session = get_session()
         data, filename = form.file.data.read(), form.file.data.filename or "roster"
-        plan = roster.plan_roster(session, roster.read_roster(data, filename))
+        plan = roster.plan_roster(session, roster.read_roster(data, filename), utcnow())
         if plan.ok:
             staged = uploads.stage(session, current_user.id, "roster", filename, data, utcnow())
         session.commit()
@@ -254,7 +254,7 @@ def roster_confirm(upload_id: int) -> ResponseReturnValue:
         abort(400)
     session = get_session()
     staged = uploads.take(session, upload_id, current_user.id, "roster", utcnow())
-    plan = roster.plan_roster(session, roster.read_roster(staged.data, staged.filename))
+    plan = roster.plan_roster(session, roster.read_roster(staged.data, staged.filename), utcnow())
     if not plan.ok:
         session.rollback()
         flash(_("名册已不再有效（数据已变化），请重新上传检查。"), "danger")

@@ -18,7 +18,7 @@ from blinker import Namespace
 class PersonChanged:
     """A person as a roster row or the admin's user page states them: plain values."""
 
-    user_id: int
+    user_id: int | None  #: None only when checking a row whose account does not exist yet
     hired_on: date | None  #: the roster's 入职日期 (None: not given)
     position: str  #: "" when not given
     unit_id: int | None
@@ -36,5 +36,19 @@ _signals = Namespace()
 person_changed = _signals.signal("person-changed")
 
 
+#: ``person_checked.send(session, person=PersonChanged(...))``: the roster's dry run asks
+#: whether the domains above would take a row; each receiver returns a list of
+#: ``(column, message)`` problems (the column as the roster names it: 变动日期, 岗位 …).
+person_checked = _signals.signal("person-checked")
+
+
 def announce(session: object, person: PersonChanged) -> None:
     person_changed.send(session, person=person)
+
+
+def problems(session: object, person: PersonChanged) -> list[tuple[str, str]]:
+    """What the subscribers would refuse about ``person`` (nothing is changed)."""
+    found: list[tuple[str, str]] = []
+    for _receiver, answer in person_checked.send(session, person=person):
+        found.extend(answer or ())
+    return found

@@ -22,7 +22,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from openpyxl import load_workbook
@@ -270,10 +270,13 @@ class _UnitIndex:
         return None, _("单位“%(name)s”不存在。", name=text)
 
 
-def plan_roster(session: Session, plan: RosterPlan) -> RosterPlan:
-    """The dry run: check each row against the rules and the database, change nothing."""
+def plan_roster(session: Session, plan: RosterPlan, now: datetime | None = None) -> RosterPlan:
+    """The dry run: check each row against the rules and the database, change nothing.
+    ``now`` (default: the clock) gives the import day, the default 变动日期."""
     if plan.problems:
         return plan
+    moment = now or datetime.now(UTC)
+    import_day = moment.astimezone(DISPLAY_TZ).date()
     units = _UnitIndex(list(session.scalars(select(OrgUnit).where(OrgUnit.is_active))))
     seen: dict[str, int] = {}
     for r in plan.rows:
@@ -326,9 +329,32 @@ def plan_roster(session: Session, plan: RosterPlan) -> RosterPlan:
         except DomainError as exc:
             report("邮箱", exc.message)
         if len(plan.problems) == bad and unit is not None:
-            plan._resolved[r.row] = Resolved(unit, roles, hired_on, email, effective_on)
-            plan.actions[r.row] = _action(session, r, plan._resolved[r.row])
+            resolved = Resolved(unit, roles, hired_on, email, effective_on)
+            for column, message in _check(session, r, resolved, import_day, moment):
+                report(column, message)
+        if len(plan.problems) == bad and unit is not None:
+            plan._resolved[r.row] = resolved
+            plan.actions[r.row] = _action(session, r, resolved)
     return plan
+
+
+def _check(
+    session: Session, r: RosterRow, resolved: Resolved, import_day: date, now: datetime
+) -> list[tuple[str, str]]:
+    """What the domains above (tracking) would refuse about the row (``events.problems``)."""
+    user = services.find_user(session, r.employee_no)
+    return events.problems(
+        session,
+        events.PersonChanged(
+            user_id=None if user is None else user.id,
+            hired_on=resolved.hired_on,
+            position=r.position,
+            unit_id=resolved.unit.id,
+            effective_on=resolved.effective_on or import_day,
+            by=None,
+            now=now,
+        ),
+    )
 
 
 def _date_cell(text: str, column: str, report: Callable[[str, str], None]) -> date | None:

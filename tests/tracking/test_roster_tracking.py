@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from exam_app.accounts import roster
 from exam_app.accounts.models import OrgUnit, Role, User
 from exam_app.db import utcnow
+from exam_app.errors import DomainError
 from exam_app.i18n import DISPLAY_TZ
 from exam_app.tracking import history
 from exam_app.tracking.models import PositionSpell, TrackedPerson, UnitSpell
-from tests.factories import make_org_tree, make_user
+from tests.factories import POLICY, make_org_tree, make_user
 from tests.web import client_for, csrf_from, csrf_token
 
 HEAD = "工号,姓名,单位,岗位,角色,入职日期,邮箱,变动日期\n"
@@ -170,24 +171,69 @@ def test_a_bad_hire_date_refuses_the_whole_file_naming_row_and_column(
     assert db_session.scalar(select(func.count()).select_from(TrackedPerson)) == 0
 
 
-def test_a_change_the_history_refuses_refuses_the_whole_import(
+def test_the_dry_run_refuses_a_change_the_history_would_refuse(
     admin: FlaskClient, db_session: Session, units: dict[str, OrgUnit]
 ) -> None:
     _import(admin, FIRST)
     text = (
         HEAD
         + "GZ001,张三,越秀营业厅,客服代表,受理员,,,2024-01-01\n"  # before the open spell
-        + "GZ009,新人,越秀营业厅,客服代表,,2025-01-01,,\n"
+        + "GZ009,新人,越秀营业厅,,,2025-01-01,,\n"  # a hire date needs a position
     )
-    done = _import(admin, text)
+    response = _upload(admin, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and '/confirm"' not in page
+    assert re.search(r"<td>2</td><td>变动日期</td><td>[^<]*2024-03-01", page), page
+    assert re.search(r"<td>3</td><td>岗位</td>", page), page
+
+
+def test_a_change_the_history_refuses_at_confirmation_refuses_the_whole_import(
+    app: Flask, admin: FlaskClient, db_session: Session, units: dict[str, OrgUnit]
+) -> None:
+    _import(admin, FIRST)
+    text = (
+        HEAD
+        + "GZ009,新人,越秀营业厅,客服代表,,2025-01-01,,\n"
+        + "GZ001,张三,越秀营业厅,客服代表,受理员,,,2024-06-01\n"
+    )
+    page = _upload(admin, text).get_data(as_text=True)
+    found = re.search(r'action="(/accounts/roster/\d+/confirm)"', page)
+    assert found, "the dry run passes"
+    _fresh(db_session)
+    zhang = _user(db_session, "GZ001")
+    with app.app_context():  # meanwhile HR records a later move: the row's date is now too early
+        history.move_to_unit(
+            db_session, zhang.id, units["GX-NN-QX"].id, date(2024, 9, 1), None, utcnow()
+        )
+        db_session.commit()
+    done = admin.post(found.group(1), data={"csrf_token": csrf_from(page)})
     assert done.status_code == 302
     message = admin.get(done.headers["Location"]).get_data(as_text=True)
-    assert "未导入任何数据" in message and "第 2 行（变动日期）" in message
+    assert "名册已不再有效" in message  # confirming checks the rows again
     _fresh(db_session)
-    assert db_session.scalar(select(User).where(User.employee_no == "GZ009")) is None
-    zhang = _user(db_session, "GZ001")
-    assert zhang.org_unit_id == units["GD-GZ-TH"].id
-    assert len(_spells(db_session, UnitSpell, zhang.id)) == 1
+    assert db_session.scalar(select(User).where(User.employee_no == "GZ009")) is None  # row 2 too
+    assert len(_spells(db_session, UnitSpell, zhang.id)) == 2  # HR's move only
+
+
+def test_a_refusal_inside_apply_names_the_row(
+    app: Flask, db_session: Session, units: dict[str, OrgUnit]
+) -> None:
+    text = HEAD + "GZ001,张三,天河营业厅,客服代表,受理员,2024-03-01,,\n"
+    with app.app_context():
+        plan = roster.plan_roster(db_session, roster.read_roster(text.encode(), "r.csv"))
+        assert plan.ok
+        roster.apply_roster(db_session, plan, POLICY, utcnow(), None)
+        db_session.commit()
+        moved = HEAD + "GZ001,张三,越秀营业厅,客服代表,受理员,,,2024-06-01\n"
+        plan = roster.plan_roster(db_session, roster.read_roster(moved.encode(), "r.csv"))
+        assert plan.ok
+        zhang = _user(db_session, "GZ001")
+        history.move_to_unit(
+            db_session, zhang.id, units["GX-NN-QX"].id, date(2024, 9, 1), None, utcnow()
+        )
+        with pytest.raises(DomainError, match="第 2 行（变动日期）"):
+            roster.apply_roster(db_session, plan, POLICY, utcnow(), None)
+        db_session.rollback()
 
 
 def test_the_admin_page_dates_a_tracked_persons_move_today_and_sets_the_email(
