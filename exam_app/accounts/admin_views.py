@@ -37,8 +37,19 @@ def _profile(form: UserForm) -> dict[str, Any]:
         "roles": [Role(r) for r in form.roles.data or []],
         "org_unit": get_session().get(OrgUnit, unit_id) if unit_id else None,
         "position": form.position.data or "",
+        "email": form.email.data or "",
         "actor_id": current_user.id,
     }
+
+
+#: fields a service (or a subscriber to its signal) may name, as the user form calls them
+_FIELD_NAMES = {"unit_id": "org_unit_id", "on": "org_unit_id"}
+
+
+def _field(form: UserForm, name: str | None, default: str) -> Any:
+    """The form field a ``DomainError`` names, else ``default``."""
+    name = _FIELD_NAMES.get(name or "", name)
+    return form[name] if name and name in form else form[default]
 
 
 def _load_user(user_id: int) -> User:
@@ -94,7 +105,8 @@ def user_create() -> ResponseReturnValue:
                 **_profile(form),
             )
         except DomainError as exc:
-            form[exc.field or "employee_no"].errors.append(exc.message)
+            session.rollback()
+            _field(form, exc.field, "employee_no").errors.append(exc.message)
         else:
             session.commit()
             return render_template("accounts/temporary_password.html", user=user, password=temp)
@@ -113,9 +125,10 @@ def user_edit(user_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         session = get_session()
         try:
-            services.update_user(session, user, **_profile(form))
+            services.update_user(session, user, now=utcnow(), **_profile(form))
         except DomainError as exc:
-            form[exc.field or "name"].errors.append(exc.message)
+            session.rollback()
+            _field(form, exc.field, "name").errors.append(exc.message)
         else:
             session.commit()
             flash(_("已保存 %(name)s。", name=user.name), "success")
@@ -223,7 +236,7 @@ def roster_upload() -> ResponseReturnValue:
     if form.validate_on_submit():
         session = get_session()
         data, filename = form.file.data.read(), form.file.data.filename or "roster"
-        plan = roster.plan_roster(session, roster.read_roster(data, filename))
+        plan = roster.plan_roster(session, roster.read_roster(data, filename), utcnow())
         if plan.ok:
             staged = uploads.stage(session, current_user.id, "roster", filename, data, utcnow())
         session.commit()
@@ -241,14 +254,19 @@ def roster_confirm(upload_id: int) -> ResponseReturnValue:
         abort(400)
     session = get_session()
     staged = uploads.take(session, upload_id, current_user.id, "roster", utcnow())
-    plan = roster.plan_roster(session, roster.read_roster(staged.data, staged.filename))
+    plan = roster.plan_roster(session, roster.read_roster(staged.data, staged.filename), utcnow())
     if not plan.ok:
         session.rollback()
         flash(_("名册已不再有效（数据已变化），请重新上传检查。"), "danger")
         return redirect(url_for("accounts.roster_upload"))
-    created = roster.apply_roster(
-        session, plan, password_policy(current_app.config), utcnow(), current_user.id
-    )
+    try:
+        created = roster.apply_roster(
+            session, plan, password_policy(current_app.config), utcnow(), current_user.id
+        )
+    except DomainError as exc:  # a row the people's history refuses: nothing is imported
+        session.rollback()
+        flash(_("未导入任何数据：%(why)s", why=exc.message), "danger")
+        return redirect(url_for("accounts.roster_upload"))
     session.commit()
     return render_template("accounts/roster_done.html", plan=plan, created=created)
 
@@ -256,7 +274,10 @@ def roster_confirm(upload_id: int) -> ResponseReturnValue:
 @bp.route("/roster/template.csv")
 @allow(Role.ADMIN)
 def roster_template() -> ResponseReturnValue:
-    body = "\ufeff工号,姓名,单位,岗位,角色\nGZ10001,张三,天河营业厅,用电客户受理员,受理员\n"
+    body = (
+        "\ufeff工号,姓名,单位,岗位,角色,入职日期,邮箱,变动日期\n"
+        "GZ10001,张三,天河营业厅,用电客户受理员,受理员,2024-03-01,zhangsan@example.com,\n"
+    )
     return (
         body,
         200,

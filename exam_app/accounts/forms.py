@@ -54,6 +54,7 @@ class UserForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
     org_unit_id = SelectField(_l("单位"), coerce=int, validators=[Optional()])
     position = StringField(_l("岗位"), validators=[Optional(), Length(max=100)])
+    email = StringField(_l("邮箱"), validators=[Optional(), Length(max=254)])
     roles = MultiCheckboxField(_l("角色"), validators=[DataRequired(_l("至少选择一个角色。"))])
     submit = SubmitField(_l("保存"))
 

@@ -1,4 +1,5 @@
-"""Roster files (工号, 姓名, 单位, 岗位, 角色), Excel or CSV: check each row, import all or none.
+"""Roster files (工号, 姓名, 单位, 岗位, 角色; optional 入职日期, 邮箱, 变动日期), Excel or CSV:
+check each row, import all or none.
 
 ``read_roster`` is pure (bytes in, rows and row problems out); ``plan_roster`` checks the rows
 against the database without changing it (the dry run); ``apply_roster`` carries out a plan that
@@ -7,6 +8,11 @@ has no problems.
 工号 are unique regardless of case: a row whose 工号 differs from an existing account's only in
 case ("o0002" beside "O0002") is that person, and updates that account, whose 工号 keeps the
 spelling it has; two rows of one file that differ only in case are reported as duplicates.
+
+Every applied row is announced (``events.person_changed``, inside the import's transaction):
+tracking starts tracking a person whose row has a 入职日期, and dates a change of unit or
+position on the row's 变动日期 (default: the import day in Beijing). A row it refuses refuses
+the whole file, with the row's number in the message. A blank 邮箱 keeps the stored address.
 """
 
 from __future__ import annotations
@@ -14,17 +20,20 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_app.accounts import services
+from exam_app.accounts import events, services
 from exam_app.accounts.models import OrgUnit, Role, User
 from exam_app.core import audit, textfiles, upload_limits
+from exam_app.errors import DomainError
+from exam_app.i18n import DISPLAY_TZ
 
 #: Header aliases: Chinese as trainers type them, and English.
 HEADERS = {
@@ -33,6 +42,9 @@ HEADERS = {
     "unit": ("单位", "部门", "unit", "org_unit"),
     "position": ("岗位", "职位", "position"),
     "roles": ("角色", "roles", "role"),
+    "hired_on": ("入职日期", "hire_date", "hired_on", "hire date"),
+    "email": ("邮箱", "电子邮箱", "email", "e-mail"),
+    "effective_on": ("变动日期", "effective_date", "effective_on", "effective date"),
 }
 REQUIRED = ("employee_no", "name", "unit")
 
@@ -59,6 +71,48 @@ class RosterRow:
     unit: str
     position: str
     roles_text: str
+    hired_on_text: str = ""
+    email: str = ""
+    effective_on_text: str = ""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A good row's values, checked."""
+
+    unit: OrgUnit
+    roles: frozenset[Role]
+    hired_on: date | None
+    email: str | None  #: None: keep the stored address
+    effective_on: date | None  #: None: the import day
+
+
+#: the dates a roster may carry
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
+)
+
+
+def parse_date(text: str) -> date:
+    """A date as rosters write it: 2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301 (an
+    Excel date cell reads as "2024-03-01 00:00:00").
+
+    :raises ValueError: for anything else, or a day that does not exist
+    """
+    text = text.strip()
+    match = _DATE.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    elif len(text) == 8 and text.isdecimal():
+        year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
+    else:
+        raise ValueError(text)
+    found = date(year, month, day)
+    if not EARLIEST <= found <= LATEST:
+        raise ValueError(text)
+    return found
 
 
 @dataclass(frozen=True)
@@ -75,7 +129,7 @@ class RosterPlan:
     problems: list[RowProblem] = field(default_factory=list)
     #: For each good row: "create", "update" or "unchanged".
     actions: dict[int, str] = field(default_factory=dict)
-    _resolved: dict[int, tuple[OrgUnit, frozenset[Role]]] = field(default_factory=dict)
+    _resolved: dict[int, Resolved] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -163,7 +217,15 @@ def read_roster(data: bytes, filename: str) -> RosterPlan:
 
         plan.rows.append(
             RosterRow(
-                n, cell("employee_no"), cell("name"), cell("unit"), cell("position"), cell("roles")
+                n,
+                cell("employee_no"),
+                cell("name"),
+                cell("unit"),
+                cell("position"),
+                cell("roles"),
+                cell("hired_on"),
+                cell("email"),
+                cell("effective_on"),
             )
         )
     if not plan.rows:
@@ -208,10 +270,13 @@ class _UnitIndex:
         return None, _("单位“%(name)s”不存在。", name=text)
 
 
-def plan_roster(session: Session, plan: RosterPlan) -> RosterPlan:
-    """The dry run: check each row against the rules and the database, change nothing."""
+def plan_roster(session: Session, plan: RosterPlan, now: datetime | None = None) -> RosterPlan:
+    """The dry run: check each row against the rules and the database, change nothing.
+    ``now`` (default: the clock) gives the import day, the default 变动日期."""
     if plan.problems:
         return plan
+    moment = now or datetime.now(UTC)
+    import_day = moment.astimezone(DISPLAY_TZ).date()
     units = _UnitIndex(list(session.scalars(select(OrgUnit).where(OrgUnit.is_active))))
     seen: dict[str, int] = {}
     for r in plan.rows:
@@ -256,23 +321,107 @@ def plan_roster(session: Session, plan: RosterPlan) -> RosterPlan:
                     names="、".join(unknown),
                 ),
             )
+        hired_on = _date_cell(r.hired_on_text, "入职日期", report)
+        effective_on = _date_cell(r.effective_on_text, "变动日期", report)
+        email: str | None = None
+        try:
+            email = services.clean_email(r.email)
+        except DomainError as exc:
+            report("邮箱", exc.message)
         if len(plan.problems) == bad and unit is not None:
-            plan._resolved[r.row] = (unit, roles)
-            plan.actions[r.row] = _action(session, r, unit, roles)
+            resolved = Resolved(unit, roles, hired_on, email, effective_on)
+            for column, message in _check(session, r, resolved, import_day, moment):
+                report(column, message)
+        if len(plan.problems) == bad and unit is not None:
+            plan._resolved[r.row] = resolved
+            plan.actions[r.row] = _action(session, r, resolved)
     return plan
 
 
-def _action(session: Session, r: RosterRow, unit: OrgUnit, roles: frozenset[Role]) -> str:
+def _check(
+    session: Session, r: RosterRow, resolved: Resolved, import_day: date, now: datetime
+) -> list[tuple[str, str]]:
+    """What the domains above (tracking) would refuse about the row (``events.problems``)."""
+    user = services.find_user(session, r.employee_no)
+    return events.problems(
+        session,
+        events.PersonChanged(
+            user_id=None if user is None else user.id,
+            hired_on=resolved.hired_on,
+            position=r.position,
+            unit_id=resolved.unit.id,
+            effective_on=resolved.effective_on or import_day,
+            by=None,
+            now=now,
+        ),
+    )
+
+
+def _date_cell(text: str, column: str, report: Callable[[str, str], None]) -> date | None:
+    """The cell's date (None when empty); a problem naming the column when it is no date."""
+    if not text.strip():
+        return None
+    try:
+        return parse_date(text)
+    except ValueError:
+        report(
+            column,
+            _(
+                "%(col)s“%(text)s”不是有效日期（请写成 2024-03-01）。",
+                col=column,
+                text=text,
+            ),
+        )
+        return None
+
+
+def _action(session: Session, r: RosterRow, resolved: Resolved) -> str:
     user = services.find_user(session, r.employee_no)  # whatever the case of its 工号
     if user is None:
         return "create"
     same = (user.name, user.org_unit_id, user.position, user.roles) == (
         r.name,
-        unit.id,
+        resolved.unit.id,
         r.position,
-        roles,
+        resolved.roles,
     )
+    if resolved.email is not None and resolved.email != user.email:
+        same = False
     return "unchanged" if same else "update"
+
+
+def _announce(
+    session: Session,
+    r: RosterRow,
+    resolved: Resolved,
+    import_day: date,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Tell the domains above (tracking) about the row; a refusal names the row."""
+    user = services.find_user(session, r.employee_no)
+    assert isinstance(user, User)
+    session.flush()
+    person = events.PersonChanged(
+        user_id=user.id,
+        hired_on=resolved.hired_on,
+        position=r.position,
+        unit_id=resolved.unit.id,
+        effective_on=resolved.effective_on or import_day,
+        by=actor_id,
+        now=now,
+    )
+    try:
+        events.announce(session, person)
+    except DomainError as exc:
+        column = ROW_COLUMNS.get(exc.field or "", "")
+        raise DomainError(
+            _("第 %(row)d 行%(col)s：%(msg)s", row=r.row, col=column, msg=exc.message)
+        ) from exc
+
+
+#: the column a subscriber's refusal is about, by the field it names
+ROW_COLUMNS = {"on": "（变动日期）", "position": "（岗位）", "unit_id": "（单位）"}
 
 
 @dataclass(frozen=True)
@@ -289,12 +438,19 @@ def apply_roster(
     now: datetime,
     actor_id: int | None,
 ) -> list[CreatedAccount]:
-    """Create or update every row. Only a plan without problems may be applied."""
+    """Create or update every row, and announce each (``events.person_changed``). Only a plan
+    without problems may be applied.
+
+    :raises DomainError: when a subscriber refuses a row (the message names the row); the
+        caller rolls the whole import back
+    """
     if not plan.ok:
         raise ValueError("a roster with problems cannot be applied")
     created: list[CreatedAccount] = []
+    import_day = now.astimezone(DISPLAY_TZ).date()
     for r in plan.rows:
-        unit, roles = plan._resolved[r.row]
+        resolved = plan._resolved[r.row]
+        unit, roles = resolved.unit, resolved.roles
         action = plan.actions[r.row]
         if action == "create":
             temp = services.temporary_password(policy)
@@ -309,13 +465,17 @@ def apply_roster(
                 org_unit=unit,
                 position=r.position,
                 actor_id=actor_id,
+                email=resolved.email,
             )
             created.append(CreatedAccount(r.employee_no, r.name, temp))
         elif action == "update":
             user = services.find_user(session, r.employee_no)
             assert isinstance(user, User)
             user.name, user.org_unit, user.position = r.name, unit, r.position
+            if resolved.email is not None:
+                user.email = resolved.email
             services.set_roles(user, roles)
+        _announce(session, r, resolved, import_day, actor_id, now)
     audit.record(
         session,
         actor_id,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from exam_app.accounts import events
 from exam_app.accounts.models import (
     ORG_KIND_PARENT,
     LoginThrottle,
@@ -27,12 +28,30 @@ from exam_app.accounts.models import (
 from exam_app.accounts.policy import LoginLimits, PasswordPolicy
 from exam_app.core import audit
 from exam_app.errors import DomainError
+from exam_app.i18n import DISPLAY_TZ
 from exam_app.trees import depth_first
 
 # Re-exported: callers catch the base of LoginLocked/BadCredentials, and name the policies.
 __all__ = ["DomainError", "LoginLimits", "PasswordPolicy"]
 
 EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+#: An address reminders can go to: something@domain.tld, no spaces, at most 254 characters.
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+$")
+
+
+def clean_email(text: str | None) -> str | None:
+    """The address as stored (None: none given).
+
+    :raises DomainError: for something that is not an e-mail address
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) > 254 or not EMAIL.match(text):
+        raise DomainError(_("邮箱“%(email)s”格式不正确。", email=text), field="email")
+    return text
+
+
 #: Letters that cannot be mistaken for one another when read off a screen.
 _TEMP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 
@@ -277,6 +296,7 @@ def create_user(
     position: str = "",
     must_change_password: bool = True,
     actor_id: int | None = None,
+    email: str | None = None,
 ) -> User:
     employee_no = employee_no.strip()
     if not EMPLOYEE_NO.match(employee_no):
@@ -289,6 +309,7 @@ def create_user(
         name=name.strip(),
         org_unit=org_unit,
         position=position.strip(),
+        email=clean_email(email),
         must_change_password=must_change_password,
         password_hash="",
         session_version=0,
@@ -311,14 +332,39 @@ def update_user(
     org_unit: OrgUnit | None,
     position: str,
     actor_id: int,
+    now: datetime,
+    email: str | None = None,
 ) -> None:
+    """Save the admin's edit of an account. A change of unit or position is announced
+    (``events.person_changed``, dated today in Beijing), so a tracked person's history gets a
+    dated move instead of a rewrite.
+
+    :raises DomainError: for taking one's own administrator role, a bad e-mail address, or a
+        change the history refuses
+    """
     roles = set(roles)
     if user.id == actor_id and Role.ADMIN not in roles and Role.ADMIN in user.roles:
         raise DomainError(_("不能撤销自己的管理员角色。"), field="roles")
+    before = (user.org_unit_id, user.position)
+    user.email = clean_email(email)
     user.name, user.org_unit, user.position = name.strip(), org_unit, position.strip()
     set_roles(user, roles)
     session.flush()
     audit.record(session, actor_id, "user.update", f"user:{user.id}", roles=sorted(roles))
+    if (user.org_unit_id, user.position) != before:
+        events.announce(
+            session,
+            events.PersonChanged(
+                user_id=user.id,
+                hired_on=None,
+                position=user.position,
+                unit_id=user.org_unit_id,
+                effective_on=now.astimezone(DISPLAY_TZ).date(),
+                by=actor_id,
+                now=now,
+                source="admin",
+            ),
+        )
 
 
 def set_active(session: Session, user: User, active: bool, actor_id: int) -> None:

@@ -2,6 +2,7 @@
 
 The pure rules (``rules.py``), the models, people's dated history (``history.py``), compliance
 read from the stored facts (``compliance.py``), and HR's board over them (``board.py``,
+<<<<<<< HEAD
 ``views.py``), reminders (``reminders.py``, run hourly by ``jobs.py``), everyone's status as
 dated spans (``timeline.py``, ``spans.py``), rebuilt when facts change: on a flush of a fact
 and on ``exams.events.attempt_graded``, and a person's performance (``progress.py``, pure;
@@ -9,17 +10,34 @@ and on ``exams.events.attempt_graded``, and a person's performance (``progress.p
 """
 
 from exam_app.tracking import jobs, offers, performance_views, views
+=======
+``views.py``), a person's page (``people_views.py``), reminders (``reminders.py``, run hourly
+by ``jobs.py``) and the in-app notices (``notices_views.py``). Importing the package subscribes
+to ``accounts.events.person_changed`` (``subscribers.py``: the roster import and the admin's
+user page start tracking and date moves). The subscription to
+``exams.events.attempt_graded`` comes next.
+"""
+
+from exam_app.tracking import jobs, notices_views, people_views, subscribers, views
+>>>>>>> t14-people
 from exam_app.tracking.labels import CAUSE_LABELS, STATE_LABELS
 
 bp = views.bp
 cli = None
+<<<<<<< HEAD
 VIEW_MODULES = (views, performance_views)
+=======
+VIEW_MODULES = (views, people_views, notices_views)
+>>>>>>> t14-people
 TEMPLATE_GLOBALS: dict[str, object] = {
     "TRACKING_STATE_LABELS": STATE_LABELS,
     "TRACKING_CAUSE_LABELS": CAUSE_LABELS,
+    #: ``unread_notices()``: the signed-in user's unread count (one COUNT, for the top bar)
+    "unread_notices": notices_views.unread_notices,
 }
+SUBSCRIBERS = (subscribers.follow_person,)
 
 #: Scheduled jobs this domain registers (``core.jobs``): reminders, status spans.
 JOBS = tuple(j for j in jobs.jobs.registered() if j.name.startswith("tracking."))
 
-__all__ = ["JOBS", "TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]
+__all__ = ["JOBS", "SUBSCRIBERS", "TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]

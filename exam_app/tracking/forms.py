@@ -85,3 +85,66 @@ class VersionForm(FlaskForm):
 class RequirementForm(VersionForm):
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("新建培训要求"))
+
+
+# --- a person's page: each form posts to its own route ------------------------------------------
+
+
+class HireForm(FlaskForm):
+    """Start tracking someone: hire date, first position and unit."""
+
+    hired_on = DateField(_l("入职日期"), validators=[InputRequired()])
+    position = StringField(_l("岗位"), validators=[DataRequired(), Length(max=100)])
+    unit_id = SelectField(
+        _l("单位"), coerce=int, choices=[], validate_choice=False, validators=[InputRequired()]
+    )
+    submit = SubmitField(_l("开始跟踪"))
+
+
+class MoveForm(FlaskForm):
+    """Works in another unit from a date."""
+
+    on = DateField(_l("变动日期"), validators=[InputRequired()])
+    unit_id = SelectField(
+        _l("新单位"), coerce=int, choices=[], validate_choice=False, validators=[InputRequired()]
+    )
+    submit = SubmitField(_l("调动单位"))
+
+
+class PositionForm(FlaskForm):
+    """Holds another position from a date."""
+
+    on = DateField(_l("变动日期"), validators=[InputRequired()])
+    position = StringField(_l("新岗位"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("变更岗位"))
+
+
+class AbsenceForm(FlaskForm):
+    starts_on = DateField(_l("开始日期"), validators=[InputRequired()])
+    ends_on = DateField(_l("结束日期（最后一天，未返岗留空）"), validators=[Optional()])
+    reason = StringField(_l("原因"), validators=[Length(max=500)])
+    submit = SubmitField(_l("记录缺勤"))
+
+
+class EndAbsenceForm(FlaskForm):
+    ends_on = DateField(_l("最后缺勤日"), validators=[InputRequired()])
+    submit = SubmitField(_l("结束缺勤"))
+
+
+class ExemptionForm(FlaskForm):
+    requirement_id = SelectField(
+        _l("培训要求"), coerce=int, choices=[], validate_choice=False, validators=[InputRequired()]
+    )
+    starts_on = DateField(_l("开始日期"), validators=[InputRequired()])
+    until = DateField(_l("截止日期"), validators=[InputRequired()])
+    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("批准豁免"))
+
+
+class ExtensionForm(FlaskForm):
+    requirement_id = SelectField(
+        _l("培训要求"), coerce=int, choices=[], validate_choice=False, validators=[InputRequired()]
+    )
+    due_on = DateField(_l("新的截止日期"), validators=[InputRequired()])
+    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("批准延期"))

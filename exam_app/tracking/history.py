@@ -1,7 +1,12 @@
 """People's dated history: hiring, moves between units and positions, absences. Services:
 they take the session, the acting user's id and ``now``, flush, never commit, and raise
 ``DomainError``. A move is dated: the open spell ends the day before and a new one starts,
-so every earlier date keeps its answer."""
+so every earlier date keeps its answer.
+
+The account follows the history: a hire, move or change of position dated on or before today
+(Beijing, from ``now``) also sets ``User.org_unit_id`` / ``User.position``, so the account's
+current unit and position are the ones the history gives for today. A change dated later
+leaves the account as it is."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from sqlalchemy.orm import Session
 from exam_app.accounts.models import OrgUnit, User
 from exam_app.core import audit
 from exam_app.errors import DomainError
+from exam_app.i18n import DISPLAY_TZ
 from exam_app.tracking.models import Absence, PositionSpell, TrackedPerson, UnitSpell
 
 ONE_DAY = timedelta(days=1)
@@ -63,6 +69,7 @@ def hire(
             recorded_by_id=by,
         )
     )
+    _follow(session, user_id, hired_on, now, unit_id=unit_id, position=position)
     session.flush()
     audit.record(session, by, "tracking.hire", f"user:{user_id}", hired_on=hired_on.isoformat())
     return person
@@ -86,6 +93,7 @@ def move_to_unit(
         user_id=user_id, unit_id=unit_id, starts_on=on, recorded_at=now, recorded_by_id=by
     )
     session.add(spell)
+    _follow(session, user_id, on, now, unit_id=unit_id)
     session.flush()
     audit.record(
         session, by, "tracking.move", f"user:{user_id}", unit_id=unit_id, on=on.isoformat()
@@ -111,6 +119,7 @@ def change_position(
         user_id=user_id, position=position, starts_on=on, recorded_at=now, recorded_by_id=by
     )
     session.add(spell)
+    _follow(session, user_id, on, now, position=position)
     session.flush()
     audit.record(
         session,
@@ -176,6 +185,26 @@ def end_absence(
         session, by, "tracking.absence_end", f"user:{absence.user_id}", ends_on=str(ends_on)
     )
     return absence
+
+
+def _follow(
+    session: Session,
+    user_id: int,
+    on: date,
+    now: datetime,
+    unit_id: int | None = None,
+    position: str | None = None,
+) -> None:
+    """Keep the account's current unit and position in step with a change dated ``on``."""
+    if on > now.astimezone(DISPLAY_TZ).date():
+        return
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    if unit_id is not None and user.org_unit_id != unit_id:
+        user.org_unit = session.get(OrgUnit, unit_id)
+    if position is not None and user.position != position:
+        user.position = position
 
 
 def _open_spell(session: Session, kind: type[S], user_id: int) -> S:

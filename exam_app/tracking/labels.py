@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from exam_app.tracking.reminder_rules import Kind as ReminderKind
 from exam_app.tracking.rules import Cause, State
 
 STATE_LABELS = {
@@ -21,4 +22,11 @@ CAUSE_LABELS = {
     Cause.EXPIRED: _l("证书已过期"),
     Cause.REVOKED: _l("证书已撤销"),
     Cause.RETURN: _l("长期缺勤后返岗"),
+}
+
+REMINDER_KIND_LABELS = {
+    ReminderKind.BEFORE: _l("到期前提醒"),
+    ReminderKind.DUE_DAY: _l("到期当日提醒"),
+    ReminderKind.OVERDUE: _l("逾期提醒"),
+    ReminderKind.ESCALATION: _l("逾期上报"),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
@@ -205,3 +206,18 @@ def test_a_roster_sheet_is_bounded_more_tightly_than_an_item_sheet() -> None:
     assert [p.message for p in plan.problems] == [
         "文件“r.xlsx”的工作表有 600,000 个单元格（行数×列数），超过上限 500,000 个，未读取。"
     ]
+
+
+def test_parse_date_reads_the_ways_rosters_write_dates() -> None:
+    for text in (
+        "2024-03-01",
+        "2024/3/1",
+        "2024.03.01",
+        "2024年3月1日",
+        "20240301",
+        "2024-03-01 00:00:00",
+    ):
+        assert roster.parse_date(text) == date(2024, 3, 1), text
+    for text in ("2024-13-01", "2024-02-30", "01/03/2024", "3月1日", "1800-01-01", "x"):
+        with pytest.raises(ValueError, match=r"\S"):
+            roster.parse_date(text)
