@@ -87,7 +87,9 @@ def index() -> ResponseReturnValue:
     wrong = entries_of(session, user.id)  # what the book shows
     weakest = [
         c.name
-        for c in (session.get(Category, cid) for cid in practice.weakest_categories(session, user.id))
+        for c in (
+            session.get(Category, cid) for cid in practice.weakest_categories(session, user.id)
+        )
         if c is not None
     ]
     return render_template(

@@ -19,14 +19,16 @@ def requirement_needs(session: Session, user_id: int, now: datetime) -> list[Nee
     today = now.astimezone(DISPLAY_TZ).date()
     needs = []
     for row in person_statuses(session, user_id, today):
-        s = row.status
+        s, r = row.status, row.requirement
         if not row.level or s.state not in (State.DUE_SOON, State.OVERDUE):
             continue
         if s.state == State.OVERDUE and s.since is not None:
-            reason = _("培训要求「%(r)s」：自 %(d)s 起逾期", r=row.requirement, d=s.since.isoformat())
+            reason = _(
+                "培训要求「%(r)s」：自 %(d)s 起逾期", r=row.requirement, d=s.since.isoformat()
+            )
         elif s.due is not None:
-            reason = _("培训要求「%(r)s」：须在 %(d)s 前", r=row.requirement, d=s.due.isoformat())
+            reason = _("培训要求「%(r)s」：须在 %(d)s 前", r=r, d=s.due.isoformat())
         else:
-            reason = _("培训要求「%(r)s」", r=row.requirement)
+            reason = _("培训要求「%(r)s」", r=r)
         needs.append(Need(row.level, reason, s.due or s.since, s.state == State.OVERDUE))
     return needs

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, func, literal, select, union_all
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from exam_app.tracking import board, spans
@@ -79,16 +79,19 @@ def monthly(
     )
     counts = {day: dict.fromkeys(STATES, 0) for day in days}
     if wanted <= spans.fresh(session):
-        day_col = union_all(*(select(literal(d, Date).label("day")) for d in days)).subquery()
+        # one pass over the spans that touch the twelve months, a conditional count per day
+        per_day = [
+            func.sum(case((and_(StatusSpan.starts_on <= d, StatusSpan.ends_on >= d), 1), else_=0))
+            for d in days
+        ]
         query = (
-            select(day_col.c.day, StatusSpan.state, func.count())
-            .select_from(StatusSpan)
-            .join(
-                day_col,
-                (StatusSpan.starts_on <= day_col.c.day) & (StatusSpan.ends_on >= day_col.c.day),
+            select(StatusSpan.state, *per_day)
+            .where(
+                StatusSpan.ends_on >= days[0],
+                StatusSpan.starts_on <= days[-1],
+                StatusSpan.unit_id.is_not(None),
             )
-            .where(StatusSpan.unit_id.is_not(None))
-            .group_by(day_col.c.day, StatusSpan.state)
+            .group_by(StatusSpan.state)
         )
         if chart.requirement_id is not None:
             query = query.where(StatusSpan.requirement_id == chart.requirement_id)
@@ -98,9 +101,9 @@ def monthly(
             query = query.where(StatusSpan.position == chart.position)
         if chart.level:
             query = query.where(StatusSpan.level == chart.level)
-        for day, state, n in session.execute(query):
-            day = day if isinstance(day, date) else date.fromisoformat(day)
-            counts[day][State(state)] = n
+        for state, *ns in session.execute(query):
+            for day, n in zip(days, ns, strict=True):
+                counts[day][State(state)] = int(n or 0)
     else:
         for day in days:
             rows = board._from_facts(session, chart, day, scope, units, 0)[2]
