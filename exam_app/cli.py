@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from exam_app import demo, migrate
 from exam_app.accounts.policy import password_policy
 from exam_app.db import get_engine, get_session, utcnow
+from exam_app.tracking import spans
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 demo_cli = AppGroup("demo", help="Demo data for trying the product (never in production).")
@@ -53,7 +54,11 @@ def demo_load() -> None:
     session = get_session()
     accounts = demo.load_demo(session, password_policy(current_app.config), utcnow())
     exams = demo.load_demo_exams(session, utcnow())
+    tracked = demo.load_demo_tracking(session, utcnow())
     session.commit()
+    if tracked:
+        spans.rebuild(session, utcnow())  # the board reads spans at once (the job would too)
+    click.echo(f"Demo requirement: {demo.DEMO_REQUIREMENT}")
     if exams:
         click.echo("Demo exams: " + "、".join(exams))
     click.echo("Demo accounts (工号 / 密码 / 角色):")

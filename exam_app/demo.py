@@ -17,6 +17,10 @@ from exam_app.bank.models import Level
 from exam_app.errors import DomainError
 from exam_app.exams.definitions import publish_exam
 from exam_app.exams.models import Exam, ExamMode, ExamRule, ReviewPolicy
+from exam_app.i18n import DISPLAY_TZ
+from exam_app.tracking import history, requirements
+from exam_app.tracking.models import Requirement, TrackedPerson
+from exam_app.tracking.requirements import VersionSpec
 
 DEMO_PASSWORD = "demo2026"
 
@@ -41,6 +45,16 @@ DEMO_USERS = [
     ("O0001", "受理员张三", "GD-GZ-TH", "用电客户受理员", (Role.OPERATOR,)),
     ("O0002", "受理员李四", "GD-GZ-YX", "用电客户受理员", (Role.OPERATOR,)),
     ("O0003", "受理员王五", "GX-NN-QX", "用电客户受理员", (Role.OPERATOR,)),
+    ("S0001", "班组长演示", "GD-GZ-TH", "客服主管", (Role.SUPERVISOR,)),
+]
+
+DEMO_REQUIREMENT = "营业厅客服代表持中级工证"
+#: (工号, days since hire, unit code, absence as (began, ended) days ago): the operators' dated
+#: history, so the board, the reminders and the exams page have something to show
+DEMO_HISTORY = [
+    ("O0001", 3 * 365, "GD-GZ-TH", None),  # past the grace with no certificate: overdue
+    ("O0002", 40, "GD-GZ-YX", None),  # new: due within the 90 days' grace
+    ("O0003", 2 * 365, "GX-NN-QX", (130, 20)),  # back from 110 days away without passing again
 ]
 
 
@@ -132,3 +146,29 @@ def load_demo(
             user.is_demo = True
         accounts.append(DemoAccount(employee_no, DEMO_PASSWORD, ",".join(r.value for r in roles)))
     return accounts
+
+
+def load_demo_tracking(session: Session, now: datetime) -> bool:
+    """The requirement every 客服代表 is held to, and the demo operators' hire dates and an
+    absence (once; False when already there)."""
+    if session.scalar(select(Requirement).where(Requirement.name == DEMO_REQUIREMENT)):
+        return False
+    today = now.astimezone(DISPLAY_TZ).date()
+    units = {u.code: u for u in session.scalars(select(OrgUnit))}
+    spec = VersionSpec(
+        effective_from=today - timedelta(days=2 * 365),
+        level=Level.INTERMEDIATE.value,
+        positions=("客服代表",),
+        return_after_absence_days=90,
+    )
+    requirements.create_requirement(session, DEMO_REQUIREMENT, spec, None, now)
+    for employee_no, hired_days, unit_code, away in DEMO_HISTORY:
+        user = services.find_user(session, employee_no)
+        if user is None or session.get(TrackedPerson, user.id) is not None:
+            continue
+        hired = today - timedelta(days=hired_days)
+        history.hire(session, user.id, hired, "客服代表", units[unit_code].id, None, now)
+        if away is not None:
+            began, ended = (today - timedelta(days=d) for d in away)
+            history.record_absence(session, user.id, began, ended, "病假", None, now)
+    return True
