@@ -23,6 +23,7 @@ from exam_app.accounts.models import OrgUnit, User
 from exam_app.tracking import compliance, rules, spans
 from exam_app.tracking.models import Requirement, StatusSpan, TrackedPerson
 from exam_app.tracking.rules import State
+from exam_app.tracking.scope import subtree
 from exam_app.trees import depth_first
 
 #: the order statuses are counted, shown and sorted in (worst first)
@@ -91,19 +92,6 @@ class Board:
     tree: list[UnitCounts]  #: the units shown (the chosen unit's subtree), each with counts
     totals: dict[State, int]
     positions: list[str]  #: every position held on the date, for the filter
-
-
-def subtree(session: Session, unit_id: int) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for uid, parent in session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
-        children.setdefault(parent, []).append(uid)
-    found, stack = set(), [unit_id]
-    while stack:
-        unit = stack.pop()
-        if unit not in found:
-            found.add(unit)
-            stack.extend(children.get(unit, ()))
-    return found
 
 
 def all_rows(session: Session, on: date, requirement_ids: Iterable[int] | None = None) -> list[Row]:

@@ -16,6 +16,7 @@ from exam_app.tracking import board, spans
 from exam_app.tracking.board import STATES, Filters
 from exam_app.tracking.models import Requirement, StatusSpan
 from exam_app.tracking.rules import State
+from exam_app.tracking.scope import subtree
 
 MONTHS = 12
 
@@ -71,7 +72,7 @@ def monthly(
     chart = Filters(
         filters.unit_id, filters.position, filters.level, "", None, filters.requirement_id
     )
-    units = None if chart.unit_id is None else set(board.subtree(session, chart.unit_id))
+    units = None if chart.unit_id is None else set(subtree(session, chart.unit_id))
     if scope is not None:
         units = set(scope) if units is None else units & scope
     wanted = set(
