@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import Role
@@ -23,6 +23,15 @@ from tests.factories import PASSWORD, make_org_tree, make_user
 
 pytestmark = pytest.mark.browser
 REP = "客服代表"
+
+
+def _fits(page: Page) -> bool:
+    """Nothing makes the page scroll sideways."""
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )
 
 
 def test_hr_drills_down_to_an_overdue_operator_and_exports(
@@ -70,6 +79,12 @@ def test_hr_drills_down_to_an_overdue_operator_and_exports(
     rows = {r[0]: r for r in list(sheet.iter_rows(values_only=True))[1:]}
     assert set(rows) == {"逾期员工", "新员工"}
     assert rows["逾期员工"][6] == "已逾期" and rows["新员工"][6] == "即将到期"
+    # on a phone the board, the chart and the drill-down fit the width (tables scroll inside)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (f"{live_server}/tracking/", f"{live_server}/tracking/?unit_id={hall.id}"):
+        page.goto(url)
+        expect(page.locator("svg.month-chart g[data-month]")).to_have_count(12)
+        assert _fits(page), url
     page.context.close()
 
     operator = new_page(browser)
@@ -77,6 +92,10 @@ def test_hr_drills_down_to_an_overdue_operator_and_exports(
     card = operator.get_by_test_id("my-requirements")
     expect(card).to_contain_text("营业厅客服代表持中级工证")
     expect(card).to_contain_text((today + timedelta(days=80)).isoformat())
+    operator.set_viewport_size({"width": 390, "height": 844})
+    assert _fits(operator)
+    operator.goto(f"{live_server}/exams/")
+    assert _fits(operator)
     refused = operator.goto(f"{live_server}/tracking/")
     assert refused is not None and refused.status == 403
     operator.context.close()
