@@ -4,9 +4,10 @@ Services: they take the session (and ``now`` where they write), flush, never com
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from exam_app.tracking.models import Notice, SentReminder
@@ -26,6 +27,33 @@ def notify(
     session.add(notice)
     session.flush()
     return notice
+
+
+@dataclass(frozen=True)
+class NewNotice:
+    user_id: int
+    title: str
+    body: str
+    reminder_id: int | None = None
+
+
+def notify_all(session: Session, new: Sequence[NewNotice], now: datetime) -> int:
+    """Many notices in one executemany (the reminder job's); returns how many."""
+    if new:
+        session.execute(
+            insert(Notice),
+            [
+                {
+                    "user_id": n.user_id,
+                    "title": n.title,
+                    "body": n.body,
+                    "created_at": now,
+                    "reminder_id": n.reminder_id,
+                }
+                for n in new
+            ],
+        )
+    return len(new)
 
 
 def unread_count(session: Session, user_id: int) -> int:

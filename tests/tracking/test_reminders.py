@@ -245,7 +245,7 @@ def test_a_key_taken_by_another_server_is_skipped(db_session: Session) -> None:
     reminder = Reminder(Kind.BEFORE, date(2026, 5, 31), 90)
     assert reminder.key(w.alice.id, w.requirement.id) == key
     due = reminders._Due(key, w.alice.id, w.requirement.id, "x", reminder)
-    assert reminders._claim(db_session, due, NOW) is None
+    assert reminders._claim_all(db_session, [(due, [w.alice.id])], NOW) == {}
 
 
 def test_two_servers_at_once_send_each_reminder_once(app: Flask, db_session: Session) -> None:
