@@ -29,12 +29,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The apps built here are no servers: no scheduled jobs running beside the timings.
 os.environ.setdefault("SCHEDULER_ENABLED", "false")
+
+from databases import fresh_database  # noqa: E402
 
 from exam_app import create_app, migrate  # noqa: E402
 from exam_app.accounts.models import Role, User, UserRole  # noqa: E402
@@ -102,18 +104,6 @@ def bench_render(count: int) -> tuple[bytes, list[float], list[int], float]:
     parallel = time.perf_counter() - start
     sample = render.render_pdf(printed(random.Random(1), 1), "K7QX-3M9D-RT2P-8WZA", None, FAKE_JWT)
     return sample, [t for t, _ in one], [s for _, s in one], parallel
-
-
-def fresh_database(url: str | None, workdir: Path) -> str:
-    if not url:
-        return f"sqlite:///{workdir / 'certs.sqlite3'}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"cert_bench_{os.getpid()}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def bench_zip(url: str, pdf: bytes, count: int, workdir: Path) -> float:
@@ -245,16 +235,11 @@ def main() -> None:
     print(
         f"size: median {statistics.median(sizes) / 1024:.0f} KB, largest {max(sizes) / 1024:.0f} KB"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        url = fresh_database(args.database_url, Path(tmp))
-        try:
-            bench_zip(url, sample, args.zip, Path(tmp))
-        finally:
-            if args.database_url:  # the bench's own database goes again
-                admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
-                admin.dispose()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fresh_database(args.database_url, Path(tmp), "certs") as url,
+    ):
+        bench_zip(url, sample, args.zip, Path(tmp))
 
 
 if __name__ == "__main__":

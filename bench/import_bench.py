@@ -15,11 +15,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from databases import fresh_database  # noqa: E402
 
 from exam_app import create_app, migrate  # noqa: E402
 from exam_app.bank import importing  # noqa: E402
@@ -114,16 +116,6 @@ def make_document(items: list[ParsedItem]) -> str:
     return "\n".join(out) + "\n"
 
 
-def fresh_database(url: str | None, workdir: Path) -> str:
-    if not url:
-        return f"sqlite:///{workdir / 'bench.sqlite3'}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"exam_bench_{int(time.time())}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
 def timed_import(app, data: bytes, filename: str) -> tuple[float, float, dict]:  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     parsed = read_file(data, filename)
@@ -161,10 +153,10 @@ def main() -> None:
             f"generated {args.items} items: xlsx {len(xlsx) / 1e6:.1f} MB, "
             f"document {len(document) / 1e6:.1f} MB"
         )
-        for label, url in (("database", fresh_database(args.database_url, workdir)),):
+        with fresh_database(args.database_url, workdir, "import") as url:
             app = create_app({"DATABASE_URL": url, "TESTING": True})
             migrate.upgrade(app.extensions["db_engine"])
-            print(f"{label}: {make_url(url).get_backend_name()}")
+            print(f"database: {make_url(url).get_backend_name()}")
             for name, data in (("bench.xlsx", xlsx), ("bench.txt", document)):
                 parse_s, total_s, summary = timed_import(app, data, name)
                 print(

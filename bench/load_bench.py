@@ -66,7 +66,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -87,6 +86,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from databases import fresh_database  # noqa: E402
 from import_bench import make_items  # noqa: E402
 
 from exam_app import create_app, migrate  # noqa: E402
@@ -139,29 +139,6 @@ class Figures:
 
 
 # --- the database --------------------------------------------------------------------------
-
-
-@contextmanager
-def fresh_database(admin_url: str | None, workdir: Path, tag: str) -> Iterator[str]:
-    """A new SQLite file, or a new PostgreSQL database that is dropped afterwards."""
-    if not admin_url:
-        yield f"sqlite:///{workdir / f'{tag}.sqlite3'}"
-        return
-    url = make_url(admin_url)
-    name = f"exam_load_{tag}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def database_version(url: str) -> str:

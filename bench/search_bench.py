@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_bench import fresh_database  # noqa: E402
+from databases import fresh_database  # noqa: E402
 
 from exam_app import create_app, migrate  # noqa: E402
 from exam_app.bank import browse, importing  # noqa: E402
@@ -131,8 +131,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = fresh_database(args.database_url, Path(tmp))
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fresh_database(args.database_url, Path(tmp), "search") as url,
+    ):
         app = create_app({"DATABASE_URL": url, "TESTING": True})
         migrate.upgrade(app.extensions["db_engine"])
         print(

@@ -30,11 +30,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("SCHEDULER_ENABLED", "false")  # no jobs running beside the timings
+
+from databases import fresh_database  # noqa: E402
 
 from exam_app import create_app, migrate  # noqa: E402
 from exam_app.accounts.models import OrgUnit, User  # noqa: E402
@@ -59,18 +62,6 @@ NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 TODAY = NOW.astimezone(DISPLAY_TZ).date()
 HISTORY_FROM = TODAY - timedelta(days=3 * 365)
 REP, SPECIALIST, LEAD = "客服代表", "客服专员", "客服主管"
-
-
-def fresh_database(url: str | None, workdir: Path) -> str:
-    if not url:
-        return f"sqlite:///{workdir / 'tracking.sqlite3'}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"tracking_bench_{os.getpid()}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def timed(label: str, work: Callable[[], T]) -> T:
@@ -336,8 +327,10 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = fresh_database(args.database_url, Path(tmp))
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fresh_database(args.database_url, Path(tmp), "tracking") as url,
+    ):
         app = create_app({"DATABASE_URL": url, "TESTING": True})
         migrate.upgrade(app.extensions["db_engine"])
         print(
@@ -351,7 +344,8 @@ def main() -> None:
                 lambda: populate(session, args.people, args.units, random.Random(14)),
             )
             print(
-                f"  certificates: {session.scalar(select(func.count()).select_from(Certificate))}"
+                "  certificates:",
+                session.scalar(select(func.count()).select_from(Certificate)),
             )
             timed(
                 "status spans built for everyone (3 requirements)",
@@ -400,6 +394,8 @@ def main() -> None:
                 lambda: (reminders.send_due_reminders(session, NOW, None), session.commit())[0],
             )
             print(f"  {again.summary()}")
+
+        app.extensions["db_engine"].dispose()
 
 
 if __name__ == "__main__":
