@@ -40,8 +40,7 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import String, Table, any_, bindparam, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -181,18 +180,9 @@ def _claim_all(
 
 def _already_sent(session: Session, keys: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    postgres = session.get_bind().dialect.name == "postgresql"
     for start in range(0, len(keys), CHUNK):
         chunk = list(keys[start : start + CHUNK])
-        if postgres:
-            # One array parameter, not a thousand: PostgreSQL then hashes the list when it
-            # scans (with 1,000 separate parameters it compared each row with each, 0.4 s a
-            # chunk at 30,000 reminders, before the table's statistics caught up).
-            wanted = any_(bindparam("keys", chunk, type_=ARRAY(String)))
-            query = select(SentReminder.key).where(SentReminder.key == wanted)
-        else:
-            query = select(SentReminder.key).where(SentReminder.key.in_(chunk))
-        found.update(session.scalars(query))
+        found.update(session.scalars(select(SentReminder.key).where(SentReminder.key.in_(chunk))))
     return found
 
 
