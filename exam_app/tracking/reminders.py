@@ -1,16 +1,19 @@
 """Reminders (issue 14 item 5): before a deadline (90, 30 and 7 days by default), on the day,
 every week while overdue, to the person; escalation to their supervisors when overdue.
 
-``send_due_reminders`` computes everyone's statuses through ``compliance.statuses`` as of the
-Beijing date of ``now``, asks ``reminder_rules.due_reminders`` what each calls for, and for
-each reminder not yet recorded:
+``send_due_reminders`` reads everyone's statuses as of the Beijing date of ``now`` (from the
+status spans when they are fresh, else through ``compliance.statuses``), asks
+``reminder_rules.due_reminders`` what each calls for, works out each one's recipients, and
+for the reminders not yet recorded:
 
-1. **claims it** by inserting its row into ``tracking_sent_reminders`` under its UNIQUE key
-   (``INSERT … ON CONFLICT (key) DO NOTHING RETURNING id``, insert-first): an insert that
-   returns no row means another run (another app server) already took it, and it is skipped.
+1. **claims them** by inserting their rows (with the recipients) into
+   ``tracking_sent_reminders`` under their UNIQUE keys, ``CLAIM_BATCH`` to a statement
+   (``INSERT … ON CONFLICT (key) DO NOTHING RETURNING key, id``, insert-first): a key the
+   insert returns no row for was already taken by another run (another app server) and is
+   skipped.
    On PostgreSQL a second server's insert of a key still uncommitted waits for that commit
    and then does nothing; SQLite writes one transaction at a time.
-2. records an in-app notice (``notices``) for each recipient;
+2. records an in-app notice (``notices``) for each recipient, in one statement;
 3. e-mails each recipient with an address (``User.email``) when a mailer is given (SMTP
    configured), in Chinese, naming the deadline. Mail goes out after every claim is flushed;
    a failed message is counted (``email_failures``) and not retried, the notice stands.
