@@ -181,11 +181,25 @@ def _claim_all(
     return claimed
 
 
-def _already_sent(session: Session, keys: Sequence[str]) -> set[str]:
+def _already_sent(session: Session, planned: Sequence[_Due]) -> set[str]:
+    """The planned keys already recorded. Read by ranges of the people's ids, not by lists of
+    keys: a range costs two comparisons a row whatever plan the database picks (PostgreSQL,
+    before its statistics on a new table caught up, compared each row with every key of a
+    thousand-key list: 12 s for 32,705 reminders)."""
+    wanted = {d.key for d in planned}
+    people = sorted({d.person_id for d in planned})
     found: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
-        chunk = list(keys[start : start + CHUNK])
-        found.update(session.scalars(select(SentReminder.key).where(SentReminder.key.in_(chunk))))
+    for start in range(0, len(people), CHUNK):
+        low, high = people[start], people[min(start + CHUNK, len(people)) - 1]
+        found.update(
+            key
+            for key in session.scalars(
+                select(SentReminder.key).where(
+                    SentReminder.user_id >= low, SentReminder.user_id <= high
+                )
+            )
+            if key in wanted
+        )
     return found
 
 
@@ -285,7 +299,7 @@ def send_due_reminders(
             for reminder in due_reminders(status, on, offsets):
                 key = reminder.key(person_id, requirement_id)
                 planned.append(_Due(key, person_id, requirement_id, name, reminder))
-    sent = _already_sent(session, [d.key for d in planned])
+    sent = _already_sent(session, planned)
     todo = [d for d in planned if d.key not in sent]
     counts.already_sent = len(planned) - len(todo)
     if not todo:
