@@ -18,6 +18,7 @@ from exam_app import (
     exams,
     security,
     site,
+    stats,
     study,
     tracking,
     web,
@@ -32,7 +33,7 @@ from exam_app.i18n import LOCALES, select_locale
 
 #: Every domain has the same face: ``bp`` (its blueprint, routes registered by importing its
 #: view modules), ``cli`` (its command group, or None) and ``TEMPLATE_GLOBALS`` (its labels).
-DOMAINS = (site, accounts, bank, study, exams, certificates, tracking)
+DOMAINS = (site, accounts, bank, study, exams, certificates, tracking, stats)
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:

@@ -6,6 +6,7 @@ from exam_app.certificates import models as certificates_models
 from exam_app.core import models as core_models
 from exam_app.db import Base
 from exam_app.exams import models as exams_models
+from exam_app.stats import models as stats_models
 from exam_app.tracking import models as tracking_models
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "certificates_models",
     "core_models",
     "exams_models",
+    "stats_models",
     "tracking_models",
 ]
