@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from exam_app.bank import search
+from exam_app.bank import item_flags, search
 from exam_app.bank.categories import descendant_ids
 from exam_app.bank.models import LEVEL_NAMES, Item, ItemVersion, Level
 from exam_app.errors import DomainError
@@ -25,6 +25,7 @@ class ItemFilters:
     q: str = ""
     needs_review: bool = False
     exposure: str = ""
+    flagged: bool = False  #: only items statistics flag (``item_flags``)
 
 
 def filtered_items(session: Session, filters: ItemFilters) -> Select[Item]:
@@ -44,6 +45,8 @@ def filtered_items(session: Session, filters: ItemFilters) -> Select[Item]:
         stmt = stmt.where(Item.exposure == filters.exposure)
     if filters.source:
         stmt = stmt.where(ItemVersion.source == filters.source)
+    if filters.flagged:
+        stmt = stmt.where(Item.id.in_(sorted(item_flags.flagged_items(session) or ())))
     order = ItemVersion.id.desc()
     if filters.q:
         stmt, order = search.restrict(stmt, filters.q, session.get_bind().dialect.name)

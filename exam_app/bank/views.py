@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from exam_app.accounts.models import Role
 from exam_app.accounts.permissions import allow
-from exam_app.bank import browse, importing, review
+from exam_app.bank import browse, importing, item_flags, review
 from exam_app.bank.exporters import EXPORTERS, export_items
 from exam_app.bank.forms import ImportForm, SendBackForm, category_choices
 from exam_app.bank.importers import read_file
@@ -49,6 +49,7 @@ def filters_from(args: MultiDict[str, str]) -> browse.ItemFilters:
         q=args.get("q", "").strip()[:100],
         needs_review=args.get("needs_review") == "1",
         exposure=choice("exposure", {v.value for v in Exposure}),
+        flagged=args.get("flagged") == "1",
     )
 
 
@@ -88,6 +89,7 @@ def index() -> ResponseReturnValue:
         pages=max(1, -(-total // PER_PAGE)),
         categories=category_choices(get_session()),
         sources=browse.sources(session),
+        flags=item_flags.flags_for(session, [i.id for i in items]),
     )
 
 
@@ -102,6 +104,7 @@ def show(item_id: int) -> ResponseReturnValue:
         send_back_form=SendBackForm(),
         can_approve=review.check_approve(item, current_user.id, current_user.roles) is None,
         EVENT_LABELS=EVENT_LABELS,
+        flags=item_flags.flags_for(get_session(), [item.id]).get(item.id, []),
     )
 
 

@@ -5,12 +5,17 @@ the ``stats.refresh`` job folds them into each exam's tally and figures (``refre
 page reads figures that are already computed and says when.
 """
 
-from exam_app.stats import sheets, views
+from exam_app.stats import item_views, jobs, labels, pooling, sheets, views
 
 bp = views.bp
 cli = None
-VIEW_MODULES = (views,)
-TEMPLATE_GLOBALS: dict[str, object] = {}
+VIEW_MODULES = (views, item_views)
+TEMPLATE_GLOBALS: dict[str, object] = {"stats_flag_text": labels.flag_text}
 SUBSCRIBERS = (sheets.on_attempt_graded,)
 
-__all__ = ["SUBSCRIBERS", "TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]
+__all__ = ["ITEM_FLAGS", "JOBS", "SUBSCRIBERS", "TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]
+
+#: Scheduled jobs this domain registers (``core.jobs``).
+JOBS = tuple(j for j in jobs.jobs.registered() if j.name.startswith("stats."))
+#: what the bank's pages show of an item's statistics (``bank.item_flags``)
+ITEM_FLAGS = (pooling.bank_flags,)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -109,7 +110,7 @@ class Figures(Base):
     counting: Mapped[Counting] = mapped_column(EnumText(Counting))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sheets: Mapped[int] = mapped_column(default=0)
-    tally: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    tally: Mapped[str] = mapped_column(Text, default="")  #: ``Tally.to_json()``
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

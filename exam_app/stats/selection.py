@@ -1,0 +1,55 @@
+"""Which attempts count (pure): the first per person (Moodle's default), all, the best or the
+last. Ties go to the earlier start, then the smaller id, so the choice never depends on the
+order rows came back in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from exam_app.stats.models import Counting
+
+
+@dataclass(frozen=True)
+class SheetRef:
+    attempt_id: int
+    user_id: int
+    started_at: datetime
+    percent: float
+
+
+def _chosen(refs: Sequence[SheetRef], counting: Counting) -> list[SheetRef]:
+    if counting == Counting.ALL or not refs:
+        return list(refs)
+    if counting == Counting.FIRST:
+        return [min(refs, key=lambda r: (r.started_at, r.attempt_id))]
+    if counting == Counting.LAST:
+        return [max(refs, key=lambda r: (r.started_at, r.attempt_id))]
+    return [min(refs, key=lambda r: (-r.percent, r.started_at, r.attempt_id))]
+
+
+def by_person(refs: Iterable[SheetRef]) -> dict[int, list[SheetRef]]:
+    people: dict[int, list[SheetRef]] = {}
+    for ref in refs:
+        people.setdefault(ref.user_id, []).append(ref)
+    return people
+
+
+def counted(refs: Iterable[SheetRef], counting: Counting) -> list[int]:
+    """The attempts that count, in attempt order."""
+    return sorted(
+        r.attempt_id
+        for person in by_person(refs).values()
+        for r in _chosen(person, counting)
+    )
+
+
+def change(
+    before: Sequence[SheetRef], after: Sequence[SheetRef], counting: Counting
+) -> tuple[list[int], list[int]]:
+    """One person's attempts before and after a new one was graded: (attempts that stop
+    counting, attempts that start counting)."""
+    was = {r.attempt_id for r in _chosen(before, counting)}
+    now = {r.attempt_id for r in _chosen(after, counting)}
+    return sorted(was - now), sorted(now - was)
