@@ -1,0 +1,1 @@
+"""Cohort statistics and item analysis (stub: the package face is wired in separately)."""
