@@ -30,7 +30,7 @@ def item_infos(
 ) -> list[classical.ItemInfo]:
     """Each item's current version: its type, original option labels and key (the distractor
     table names options by their original labels, whatever order each candidate saw)."""
-    ids = [int(k) for k in keys]
+    ids = sorted(int(k) for k in keys)
     rows = session.execute(
         select(Item.id, ItemVersion.type, ItemVersion.options, ItemVersion.answer)
         .join(ItemVersion, ItemVersion.id == Item.current_version_id)

@@ -14,7 +14,7 @@ from exam_app.bank.models import Item
 from exam_app.db import get_session
 from exam_app.errors import DomainError
 from exam_app.exams.models import Exam
-from exam_app.stats import outside, reading, reports
+from exam_app.stats import outside_upload, reading, reports
 from exam_app.stats.item_forms import OutsideResultsForm
 from exam_app.stats.labels import COUNTING_LABELS, FLAG_LABELS
 from exam_app.stats.models import Counting
@@ -100,7 +100,7 @@ def outside_results() -> ResponseReturnValue:
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = outside.analyse_upload(upload.filename or "results.csv", upload.stream)
+            result = outside_upload.analyse_upload(upload.filename or "results.csv", upload.stream)
         except DomainError as exc:
             error = exc.message
     return render_template(
