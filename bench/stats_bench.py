@@ -67,6 +67,8 @@ def _copy_rows(conn: Any, table: str, columns: tuple[str, ...], rows: list[tuple
             for row in rows:
                 cp.write_row(row)
     else:
+        if not raw.in_transaction:
+            raw.execute("BEGIN")  # else each row is a transaction of its own (an fsync each)
         marks = ", ".join("?" for _ in columns)
         raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
@@ -162,7 +164,7 @@ def _responses(rng: np.random.Generator, n: int, items: int) -> tuple[np.ndarray
 def build(url: str, attempts: int, items: int) -> None:
     app = _app(url)
     with app.app_context():
-        migrate.upgrade(app)
+        migrate.upgrade(app.extensions["db_engine"])
         session = get_session()
         exam_id, item_ids, versions = _bank_and_exam(session, items)
         people = _people(session, int(attempts / 1.3) + 1)
@@ -319,6 +321,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--step")
     parser.add_argument("--url")
+    parser.add_argument("--keep", help="build into this SQLite file and keep it (for profiling)")
     args = parser.parse_args()
     if args.step:
         print(json.dumps(step(args.url, args.step)))

@@ -114,6 +114,11 @@ EXPECTED: dict[str, frozenset[object]] = {
     "tracking.person_extend": frozenset({Role.HR, Role.ADMIN}),
     "tracking.notices_index": SIGNED_IN,
     "tracking.notices_read": SIGNED_IN,
+    "stats.index": frozenset({Role.TRAINER, Role.HR, Role.ADMIN, Role.SUPERVISOR}),
+    "stats.exam_items": frozenset({Role.TRAINER, Role.HR, Role.ADMIN}),
+    "stats.exam_item": frozenset({Role.TRAINER, Role.HR, Role.ADMIN}),
+    "stats.bank_item": frozenset({Role.TRAINER, Role.HR, Role.ADMIN}),
+    "stats.outside_results": frozenset({Role.TRAINER, Role.HR, Role.ADMIN}),
     "bank.categories_index": BANK,
     "bank.category_edit": BANK,
 }
