@@ -137,10 +137,10 @@ class Tally:
                 self.item_points.get(key) == level_of(points)
                 for key, points in zip(sheet.items, sheet.points, strict=True)
             )
-            and all(table.get(item, {}).get(subkey, 0) > 0 for table, item, subkey in cells)
+            and all(table.get(item, Counter())[subkey] > 0 for table, item, subkey in cells)
             and self.persons.get(level, 0) > 0
             and self.rights.get(rights, 0) > 0
-            and (self.groups is None or self.groups.get(paper, {}).get(rights, 0) > 0)
+            and (self.groups is None or self.groups.get(paper, Counter())[rights] > 0)
         )
         if not present:
             raise ValueError("this sheet is not in the tally: removing it would go below zero")
