@@ -4,7 +4,6 @@ difficulties are known, items nobody or everybody got right, and random papers."
 from __future__ import annotations
 
 from collections import Counter
-from itertools import product
 
 import numpy as np
 import pytest
@@ -17,21 +16,15 @@ from exam_app.stats.rasch import (
     groups_from_matrix,
 )
 from exam_app.stats.tally import SheetArrays, Tally
+from tests.stats import lsat6
 
-#: LSAT section 6 (Bock & Lieberman 1970): 1000 persons, 5 items; the frequency of each of the
-#: 32 response patterns in lexicographic order 00000, 00001, ... 11111 (R ltm's ``LSAT``,
-#: mirt's ``LSAT6``; the OpenBUGS "LSAT" example lists the same cumulative counts).
-LSAT6_FREQUENCIES = (
-    3, 6, 2, 11, 1, 1, 3, 4, 1, 8, 0, 16, 0, 3, 2, 15,
-    10, 29, 14, 81, 3, 28, 15, 80, 16, 56, 21, 173, 11, 61, 28, 298,
-)  # fmt: skip
 ITEMS = (1, 2, 3, 4, 5)
 
 
 def _lsat6() -> tuple[dict[tuple[int, ...], Counter[int]], Counter[int]]:
     by_r: Counter[int] = Counter()
     correct: Counter[int] = Counter()
-    for pattern, count in zip(product((0, 1), repeat=5), LSAT6_FREQUENCIES, strict=True):
+    for pattern, count in zip(lsat6.PATTERNS, lsat6.FREQUENCIES, strict=True):
         by_r[sum(pattern)] += count
         for item, right in zip(ITEMS, pattern, strict=True):
             correct[item] += right * count
