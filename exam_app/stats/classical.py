@@ -444,38 +444,34 @@ def _distractors(
     unknown = tally.unknown.get(key, Counter())
     if sum(unknown.values()) >= m.n or (info.type is None and not chosen and not omitted):
         return ()
-    persons_at: Counter[int] = Counter()
-    for level, count in zip(m.levels.tolist(), m.counts.tolist(), strict=True):
-        persons_at[level] += int(count)
-    for level, count in unknown.items():
-        persons_at[level] -= count
-    known_levels = np.array(list(persons_at), dtype=np.int64)
-    known_counts = np.array(list(persons_at.values()), dtype=np.float64)
     groups = ("overall", "upper", "middle", "lower")
-    totals = {g: float((people.weights(known_levels, g) * known_counts).sum()) for g in groups}
-    bits = sorted({bit for _, bit in chosen} | set(range(len(info.options))))
+    # persons whose choice is known, per level: the item's persons less the unknown ones
+    unknown_levels, unknown_counts = _level_arrays(unknown)
+    levels = np.concatenate([m.levels, unknown_levels])
+    counts = np.concatenate([m.counts, -unknown_counts])
+    totals = {g: float((people.weights(levels, g) * counts).sum()) for g in groups}
+    pairs = np.array(list(chosen), dtype=np.int64).reshape(-1, 2)
+    pair_counts = np.array(list(chosen.values()), dtype=np.float64)
+    pair_weights = {g: people.weights(pairs[:, 0], g) * pair_counts for g in groups}
+    omitted_levels, omitted_counts = _level_arrays(omitted)
+    omitted_weights = {g: people.weights(omitted_levels, g) * omitted_counts for g in groups}
+    bits = sorted(set(pairs[:, 1].tolist()) | set(range(len(info.options))))
     rows = []
     for bit in [*bits, None]:
         if bit is None:
-            by_level: Mapping[int, int] = omitted
             label, is_key = None, False
+            weighted = omitted_weights
         else:
-            by_level = {level: count for (level, b), count in chosen.items() if b == bit}
             label = info.options[bit] if bit < len(info.options) else chr(ord("A") + bit)
             is_key = label in info.answer_key
-        levels = np.array(list(by_level), dtype=np.int64)
-        counts = np.array(list(by_level.values()), dtype=np.float64)
-        shares = {
-            g: float((people.weights(levels, g) * counts).sum()) / totals[g]
-            if totals[g] > 0
-            else None
-            for g in groups
-        }
+            on_bit = pairs[:, 1] == bit
+            weighted = {g: w[on_bit] for g, w in pair_weights.items()}
+        shares = {g: _share(weighted[g].sum(), totals[g]) for g in groups}
         rows.append(
             DistractorRow(
                 label,
                 is_key,
-                int(counts.sum()),
+                int(round(weighted["overall"].sum())),
                 shares["overall"],
                 shares["upper"],
                 shares["middle"],
@@ -483,6 +479,17 @@ def _distractors(
             )
         )
     return tuple(rows)
+
+
+def _level_arrays(counter: Mapping[int, int]) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    return (
+        np.array(list(counter), dtype=np.int64),
+        np.array(list(counter.values()), dtype=np.float64),
+    )
+
+
+def _share(part: float, whole: float) -> float | None:
+    return float(part / whole) if whole > 0 else None
 
 
 def _with_flags(stats: ItemStats, rules: FlagRules) -> ItemStats:

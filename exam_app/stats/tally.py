@@ -104,60 +104,87 @@ class Tally:
     # -- one sheet at a time -------------------------------------------------------------
 
     def add(self, sheet: Sheet) -> None:
-        self._apply(sheet, +1)
-
-    def remove(self, sheet: Sheet) -> None:
-        """The exact inverse of ``add``; a sheet that was never added raises ValueError and
-        leaves the tally as it was."""
-        self._check_removable(sheet)
-        self._apply(sheet, -1)
-
-    def _apply(self, sheet: Sheet, sign: int) -> None:
         _check_sheet(sheet)
-        if sign > 0:
-            for key, points in zip(sheet.items, sheet.points, strict=True):
-                known = self.item_points.get(key, level_of(points))
-                if known != level_of(points):
-                    raise ValueError(f"item {key!r} is worth {known / SCALE} here, not {points}")
-        level = level_of(sheet.total)
-        rights = 0
-        for key, points, earned, chosen in zip(
-            sheet.items, sheet.points, sheet.earned, sheet.chosen, strict=True
-        ):
-            points_h, earned_h = level_of(points), level_of(earned)
-            self.item_points.setdefault(key, points_h)
-            full = earned_h >= points_h
-            rights += full
-            _bump(self.earned, key, (level, earned_h), sign)
-            if full:
-                _bump(self.correct, key, level, sign)
-            if chosen == NOT_ANSWERED:
-                _bump(self.omitted, key, level, sign)
-            elif chosen == CHOICE_UNKNOWN:
-                _bump(self.unknown, key, level, sign)
-            else:
-                for bit in _bits(chosen):
-                    _bump(self.chosen, key, (level, bit), sign)
-            _count(self.seen, key, sign)
-            if sign < 0 and key not in self.seen:
-                del self.item_points[key]
-        _count(self.persons, level, sign)
-        _count(self.rights, rights, sign)
+        for key, points in zip(sheet.items, sheet.points, strict=True):
+            known = self.item_points.get(key)
+            if known is not None and known != level_of(points):
+                raise ValueError(f"item {key!r} is worth {known / SCALE} here, not {points}")
+        cells, level, rights = self._cells(sheet)
+        for key, points in zip(sheet.items, sheet.points, strict=True):
+            self.item_points.setdefault(key, level_of(points))
+            self.seen[key] += 1
+        for table, item, subkey in cells:
+            counter = table.get(item)
+            if counter is None:
+                counter = table[item] = Counter()
+            counter[subkey] += 1
+        self.persons[level] += 1
+        self.rights[rights] += 1
         if self.groups is not None:
-            paper = paper_of(sheet.items)
-            counter = self.groups.setdefault(paper, Counter())
-            _count(counter, rights, sign)
-            if not counter:
-                del self.groups[paper]
+            self.groups.setdefault(paper_of(sheet.items), Counter())[rights] += 1
             if len(self.groups) > self.max_groups:
                 self.groups = None
 
-    def _check_removable(self, sheet: Sheet) -> None:
-        """Every count the sheet would decrement is there (checked before touching any)."""
-        probe = Tally(max_groups=self.max_groups)
-        probe.add(sheet)
-        if not probe.contained_in(self):
+    def remove(self, sheet: Sheet) -> None:
+        """The exact inverse of ``add``; a sheet that was never added raises ValueError and
+        leaves the tally as it was (every count is checked before any is lowered)."""
+        _check_sheet(sheet)
+        cells, level, rights = self._cells(sheet)
+        paper = paper_of(sheet.items)
+        present = (
+            all(self.seen.get(key, 0) > 0 for key in sheet.items)
+            and all(
+                self.item_points.get(key) == level_of(points)
+                for key, points in zip(sheet.items, sheet.points, strict=True)
+            )
+            and all(table.get(item, Counter())[subkey] > 0 for table, item, subkey in cells)
+            and self.persons.get(level, 0) > 0
+            and self.rights.get(rights, 0) > 0
+            and (self.groups is None or self.groups.get(paper, Counter())[rights] > 0)
+        )
+        if not present:
             raise ValueError("this sheet is not in the tally: removing it would go below zero")
+        for table, item, subkey in cells:
+            counter = table[item]
+            if counter[subkey] > 1:
+                counter[subkey] -= 1
+            else:
+                del counter[subkey]
+                if not counter:
+                    del table[item]
+        for key in sheet.items:
+            _count(self.seen, key, -1)
+            if key not in self.seen:
+                del self.item_points[key]
+        _count(self.persons, level, -1)
+        _count(self.rights, rights, -1)
+        if self.groups is not None:
+            _count(self.groups[paper], rights, -1)
+            if not self.groups[paper]:
+                del self.groups[paper]
+
+    def _cells(
+        self, sheet: Sheet
+    ) -> tuple[list[tuple[dict[ItemKey, Counter[Any]], ItemKey, Any]], int, int]:
+        """Every per-item count one sheet contributes, its total level and its r."""
+        level = level_of(sheet.total)
+        rights = 0
+        cells: list[tuple[dict[ItemKey, Counter[Any]], ItemKey, Any]] = []
+        for key, points, earned, chosen in zip(
+            sheet.items, sheet.points, sheet.earned, sheet.chosen, strict=True
+        ):
+            earned_h = level_of(earned)
+            cells.append((self.earned, key, (level, earned_h)))
+            if earned_h >= level_of(points):
+                rights += 1
+                cells.append((self.correct, key, level))
+            if chosen == NOT_ANSWERED:
+                cells.append((self.omitted, key, level))
+            elif chosen == CHOICE_UNKNOWN:
+                cells.append((self.unknown, key, level))
+            else:
+                cells.extend((self.chosen, key, (level, bit)) for bit in _bits(chosen))
+        return cells, level, rights
 
     def contained_in(self, other: Tally) -> bool:
         """Every count of ``self`` is at most the same count of ``other``."""
@@ -358,13 +385,6 @@ def _count(counter: Counter[Any], key: Any, sign: int) -> None:
         counter[key] = value
     else:
         del counter[key]
-
-
-def _bump(table: dict[ItemKey, Counter[Any]], item: ItemKey, key: Any, sign: int) -> None:
-    counter = table.setdefault(item, Counter())
-    _count(counter, key, sign)
-    if not counter:
-        del table[item]
 
 
 def _le(small: Mapping[Any, int], large: Mapping[Any, int]) -> bool:

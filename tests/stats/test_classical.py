@@ -11,6 +11,7 @@ import pytest
 
 from exam_app.stats.classical import FlagCode, FlagRules, ItemInfo, analyse, random_guess_score
 from exam_app.stats.tally import Sheet, SheetArrays, Tally
+from tests.stats import lsat6
 
 # Persons x items, 1 point each. Totals 3, 2, 2, 1, 0.
 HAND = [(1, 1, 1), (1, 1, 0), (1, 0, 1), (0, 1, 0), (0, 0, 0)]
@@ -101,6 +102,20 @@ def test_flags_wait_for_enough_persons_and_then_name_the_reason() -> None:
 )
 def test_random_guess_score(info: ItemInfo, expected: float | None) -> None:
     assert random_guess_score(info) == (None if expected is None else pytest.approx(expected))
+
+
+def test_lsat6_figures_match_the_published_descriptives() -> None:
+    """Proportions correct 92.4 70.9 55.3 76.3 87.0 % and totals 0-5 held by 3, 20, 85, 237,
+    357, 298 persons (philender.com, "Rasch models", Stata tabulate of the LSAT data); item SDs
+    0.27 0.45 0.50 0.43 0.34 (psych::describe of ltm's lsat6, psygrammer/dsur sp_irt/irt.md)."""
+    right = lsat6.matrix()
+    keys = (1, 2, 3, 4, 5)
+    tally = Tally.from_arrays(SheetArrays(keys, np.ones(5), right, np.full(right.shape, -1)))
+    analysis = analyse(tally)
+    assert [i.facility for i in analysis.items] == pytest.approx([0.924, 0.709, 0.553, 0.763, 0.87])
+    assert [round(i.sd, 2) for i in analysis.items] == [0.27, 0.45, 0.5, 0.43, 0.34]
+    assert [tally.persons[level * 100] for level in range(6)] == [3, 20, 85, 237, 357, 298]
+    assert analysis.test.alpha == pytest.approx(analysis.test.kr20)
 
 
 # -- the tally against the raw matrix ----------------------------------------------------------
