@@ -73,7 +73,10 @@ def register(app: Flask, domain_groups: Sequence[AppGroup]) -> None:
     for group in (demo_cli, *domain_groups):
         app.cli.add_command(group)
         for command_ in group.commands.values():
-            if command_.callback is not None and not hasattr(command_.callback, "schema_checked"):
+            callback = command_.callback
+            if callback is None or getattr(callback, "reads_no_database", False):
+                continue  # e.g. ``stats item-analysis FILE``: runs before any schema exists
+            if not hasattr(callback, "schema_checked"):
                 command_.callback = _schema_required(command_.callback)
 
 

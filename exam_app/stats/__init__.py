@@ -6,9 +6,9 @@ page reads figures that are already computed and says when.
 """
 
 from exam_app.stats import item_views, jobs, labels, pooling, sheets, views
+from exam_app.stats.cli import cli
 
 bp = views.bp
-cli = None
 VIEW_MODULES = (views, item_views)
 TEMPLATE_GLOBALS: dict[str, object] = {"stats_flag_text": labels.flag_text}
 SUBSCRIBERS = (sheets.on_attempt_graded,)
