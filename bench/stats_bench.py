@@ -58,7 +58,9 @@ def _app(url: str) -> Any:
 # --- building the data -------------------------------------------------------------------------
 
 
-def _copy_rows(conn: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def _copy_rows(
+    conn: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
     """PostgreSQL: COPY; SQLite: executemany. Raw DB-API: ten million rows through the ORM
     would take the bench an hour."""
     raw = conn.connection.driver_connection
@@ -188,16 +190,38 @@ def build(url: str, attempts: int, items: int) -> None:
                 next_id += 1
                 percent = round(100 * earned[k] / items, 2)
                 attempt_rows.append(
-                    (aid, exam_id, user_id, int(rng.integers(1, 2**40)), "submitted", started,
-                     started + timedelta(minutes=120), 0, started + timedelta(minutes=60), False,
-                     started + timedelta(minutes=60), earned[k], float(items), percent,
-                     percent >= 60, "{}")
+                    (
+                        aid,
+                        exam_id,
+                        user_id,
+                        int(rng.integers(1, 2**40)),
+                        "submitted",
+                        started,
+                        started + timedelta(minutes=120),
+                        0,
+                        started + timedelta(minutes=60),
+                        False,
+                        started + timedelta(minutes=60),
+                        earned[k],
+                        float(items),
+                        percent,
+                        percent >= 60,
+                        "{}",
+                    )
                 )
                 for pos in range(items):
                     label = LABELS[chosen[k, pos]]
                     item_rows.append(
-                        (aid, pos + 1, item_ids[pos], versions[pos], "r1", order, 1.0,
-                         1.0 if label == "A" else 0.0)
+                        (
+                            aid,
+                            pos + 1,
+                            item_ids[pos],
+                            versions[pos],
+                            "r1",
+                            order,
+                            1.0,
+                            1.0 if label == "A" else 0.0,
+                        )
                     )
                     answer_rows.append(
                         (aid, pos + 1, json.dumps([label]), False, False, 1, started)
@@ -205,16 +229,39 @@ def build(url: str, attempts: int, items: int) -> None:
             _copy_rows(
                 conn,
                 "attempts",
-                ("id", "exam_id", "user_id", "seed", "status", "started_at", "deadline_at",
-                 "extra_seconds", "submitted_at", "auto_submitted", "last_seen_at", "earned",
-                 "possible", "percent", "passed", "by_category"),
+                (
+                    "id",
+                    "exam_id",
+                    "user_id",
+                    "seed",
+                    "status",
+                    "started_at",
+                    "deadline_at",
+                    "extra_seconds",
+                    "submitted_at",
+                    "auto_submitted",
+                    "last_seen_at",
+                    "earned",
+                    "possible",
+                    "percent",
+                    "passed",
+                    "by_category",
+                ),
                 attempt_rows,
             )
             _copy_rows(
                 conn,
                 "attempt_items",
-                ("attempt_id", "position", "item_id", "version_id", "rule_key", "option_order",
-                 "points", "earned"),
+                (
+                    "attempt_id",
+                    "position",
+                    "item_id",
+                    "version_id",
+                    "rule_key",
+                    "option_order",
+                    "points",
+                    "earned",
+                ),
                 item_rows,
             )
             _copy_rows(
@@ -226,7 +273,9 @@ def build(url: str, attempts: int, items: int) -> None:
             session.commit()
             conn = session.connection()
         if conn.dialect.name == "postgresql":
-            session.execute(text("SELECT setval('attempts_id_seq', (SELECT max(id) FROM attempts))"))
+            session.execute(
+                text("SELECT setval('attempts_id_seq', (SELECT max(id) FROM attempts))")
+            )
             session.execute(text("ANALYZE"))
             session.commit()
 
@@ -326,14 +375,17 @@ def main() -> None:
     if args.step:
         print(json.dumps(step(args.url, args.step)))
         return
-    with tempfile.TemporaryDirectory() as tmp, fresh_database(
-        args.database_url, Path(tmp), "stats"
-    ) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fresh_database(args.database_url, Path(tmp), "stats") as url,
+    ):
         kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         print(f"{kind}: {args.attempts:,} attempts x {args.items} items", flush=True)
         start = time.perf_counter()
         build(url, args.attempts, args.items)
-        print(f"{'data written (not a target)':<52} {time.perf_counter() - start:8.1f} s", flush=True)
+        print(
+            f"{'data written (not a target)':<52} {time.perf_counter() - start:8.1f} s", flush=True
+        )
         for name, label, target in (
             ("rebuild", "sheets rebuilt from attempt_items + answers", None),
             ("recompute", "full recomputation from the database", "< 5 s, < 1.5 GB"),

@@ -77,7 +77,7 @@ def register(app: Flask, domain_groups: Sequence[AppGroup]) -> None:
             if callback is None or getattr(callback, "reads_no_database", False):
                 continue  # e.g. ``stats item-analysis FILE``: runs before any schema exists
             if not hasattr(callback, "schema_checked"):
-                command_.callback = _schema_required(command_.callback)
+                command_.callback = _schema_required(callback)
 
 
 def _schema_required(run: Callable[..., Any]) -> Callable[..., Any]:

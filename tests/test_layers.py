@@ -50,6 +50,11 @@ PURE = (
     "exam_app.tracking.reminder_rules",
     "exam_app.tracking.timeline",
     "exam_app.tracking.progress",
+    "exam_app.stats.tally",
+    "exam_app.stats.classical",
+    "exam_app.stats.rasch",
+    "exam_app.stats.outside",
+    "exam_app.stats.selection",
 )
 IMPURE_LIBRARIES = ("flask", "flask_login", "flask_wtf", "sqlalchemy", "exam_app.db")
 

@@ -66,7 +66,9 @@ def _flag(flag: classical.Flag) -> dict[str, Any]:
     return {"code": flag.code.value, "n": flag.n, "value": flag.value, "option": flag.option}
 
 
-def _item_row(stats: classical.ItemStats, fit: dict[ItemKey, tuple[float | None, float | None]]) -> dict[str, Any]:
+def _item_row(
+    stats: classical.ItemStats, fit: dict[ItemKey, tuple[float | None, float | None]]
+) -> dict[str, Any]:
     b, se = fit.get(stats.key, (None, None))
     return {
         "item": stats.key,
@@ -76,7 +78,9 @@ def _item_row(stats: classical.ItemStats, fit: dict[ItemKey, tuple[float | None,
         "sd": stats.sd,
         "random_guess": stats.random_guess_score,
         "intended_weight": None if stats.intended_weight is None else 100 * stats.intended_weight,
-        "effective_weight": None if stats.effective_weight is None else 100 * stats.effective_weight,
+        "effective_weight": None
+        if stats.effective_weight is None
+        else 100 * stats.effective_weight,
         "discrimination": stats.discrimination_index,
         "efficiency": stats.discriminative_efficiency,
         "pbis_total": stats.pbis_total,
@@ -110,9 +114,7 @@ def histogram(tally: Tally, maximum: float) -> list[dict[str, Any]]:
         share = level / SCALE / maximum if maximum else 0.0
         counts[min(HISTOGRAM_BINS - 1, max(0, int(share * HISTOGRAM_BINS)))] += persons
     step = 100 // HISTOGRAM_BINS
-    return [
-        {"label": f"{i * step}–{(i + 1) * step}%", "count": c} for i, c in enumerate(counts)
-    ]
+    return [{"label": f"{i * step}–{(i + 1) * step}%", "count": c} for i, c in enumerate(counts)]
 
 
 def figures(

@@ -12,4 +12,6 @@ from exam_app.stats import refresh
 LEASE = timedelta(minutes=30)
 
 jobs.register(jobs.Job("stats.refresh", timedelta(minutes=1), refresh.apply_pending, lease=LEASE))
-jobs.register(jobs.Job("stats.recompute_all", timedelta(days=1), refresh.recompute_all, lease=LEASE))
+jobs.register(
+    jobs.Job("stats.recompute_all", timedelta(days=1), refresh.recompute_all, lease=LEASE)
+)

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exam_app.db import Base, EnumText, UTCDateTime, in_check, utcnow
+from exam_app.stats.selection import Counting
 
 __all__ = [
     "AnswerSheet",
@@ -45,15 +46,6 @@ __all__ = [
     "ItemFigures",
     "PendingSheet",
 ]
-
-
-class Counting(StrEnum):
-    """Which attempts of a person count (Moodle counts the first by default)."""
-
-    FIRST = "first"
-    ALL = "all"
-    BEST = "best"
-    LAST = "last"
 
 
 class AnswerSheet(Base):

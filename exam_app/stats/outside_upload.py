@@ -18,9 +18,7 @@ def analyse_upload(filename: str, stream: IO[bytes]) -> dict[str, Any]:
     """:raises DomainError: naming the file, and the line and column of a bad cell"""
     data = stream.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise DomainError(
-            _("%(f)s：文件超过 %(n)d MB。", f=filename, n=MAX_UPLOAD_BYTES // 2**20)
-        )
+        raise DomainError(_("%(f)s：文件超过 %(n)d MB。", f=filename, n=MAX_UPLOAD_BYTES // 2**20))
     try:
         return outside.analyse(outside.parse(data))
     except outside.OutsideFileError as error:
@@ -30,5 +28,10 @@ def analyse_upload(filename: str, stream: IO[bytes]) -> dict[str, Any]:
         if error.column is not None:
             where.append(_("“%(c)s”列", c=error.column))
         raise DomainError(
-            _("%(f)s：%(where)s%(msg)s", f=filename, where="".join(where) + ("：" if where else ""), msg=error.message)
+            _(
+                "%(f)s：%(where)s%(msg)s",
+                f=filename,
+                where="".join(where) + ("：" if where else ""),
+                msg=error.message,
+            )
         ) from None

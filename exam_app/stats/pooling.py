@@ -43,7 +43,11 @@ def _fisher(rows: list[dict[str, Any]], field: str) -> float | None:
 
 
 def _inverse_variance(rows: list[dict[str, Any]]) -> tuple[float | None, float | None]:
-    pairs = [(r["rasch_b"], r["rasch_se"]) for r in rows if r.get("rasch_b") is not None and r.get("rasch_se")]
+    pairs = [
+        (r["rasch_b"], r["rasch_se"])
+        for r in rows
+        if r.get("rasch_b") is not None and r.get("rasch_se")
+    ]
     weight = sum(1 / se**2 for _b, se in pairs)
     if not weight:
         return None, None
@@ -57,7 +61,7 @@ def _distractors(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             labels.setdefault(d["label"], {"label": d["label"], "key": d["key"], "parts": []})
             labels[d["label"]]["parts"].append({**d, "n": row["n"]})
     pooled = []
-    for label, entry in labels.items():
+    for entry in labels.values():
         parts = entry.pop("parts")
         pooled.append(
             {
@@ -92,7 +96,9 @@ def pool_exams(session: Session, exam_ids: Sequence[int], now: datetime) -> None
     """Pool again every item the given exams used."""
     touched: set[int] = set()
     for (result,) in session.execute(
-        select(Figures.result).where(Figures.exam_id.in_(list(exam_ids)), Figures.counting == Counting.FIRST)
+        select(Figures.result).where(
+            Figures.exam_id.in_(list(exam_ids)), Figures.counting == Counting.FIRST
+        )
     ):
         touched.update(int(r["item"]) for r in result.get("items", []))
     if not touched:
@@ -147,7 +153,9 @@ def bank_flags(session: Session, item_ids: Sequence[int]) -> dict[int, list[item
 
 def flagged_ids(session: Session) -> set[int]:
     # JSON has no equality on PostgreSQL: the (short) lists are looked at here
-    return {i for i, flags in session.execute(select(ItemFigures.item_id, ItemFigures.flags)) if flags}
+    return {
+        i for i, flags in session.execute(select(ItemFigures.item_id, ItemFigures.flags)) if flags
+    }
 
 
 item_flags.flagged_by(bank_flags, flagged_ids)

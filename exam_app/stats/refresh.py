@@ -13,7 +13,8 @@ The grading path writes a sheet and queues it (``sheets``). ``apply_pending`` (t
 Either way the queue rows go in the same transaction as the figures, so a crash leaves them
 to be taken again. A sheet graded while the job runs is committed with its queue row, so every
 read here leaves out, in the same statement, the sheets whose queue row this run did not take
-(``_settled``): the next run counts them, and nothing is counted twice. Then the bank items of the exams touched are pooled again (``pooling``).
+(``_settled``): the next run counts them, and nothing is counted twice. Then the bank items
+of the exams touched are pooled again (``pooling``).
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ class ExamSheets:
         )
 
 
-def _arrays(items: list[bytes], points: list[bytes], scores: list[bytes], chosen: list[bytes]) -> SheetArrays:
+def _arrays(
+    items: list[bytes], points: list[bytes], scores: list[bytes], chosen: list[bytes]
+) -> SheetArrays:
     """Packed sheets to a persons x items matrix: a few numpy calls for ten million responses."""
     lengths = np.fromiter((len(b) // 4 for b in items), np.int64, len(items))
     flat_items = np.frombuffer(b"".join(items), "<i4")
@@ -91,7 +94,9 @@ def load_exam(session: Session, exam_id: int, taken: Sequence[int] = ()) -> Exam
         .order_by(AnswerSheet.attempt_id)
     ).all()
     refs = [SheetRef(r[0], r[1], r[2], r[3]) for r in rows]
-    arrays = _arrays([r[4] for r in rows], [r[5] for r in rows], [r[6] for r in rows], [r[7] for r in rows])
+    arrays = _arrays(
+        [r[4] for r in rows], [r[5] for r in rows], [r[6] for r in rows], [r[7] for r in rows]
+    )
     return ExamSheets(refs, arrays)
 
 
@@ -208,7 +213,11 @@ def fold_in(
                 session, analysis.keys_of(tally), _partial_credit(session, exam_id)
             )
         row.result = analysis.figures(tally, infos, previous=row.result)
-        row.tally, row.sheets, row.computed_at = tally.to_json(), row.sheets + len(into) - len(out), now
+        row.tally, row.sheets, row.computed_at = (
+            tally.to_json(),
+            row.sheets + len(into) - len(out),
+            now,
+        )
     for row in rows.values():
         row.computed_at = now
     session.flush()

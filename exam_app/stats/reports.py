@@ -67,7 +67,9 @@ def _bar_chart(sheet: Worksheet, title: str, rows: int, data_col: int, anchor: s
     chart = BarChart()
     chart.title = title
     chart.y_axis.title = sheet.cell(row=1, column=data_col).value
-    chart.add_data(Reference(sheet, min_col=data_col, min_row=1, max_row=rows + 1), titles_from_data=True)
+    chart.add_data(
+        Reference(sheet, min_col=data_col, min_row=1, max_row=rows + 1), titles_from_data=True
+    )
     chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
     chart.width, chart.height = 18, 8
     sheet.add_chart(chart, anchor)
@@ -89,7 +91,12 @@ def workbook(figures: ExamFigures, stems: dict[int, str]) -> bytes:
         dist.append([b["label"], b["count"]])
     _bar_chart(dist, _("分数分布"), len(bins), 2, "D2")
     items = book.create_sheet(_("逐题"))
-    items.append([_(c) for c, _f in ITEM_COLUMNS[:1]] + [_("题干")] + [_(c) for c, _f in ITEM_COLUMNS[1:]] + [_("提示")])
+    items.append(
+        [_(c) for c, _f in ITEM_COLUMNS[:1]]
+        + [_("题干")]
+        + [_(c) for c, _f in ITEM_COLUMNS[1:]]
+        + [_("提示")]
+    )
     rows = figures.result.get("items", [])
     for row in rows:
         items.append(
@@ -100,11 +107,22 @@ def workbook(figures: ExamFigures, stems: dict[int, str]) -> bytes:
     if rows:
         _bar_chart(items, _("区分度（题–其余）"), len(rows), 9, "R2")
     options = book.create_sheet(_("选项分析"))
-    options.append(["#", _("选项"), _("答案"), _("人次"), _("高分组"), _("中间组"), _("低分组"), _("全体")])
+    options.append(
+        ["#", _("选项"), _("答案"), _("人次"), _("高分组"), _("中间组"), _("低分组"), _("全体")]
+    )
     for row in rows:
         for d in row.get("distractors", []):
             options.append(
-                [row["item"], d["label"], "✓" if d["key"] else "", d["count"], d["upper"], d["middle"], d["lower"], d["overall"]]
+                [
+                    row["item"],
+                    d["label"],
+                    "✓" if d["key"] else "",
+                    d["count"],
+                    d["upper"],
+                    d["middle"],
+                    d["lower"],
+                    d["overall"],
+                ]
             )
     out = BytesIO()
     book.save(out)
@@ -133,5 +151,3 @@ def exam_report(figures: ExamFigures, stems: dict[int, str], fmt: str) -> tuple[
     if fmt == "xlsx":
         return workbook(figures, stems), name, XLSX
     return pdf(figures, stems), name, PDF
-
-

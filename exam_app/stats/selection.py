@@ -7,8 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from exam_app.stats.models import Counting
+
+class Counting(StrEnum):
+    """Which attempts of a person count (Moodle counts the first by default)."""
+
+    FIRST = "first"
+    ALL = "all"
+    BEST = "best"
+    LAST = "last"
 
 
 @dataclass(frozen=True)
@@ -39,9 +47,7 @@ def by_person(refs: Iterable[SheetRef]) -> dict[int, list[SheetRef]]:
 def counted(refs: Iterable[SheetRef], counting: Counting) -> list[int]:
     """The attempts that count, in attempt order."""
     return sorted(
-        r.attempt_id
-        for person in by_person(refs).values()
-        for r in _chosen(person, counting)
+        r.attempt_id for person in by_person(refs).values() for r in _chosen(person, counting)
     )
 
 

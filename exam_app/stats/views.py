@@ -18,6 +18,4 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 @allow(Role.TRAINER, Role.HR, Role.ADMIN, Role.SUPERVISOR)
 def index() -> ResponseReturnValue:
     """Every exam with figures, when they were computed and how many items they flag."""
-    return render_template(
-        "stats/index.html", exams=reading.exams_with_figures(get_session())
-    )
+    return render_template("stats/index.html", exams=reading.exams_with_figures(get_session()))

@@ -44,7 +44,9 @@ def analysed(app: Flask, make_user: Callable[..., User]) -> Exam:
                 chosen = keys[item.position]
                 if item.rule_key != "r1" and rng.random() < 0.5:
                     chosen = factories.wrong_choice(item, chosen)
-                saving.save_answer(session, attempt.id, user.id, item.position, chosen, False, 0, now)
+                saving.save_answer(
+                    session, attempt.id, user.id, item.position, chosen, False, 0, now
+                )
             attempts.submit_attempt(session, attempt, now)
             session.commit()
         refresh.apply_pending(session, utcnow())
@@ -68,7 +70,10 @@ def test_a_trainer_meets_the_flagged_item_in_the_bank(
     assert f'href="/bank/items/{item_id}"' in listing and 'data-flag="too_easy"' in listing
     assert "n = 32" in listing
     review = client.get(f"/bank/items/{item_id}").get_data(as_text=True)
-    assert 'data-testid="item-flags"' in review and f"/stats/exams/{analysed.id}/items/{item_id}" in review
+    assert (
+        'data-testid="item-flags"' in review
+        and f"/stats/exams/{analysed.id}/items/{item_id}" in review
+    )
 
 
 def test_the_exam_page_shows_the_figures_and_when(

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import Role, User
+from exam_app.bank.models import Item
 from exam_app.db import utcnow
 from exam_app.exams import attempts, regrade, saving
-from exam_app.bank.models import Item
 from exam_app.exams.models import Attempt, AttemptItem, Exam
 from exam_app.stats import refresh
 from exam_app.stats.models import AnswerSheet, Counting, Figures, ItemFigures, PendingSheet
@@ -71,7 +71,7 @@ def test_folding_in_one_at_a_time_equals_recomputing(
     people = [make_user() for _ in range(6)]
     for person in people:
         _sit(db_session, exam, person, rng, rng.random())
-    assert "0 attempts folded in, 1 exams recomputed" == refresh.apply_pending(db_session, utcnow())
+    assert refresh.apply_pending(db_session, utcnow()) == "0 attempts folded in, 1 exams recomputed"
     db_session.commit()
     first = _figures(db_session, exam)
     assert set(first) == set(Counting) and first[Counting.FIRST].sheets == 6
