@@ -102,6 +102,8 @@ class Figures(Base):
     counting: Mapped[Counting] = mapped_column(EnumText(Counting))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sheets: Mapped[int] = mapped_column(default=0)
+    #: bumped on every write: a process that parsed this tally may reuse it while it holds
+    revision: Mapped[int] = mapped_column(default=0)
     tally: Mapped[str] = mapped_column(Text, default="")  #: ``Tally.to_json()``
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -19,6 +19,7 @@ of the exams touched are pooled again (``pooling``).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,31 @@ from exam_app.stats.tally import Sheet, SheetArrays, Tally
 
 #: queue rows taken per run: a large backlog (a rebuild) is worked off over several runs
 PENDING_BATCH = 5_000
+
+#: tallies this process wrote, by figures row: (revision, tally). Parsing a tally's JSON costs
+#: more than folding a sheet into it, and the job runs in one process at a time, so the next
+#: run usually finds the tally it left. Another server's write bumps the revision. A few
+#: exams' worth (a parsed tally of 100 items is some megabytes of Python objects).
+_parsed: OrderedDict[int, tuple[int, Tally]] = OrderedDict()
+KEEP_PARSED = 8
+
+
+def _tally_of(row: Figures) -> Tally:
+    held = _parsed.pop(row.id, None)
+    if held is not None and held[0] == row.revision:
+        return held[1]
+    return Tally.from_json(row.tally)
+
+
+def _store(row: Figures, tally: Tally, keep: bool = True) -> None:
+    """Write the tally to its row (a new revision) and keep it parsed for the next run
+    (``keep``: False when another row shares the same object)."""
+    row.tally = tally.to_json()
+    row.revision = (row.revision or 0) + 1
+    if keep and row.id is not None:
+        _parsed[row.id] = (row.revision, tally)
+        while len(_parsed) > KEEP_PARSED:
+            _parsed.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -104,13 +130,16 @@ def _partial_credit(session: Session, exam_id: int) -> bool:
     return bool(session.scalar(select(Exam.partial_credit).where(Exam.id == exam_id)))
 
 
-def _figures_row(session: Session, exam_id: int, counting: Counting) -> Figures:
+def _figures_row(session: Session, exam_id: int, counting: Counting, now: datetime) -> Figures:
     row = session.scalar(
         select(Figures).where(Figures.exam_id == exam_id, Figures.counting == counting)
     )
     if row is None:
-        row = Figures(exam_id=exam_id, counting=counting)
+        row = Figures(
+            exam_id=exam_id, counting=counting, revision=0, tally="", result={}, computed_at=now
+        )
         session.add(row)
+        session.flush()
     return row
 
 
@@ -124,13 +153,15 @@ def recompute_exam(
     done: dict[tuple[int, ...], tuple[Tally, dict[str, object]]] = {}
     for counting in Counting:
         ids = tuple(counted(sheets.refs, counting))
-        if ids not in done:
+        shared = ids in done
+        if not shared:
             arrays = sheets.subset(ids)
             tally = Tally.from_arrays(arrays)
             done[ids] = (tally, analysis.figures(tally, infos, None, arrays))
         tally, result = done[ids]
-        row = _figures_row(session, exam_id, counting)
-        row.tally, row.result, row.sheets, row.computed_at = tally.to_json(), result, len(ids), now
+        row = _figures_row(session, exam_id, counting, now)
+        row.result, row.sheets, row.computed_at = result, len(ids), now
+        _store(row, tally, keep=not shared)
     session.flush()
 
 
@@ -201,7 +232,7 @@ def fold_in(
         row = rows[counting]
         if not out and not into:
             continue
-        tally = Tally.from_json(row.tally)
+        tally = _tally_of(row)
         if not tally.rasch_groups_complete:
             return False  # Rasch needs the sheets again: recompute
         for attempt_id in out:
@@ -213,11 +244,8 @@ def fold_in(
                 session, analysis.keys_of(tally), _partial_credit(session, exam_id)
             )
         row.result = analysis.figures(tally, infos, previous=row.result)
-        row.tally, row.sheets, row.computed_at = (
-            tally.to_json(),
-            row.sheets + len(into) - len(out),
-            now,
-        )
+        row.sheets, row.computed_at = row.sheets + len(into) - len(out), now
+        _store(row, tally)
     for row in rows.values():
         row.computed_at = now
     session.flush()

@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("counting", sa.String(length=20), nullable=False),
         sa.Column("computed_at", exam_app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sheets", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("tally", sa.Text(), nullable=False),
         sa.Column("result", sa.JSON(), nullable=False),
         sa.CheckConstraint(
