@@ -14,7 +14,8 @@ prints, each in its own process so the peak memory is the work's own (ru_maxrss)
 - a full recomputation of the exam's figures from the database (all four counting rules;
   target under 5 s and 1.5 GB);
 - one more attempt sat and graded through the real path, then the update that folds it in
-  (``refresh.apply_pending``; target under 50 ms);
+  (``refresh.apply_pending``; target under 50 ms): in a fresh process (which parses the stored
+  tallies) and again (what the job's process pays per graded attempt);
 - the item-analysis page as HR reads it (target under 1 s).
 """
 
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -310,33 +312,39 @@ def step(url: str, name: str) -> dict[str, float]:
 
 
 def _one_more(app: Any, session: Any, exam_id: int) -> dict[str, float]:
-    """A new candidate sits the exam through the real path (start, a save per question,
-    submit: the sheet is written and queued), then the job folds it in."""
+    """New candidates sit the exam through the real path (start, a save per question, submit:
+    the sheet is written and queued), and the job folds each in. The first fold in a fresh
+    process parses the stored tallies; the job's process keeps them, so the second is what a
+    running server pays per graded attempt."""
     from exam_app.exams import attempts, saving
     from exam_app.stats import refresh
 
-    user = User(employee_no="B-LAST", name="最后一名考生", password_hash="x", position="")
-    session.add(user)
-    session.flush()
-    exam = session.get(Exam, exam_id)
-    attempt = attempts.start_attempt(session, exam, user, NOW)
-    session.commit()
-    for position in range(1, len(attempt.items) + 1):
-        saving.save_answer(session, attempt.id, user.id, position, [0], False, 0, NOW)
+    figures: dict[str, float] = {}
+    for name in ("cold_seconds", "seconds"):
+        user = User(employee_no=f"B-{name}-{uuid.uuid4().hex[:6]}", name="新考生", password_hash="x", position="")
+        session.add(user)
+        session.flush()
+        exam = session.get(Exam, exam_id)
+        attempt = attempts.start_attempt(session, exam, user, NOW)
         session.commit()
-    start = time.perf_counter()
-    attempts.submit_attempt(session, session.get(Attempt, attempt.id), NOW)
-    session.commit()
-    graded = time.perf_counter() - start
-    start = time.perf_counter()
-    refresh.apply_pending(session, NOW)
-    session.commit()
-    return {"seconds": time.perf_counter() - start, "submit_seconds": graded, "peak_mb": _peak_mb()}
+        for position in range(1, len(attempt.items) + 1):
+            saving.save_answer(session, attempt.id, user.id, position, [0], False, 0, NOW)
+            session.commit()
+        start = time.perf_counter()
+        attempts.submit_attempt(session, session.get(Attempt, attempt.id), NOW)
+        session.commit()
+        figures["submit_seconds"] = time.perf_counter() - start
+        start = time.perf_counter()
+        refresh.apply_pending(session, NOW)
+        session.commit()
+        figures[name] = time.perf_counter() - start
+    figures["peak_mb"] = _peak_mb()
+    return figures
 
 
 def _page(app: Any, exam_id: int) -> dict[str, float]:
     session = get_session()
-    hr = User(employee_no="H-BENCH", name="人资", password_hash="x", position="")
+    hr = User(employee_no=f"H-{uuid.uuid4().hex[:6]}", name="人资", password_hash="x", position="")
     session.add(hr)
     session.flush()
     session.execute(text("INSERT INTO user_roles (user_id, role) VALUES (:u, 'hr')"), {"u": hr.id})

@@ -81,7 +81,7 @@ class PendingSheet(Base):
     __tablename__ = "stats_pending"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column()
+    attempt_id: Mapped[int] = mapped_column(index=True)
     exam_id: Mapped[int] = mapped_column(index=True)
     regraded: Mapped[bool] = mapped_column(default=False)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -23,15 +23,18 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, delete, select
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from exam_app.exams.models import Exam
 from exam_app.stats import analysis, pooling
 from exam_app.stats.models import AnswerSheet, Counting, Figures, PendingSheet
-from exam_app.stats.selection import SheetRef, by_person, change, counted
+from exam_app.stats.selection import SheetRef, by_person, change, counted_rows
 from exam_app.stats.tally import Sheet, SheetArrays, Tally
 
 #: queue rows taken per run: a large backlog (a rebuild) is worked off over several runs
@@ -65,14 +68,18 @@ def _store(row: Figures, tally: Tally, keep: bool = True) -> None:
 
 @dataclass(frozen=True)
 class ExamSheets:
-    """Every sheet of one exam as arrays, rows in ``refs`` order."""
+    """Every sheet of one exam as arrays, a row per sheet in attempt order."""
 
-    refs: list[SheetRef]
+    attempts: npt.NDArray[np.int64]
+    users: npt.NDArray[np.int64]
+    started: npt.NDArray[np.int64]  #: the rank of the start time
+    percents: npt.NDArray[np.float64]
     arrays: SheetArrays
 
-    def subset(self, attempt_ids: Sequence[int]) -> SheetArrays:
-        row_of = {r.attempt_id: i for i, r in enumerate(self.refs)}
-        rows = np.fromiter((row_of[a] for a in attempt_ids), np.int64, len(attempt_ids))
+    def counted(self, counting: Counting) -> npt.NDArray[np.int64]:
+        return counted_rows(self.users, self.started, self.attempts, self.percents, counting)
+
+    def subset(self, rows: npt.NDArray[np.int64]) -> SheetArrays:
         return SheetArrays(
             self.arrays.keys, self.arrays.points, self.arrays.earned[rows], self.arrays.chosen[rows]
         )
@@ -81,16 +88,39 @@ class ExamSheets:
 def _arrays(
     items: list[bytes], points: list[bytes], scores: list[bytes], chosen: list[bytes]
 ) -> SheetArrays:
-    """Packed sheets to a persons x items matrix: a few numpy calls for ten million responses."""
+    """Packed sheets to a persons x items matrix: a few numpy calls for ten million responses.
+    Sheets of the same paper (the same items in the same order: every sheet of a fixed-form
+    exam) are placed as one block; papers that are all different, one response at a time."""
+    papers: dict[bytes, list[int]] = {}
+    for row, blob in enumerate(items):
+        papers.setdefault(blob, []).append(row)
+    if len(papers) * 4 > len(items):
+        return _arrays_one_by_one(items, points, scores, chosen)
+    keys = np.unique(np.concatenate([np.frombuffer(b, "<i4") for b in papers] or [np.zeros(0)]))
+    earned = np.full((len(items), len(keys)), np.nan)
+    picked = np.zeros((len(items), len(keys)), np.int64)
+    item_points = np.zeros(len(keys))
+    for blob, rows in papers.items():
+        cols = np.searchsorted(keys, np.frombuffer(blob, "<i4"))
+        block = np.ix_(np.asarray(rows), cols)
+        shape = (len(rows), len(cols))
+        earned[block] = np.frombuffer(b"".join(scores[r] for r in rows), "<f4").reshape(shape)
+        picked[block] = np.frombuffer(b"".join(chosen[r] for r in rows), "<i2").reshape(shape)
+        item_points[cols] = np.frombuffer(points[rows[0]], "<f4")
+    return SheetArrays(tuple(int(k) for k in keys), item_points, np.round(earned, 2), picked)
+
+
+def _arrays_one_by_one(
+    items: list[bytes], points: list[bytes], scores: list[bytes], chosen: list[bytes]
+) -> SheetArrays:
     lengths = np.fromiter((len(b) // 4 for b in items), np.int64, len(items))
     flat_items = np.frombuffer(b"".join(items), "<i4")
     keys, cols = np.unique(flat_items, return_inverse=True)
     rows = np.repeat(np.arange(len(items), dtype=np.int64), lengths)
-    flat_points = np.frombuffer(b"".join(points), "<f4").astype(np.float64)
     item_points = np.zeros(len(keys))
-    item_points[cols] = flat_points  # the last paper's points for each item (they agree)
+    item_points[cols] = np.frombuffer(b"".join(points), "<f4")  # papers agree on an item's worth
     earned = np.full((len(items), len(keys)), np.nan)
-    earned[rows, cols] = np.frombuffer(b"".join(scores), "<f4").astype(np.float64)
+    earned[rows, cols] = np.frombuffer(b"".join(scores), "<f4")
     picked = np.zeros((len(items), len(keys)), np.int64)
     picked[rows, cols] = np.frombuffer(b"".join(chosen), "<i2")
     return SheetArrays(tuple(int(k) for k in keys), item_points, np.round(earned, 2), picked)
@@ -104,26 +134,37 @@ def _settled(taken: Sequence[int]) -> ColumnElement[bool]:
     return ~waiting.exists()
 
 
+def _raw(column: Any) -> Any:
+    """The column as the driver returns it: 100,000 rows of blobs and times through
+    SQLAlchemy's result processors cost more than everything numpy does with them."""
+    return type_coerce(column, NullType())
+
+
 def load_exam(session: Session, exam_id: int, taken: Sequence[int] = ()) -> ExamSheets:
     rows = session.execute(
         select(
             AnswerSheet.attempt_id,
             AnswerSheet.user_id,
-            AnswerSheet.started_at,
+            # only the order of start times matters (which attempt came first): ranked in SQL
+            func.rank().over(order_by=(AnswerSheet.started_at, AnswerSheet.attempt_id)),
             AnswerSheet.percent,
-            AnswerSheet.items,
-            AnswerSheet.points,
-            AnswerSheet.scores,
-            AnswerSheet.chosen,
+            _raw(AnswerSheet.items),
+            _raw(AnswerSheet.points),
+            _raw(AnswerSheet.scores),
+            _raw(AnswerSheet.chosen),
         )
         .where(AnswerSheet.exam_id == exam_id, _settled(taken))
         .order_by(AnswerSheet.attempt_id)
     ).all()
-    refs = [SheetRef(r[0], r[1], r[2], r[3]) for r in rows]
-    arrays = _arrays(
-        [r[4] for r in rows], [r[5] for r in rows], [r[6] for r in rows], [r[7] for r in rows]
+    return ExamSheets(
+        np.fromiter((r[0] for r in rows), np.int64, len(rows)),
+        np.fromiter((r[1] for r in rows), np.int64, len(rows)),
+        np.fromiter((r[2] for r in rows), np.int64, len(rows)),
+        np.fromiter((r[3] for r in rows), np.float64, len(rows)),
+        _arrays(
+            [r[4] for r in rows], [r[5] for r in rows], [r[6] for r in rows], [r[7] for r in rows]
+        ),
     )
-    return ExamSheets(refs, arrays)
 
 
 def _partial_credit(session: Session, exam_id: int) -> bool:
@@ -150,17 +191,18 @@ def recompute_exam(
     outside ``taken`` aside). Rules that pick the same attempts share one tally."""
     sheets = load_exam(session, exam_id, taken)
     infos = analysis.item_infos(session, sheets.arrays.keys, _partial_credit(session, exam_id))
-    done: dict[tuple[int, ...], tuple[Tally, dict[str, object]]] = {}
+    done: dict[bytes, tuple[Tally, dict[str, object]]] = {}
     for counting in Counting:
-        ids = tuple(counted(sheets.refs, counting))
+        rows = sheets.counted(counting)
+        ids = rows.tobytes()
         shared = ids in done
         if not shared:
-            arrays = sheets.subset(ids)
+            arrays = sheets.subset(rows)
             tally = Tally.from_arrays(arrays)
             done[ids] = (tally, analysis.figures(tally, infos, None, arrays))
         tally, result = done[ids]
         row = _figures_row(session, exam_id, counting, now)
-        row.result, row.sheets, row.computed_at = result, len(ids), now
+        row.result, row.sheets, row.computed_at = result, len(rows), now
         _store(row, tally, keep=not shared)
     session.flush()
 

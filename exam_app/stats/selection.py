@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
+
 
 class Counting(StrEnum):
     """Which attempts of a person count (Moodle counts the first by default)."""
@@ -59,3 +62,28 @@ def change(
     was = {r.attempt_id for r in _chosen(before, counting)}
     now = {r.attempt_id for r in _chosen(after, counting)}
     return sorted(was - now), sorted(now - was)
+
+
+def counted_rows(
+    users: npt.NDArray[np.int64],
+    started: npt.NDArray[np.int64],
+    attempts: npt.NDArray[np.int64],
+    percents: npt.NDArray[np.float64],
+    counting: Counting,
+) -> npt.NDArray[np.int64]:
+    """``counted`` for a whole exam at once (arrays, one per sheet; ``started`` in any integer
+    unit): the indexes of the rows that count, in attempt order. The same choice as
+    ``counted``, ties included, without a Python step per sheet."""
+    if counting == Counting.ALL:
+        return np.argsort(attempts, kind="stable")
+    if counting == Counting.FIRST:
+        order = np.lexsort((attempts, started, users))
+    elif counting == Counting.LAST:
+        order = np.lexsort((-attempts, -started, users))
+    else:
+        order = np.lexsort((attempts, started, -percents, users))
+    ranked = users[order]
+    leads = np.ones(len(order), dtype=bool)
+    leads[1:] = ranked[1:] != ranked[:-1]
+    chosen = order[leads]
+    return chosen[np.argsort(attempts[chosen], kind="stable")]

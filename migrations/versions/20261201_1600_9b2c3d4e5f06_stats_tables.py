@@ -29,6 +29,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("stats_pending", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stats_pending_exam_id"), ["exam_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_stats_pending_attempt_id"), ["attempt_id"], unique=False
+        )
 
     op.create_table(
         "stats_cohorts",
@@ -160,5 +163,6 @@ def downgrade() -> None:
     op.drop_table("stats_cohorts")
     with op.batch_alter_table("stats_pending", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stats_pending_exam_id"))
+        batch_op.drop_index(batch_op.f("ix_stats_pending_attempt_id"))
 
     op.drop_table("stats_pending")
