@@ -119,6 +119,9 @@ class BadItem:
 
 @dataclass(frozen=True)
 class Summary:
+    """What a run made: printed by the command, and kept in its audit event so that a second
+    run can say what is already there."""
+
     operators: int
     attempts: int
     certification_attempts: int
@@ -217,6 +220,9 @@ class Year:
 
 @dataclass
 class Operator:
+    """A simulated operator: the account, the ability the answers come from, and the plan's
+    state."""
+
     user_id: int
     theta: float
     hired_on: date
@@ -268,7 +274,8 @@ def _weighted(weights: dict[str, float], rng: random.Random) -> str:
 
 @dataclass
 class World:
-    """Everything the simulation reads while it runs."""
+    """Everything the simulation reads while it runs, the attempts planned (earliest first:
+    a result plans the next attempt) and what it has counted."""
 
     session: Session
     year: Year

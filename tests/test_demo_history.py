@@ -5,6 +5,8 @@ production."""
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -31,6 +33,7 @@ HISTORY = [
     "--now",
     "2026-12-01",
 ]
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -62,7 +65,8 @@ def test_every_attempt_is_graded_through_the_real_path_and_a_second_run_is_a_no_
     attempts = db_session.scalars(select(Attempt)).all()
     assert len(attempts) > 5 * OPERATORS
     assert all(a.status == AttemptStatus.SUBMITTED and a.earned is not None for a in attempts)
-    assert all(a.submitted_at is not None and a.submitted_at.year in (2025, 2026) for a in attempts)
+    year = demo_history.Year.before(NOW)
+    assert all(year.start <= a.started_at < a.submitted_at < year.end for a in attempts)  # type: ignore[operator]
     sheets = set(db_session.scalars(select(AnswerSheet.attempt_id)))
     assert sheets == {a.id for a in attempts}, "one statistics sheet per graded attempt"
     answered = db_session.scalar(select(func.count(func.distinct(Answer.attempt_id))))
@@ -188,3 +192,11 @@ def test_refused_where_demo_data_is_off(
     result = runner.invoke(args=HISTORY)
     assert result.exit_code == 1 and "refused" in result.output
     assert db_session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_refused_after_a_run_that_stopped_half_way(
+    runner: FlaskCliRunner, make_user: Callable[..., User]
+) -> None:
+    make_user(employee_no="O1001")  # as if the last run died after its first month
+    result = runner.invoke(args=HISTORY)
+    assert result.exit_code == 1 and "未生成完整" in result.output
