@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -14,9 +16,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
-from exam_app import demo, migrate
+from exam_app import demo, demo_history, migrate
 from exam_app.accounts.policy import password_policy
 from exam_app.db import get_engine, get_session, utcnow
+from exam_app.errors import DomainError
 from exam_app.tracking import spans
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -64,6 +67,61 @@ def demo_load() -> None:
     click.echo("Demo accounts (工号 / 密码 / 角色):")
     for acc in accounts:
         click.echo(f"  {acc.employee_no:<8} {acc.password:<12} {acc.roles}")
+
+
+@demo_cli.command("history")
+@click.option("--operators", default=300, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--seed", default=2026, show_default=True, help="The same seed, the same year.")
+@click.option(
+    "--now",
+    "now_given",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="UTC; the year simulated is the twelve months before this month (default: today).",
+)
+def demo_history_command(operators: int, seed: int, now_given: datetime | None) -> None:
+    """Simulate a year of exams for the demo: operators in eight 营业厅, their practice and
+    certification attempts graded as in production, cohorts and a few bad items. Once: a
+    second run says the history is there and changes nothing (``make run`` runs it on every
+    start)."""
+    if not current_app.config["ALLOW_DEMO_DATA"]:
+        click.echo("refused: demo data is never created in production", err=True)
+        sys.exit(1)
+    session = get_session()
+    try:
+        done = demo_history.already_loaded(session)
+        if done is not None:
+            click.echo(
+                f"Demo history already there ({done.operators} operators, "
+                f"{done.attempts} attempts): nothing to do."
+            )
+            return
+        began = time.perf_counter()
+        now = now_given.replace(tzinfo=UTC) if now_given else utcnow()
+        summary = demo_history.load_history(
+            session, password_policy(current_app.config), now, operators, seed, session.commit
+        )
+    except DomainError as exc:
+        session.rollback()
+        raise click.ClickException(exc.message) from exc
+    session.commit()
+    spans.rebuild(session, utcnow())  # the new requirement's spans, for the board at once
+    _echo_history(summary, time.perf_counter() - began)
+
+
+def _echo_history(summary: demo_history.Summary, seconds: float) -> None:
+    click.echo(
+        f"Demo history: {summary.operators} operators, {summary.attempts} attempts "
+        f"({summary.certification_attempts} certification, pass rate {summary.pass_rate:.0%}) "
+        f"in {seconds:.1f} s"
+    )
+    click.echo(
+        f"{summary.certification_passed} certificates issued; their PDFs: "
+        "flask --app wsgi certs render-pending (about 0.15 s each)"
+    )
+    click.echo("Bad items on purpose (item id: why):")
+    for bad in summary.bad_items:
+        label = f"（{bad.label}）" if bad.label else ""
+        click.echo(f"  {bad.item_id}: {demo_history.REASONS[bad.reason]}{label}")
 
 
 def register(app: Flask, domain_groups: Sequence[AppGroup]) -> None:

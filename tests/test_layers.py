@@ -34,7 +34,14 @@ LAYERS: list[tuple[str, ...]] = [
     ("exam_app.certificates",),
     ("exam_app.tracking",),
     ("exam_app.stats",),
-    ("exam_app.site", "exam_app.demo", "exam_app.cli", "exam_app.models", "exam_app"),
+    (
+        "exam_app.site",
+        "exam_app.demo",
+        "exam_app.demo_history",
+        "exam_app.cli",
+        "exam_app.models",
+        "exam_app",
+    ),
 ]
 
 #: Domain rules over plain values: no Flask (beyond gettext), no database, no clock.

@@ -37,6 +37,11 @@ from exam_app.exams.events import AttemptGraded, GradeCause
 from exam_app.exams.models import Attempt, ExamMode
 from exam_app.i18n import DISPLAY_TZ
 
+#: ``session.info`` key: while set, certificates are issued without their PDF (left for
+#: ``flask certs render-pending``, as when no Chinese font is installed). For bulk issuing, such
+#: as the demo history's hundreds of passes: a PDF takes about 0.1 s to render.
+DEFER_RENDERING = "certificates.defer_rendering"
+
 #: The counter row that hands out status-list indexes (years are the other rows).
 _STATUS_INDEX_ROW = 0
 
@@ -269,9 +274,12 @@ def _links(cert: Certificate, settings: CertSettings) -> credential.Links:
 
 def render_stored(session: Session, cert: Certificate, settings: CertSettings) -> bool:
     """Render and store the PDF once. Without a Chinese font the certificate stays issued with
-    no PDF (never one printing boxes); ``flask certs render-pending`` renders it later."""
+    no PDF (never one printing boxes); ``flask certs render-pending`` renders it later. So
+    does a session that defers rendering (``DEFER_RENDERING``)."""
     if cert.pdf_sha256 is not None:
         return True
+    if session.info.get(DEFER_RENDERING):
+        return False
     the_issuer = issuer(session, settings)
     try:
         pdf = render.render_pdf(
