@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from exam_app.certificates import register_views, views
+from exam_app.certificates import jobs, register_views, views
 from exam_app.certificates.cli import cli
 from exam_app.certificates.issuing import CertSettings, follow_grade
 from exam_app.certificates.models import SHOWN_STATUS_LABELS
@@ -26,4 +26,7 @@ bp = views.bp
 VIEW_MODULES = (views, register_views)
 TEMPLATE_GLOBALS: dict[str, object] = {"CERT_STATUS_LABELS": SHOWN_STATUS_LABELS}
 
-__all__ = ["TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]
+#: Scheduled jobs this domain registers (``core.jobs``).
+JOBS = tuple(j for j in jobs.jobs.registered() if j.name.startswith("certificates."))
+
+__all__ = ["JOBS", "TEMPLATE_GLOBALS", "VIEW_MODULES", "bp", "cli"]

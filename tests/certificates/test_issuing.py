@@ -236,3 +236,24 @@ def test_without_a_chinese_font_the_pdf_waits_and_is_rendered_later(
     assert "rendered 1 of 1" in result.output, result.output
     db_session.rollback()  # end the test's read snapshot
     assert db_session.get(Certificate, cert.id).pdf_sha256 is not None
+
+
+def test_the_scheduler_renders_waiting_pdfs_and_waits_without_a_font(
+    app, db_session, cert_exam, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from exam_app.certificates import jobs as cert_jobs
+    from exam_app.certificates import render
+
+    monkeypatch.setattr(render, "installed_cjk_fonts", lambda: ())
+    cert = _passed(db_session, cert_exam)
+    with app.app_context():
+        assert "no Chinese font" in cert_jobs.render_waiting(db_session, utcnow())
+    monkeypatch.undo()
+    with app.app_context():
+        assert cert_jobs.render_waiting(db_session, utcnow()) == (
+            "rendered 1 of 1 waiting certificate PDF(s)"
+        )
+    db_session.commit()
+    db_session.expire_all()
+    pdf = db_session.get(Certificate, cert.id)
+    assert pdf is not None and pdf.pdf_sha256 is not None
