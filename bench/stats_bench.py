@@ -21,9 +21,12 @@ prints, each in its own process so the peak memory is the work's own (ru_maxrss)
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app sets it, before numpy loads
+
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
