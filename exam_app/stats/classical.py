@@ -253,6 +253,8 @@ class _Persons:
         cut = GROUP_SHARE * self.n
         below = np.concatenate([[0.0], np.cumsum(counts)[:-1]])
         above = self.n - below - counts
+        self._lookup: npt.NDArray[np.int64] | None = None
+        self._low = 0
         with np.errstate(divide="ignore", invalid="ignore"):
             self.lower_weight = np.clip((cut - below) / counts, 0.0, 1.0)
             self.upper_weight = np.clip((cut - above) / counts, 0.0, 1.0)
@@ -260,13 +262,26 @@ class _Persons:
     def weights(self, levels: npt.NDArray[np.int64], group: str) -> FloatArray:
         if group == "overall":
             return np.ones(len(levels))
-        index = np.searchsorted(self.levels, levels)
+        index = self._index(levels)
         upper, lower = self.upper_weight[index], self.lower_weight[index]
         if group == "upper":
             return upper
         if group == "lower":
             return lower
         return 1.0 - upper - lower
+
+    def _index(self, levels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Each level's position among the persons' levels: a table lookup over the (small)
+        range of levels rather than a binary search per call."""
+        if self._lookup is None:
+            low = int(self.levels[0]) if self.levels.size else 0
+            span = int(self.levels[-1]) - low + 1 if self.levels.size else 1
+            if span > 10_000_000:
+                return np.searchsorted(self.levels, levels)
+            self._lookup = np.zeros(span, np.int64)
+            self._lookup[self.levels - low] = np.arange(self.levels.size)
+            self._low = low
+        return self._lookup[levels - self._low]
 
     def group_facility(self, m: _Moments, group: str) -> FloatArray:
         """Per item; NaN where the item is worth nothing, nobody saw it or the group is empty."""
@@ -349,7 +364,10 @@ class _Moments:
 
         x_ends, x_at = ends(x_h)
         r_ends, r_at = ends(r_h)
-        both = np.unique(np.concatenate([x_ends, r_ends]))
+        # two sorted runs: a stable sort merges them in linear time (np.unique would hash)
+        joined = np.sort(np.concatenate([x_ends, r_ends]), kind="stable")
+        first_of_run = np.ones(min(1, joined.size), bool)
+        both = joined[np.concatenate([first_of_run, joined[1:] != joined[:-1]])]
         item_of = both // span
         rank = both % span
         previous = np.concatenate([[0], rank[:-1]])
