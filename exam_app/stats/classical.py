@@ -29,7 +29,7 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from exam_app.stats.tally import SCALE, ItemKey, Tally
+from exam_app.stats.tally import SCALE, Columns, ItemKey, Tally
 
 FloatArray = npt.NDArray[np.float64]
 GROUP_SHARE = 0.27
@@ -161,7 +161,12 @@ def random_guess_score(info: ItemInfo) -> float | None:
 def analyse(
     tally: Tally, infos: Iterable[ItemInfo] = (), rules: FlagRules | None = None
 ) -> Analysis:
-    """Every figure of the tally's items (in ``infos`` order, then any others by key)."""
+    """Every figure of the tally's items (in ``infos`` order, then any others by key).
+
+    Vectorised: every per-item sum is one np.bincount over the rows of the tally's columns
+    (``Tally.columns``: item, level, sub, count), so the cost is a few dozen numpy calls for
+    the whole exam rather than a dozen per item; only the result objects are built per item.
+    """
     rules = rules or FlagRules()
     info_of = {info.key: info for info in infos}
     keys = [k for k in info_of if k in tally.seen]
@@ -169,48 +174,68 @@ def analyse(
         (k for k in tally.seen if k not in info_of), key=lambda k: (isinstance(k, str), k)
     )
     people = _Persons(tally.persons)
-    moments = {key: _ItemMoments.of(tally, key) for key in keys}
-    variance_sum = sum(m.n / people.n * (m.var_x or 0.0) for m in moments.values())
-    k = sum(m.n for m in moments.values()) / people.n if people.n else 0.0
-    test = _test_stats(tally, people, moments, k, variance_sum)
-    sqrt_cov = {
-        key: math.sqrt(m.cov_xt)
-        for key, m in moments.items()
-        if m.cov_xt is not None and m.cov_xt >= 0
+    m = _Moments(tally, keys, people)
+    n_all = people.n
+    variance_sum = float((m.n / n_all * np.nan_to_num(m.var_x)).sum()) if n_all else 0.0
+    k = float(m.n.sum() / n_all) if n_all else 0.0
+    test = _test_stats(tally, people, m, k, variance_sum)
+    root = np.sqrt(np.where(m.cov_xt >= 0, m.cov_xt, np.nan))
+    has_root = ~np.isnan(root)
+    total_root = float(root[has_root].sum())
+    mean_maximum = float((m.n * m.max_points).sum() / n_all) if n_all else 0.0
+    upper, lower = people.group_facility(m, "upper"), people.group_facility(m, "lower")
+    alpha_left = _alpha_if_deleted(people, m, k, variance_sum)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = np.sqrt(m.var_x) / m.max_points
+        effective = root / total_root
+    columns: dict[str, list[float | None]] = {
+        "mean": _floats(m.mean_x),
+        "facility": _floats(m.facility),
+        "sd": _floats(np.where(m.max_points != 0, sd, np.nan)),
+        "pbis_total": _floats(m.pbis_total),
+        "pbis_rest": _floats(m.pbis_rest),
+        "efficiency": _floats(m.efficiency),
+        "upper": _floats(upper),
+        "lower": _floats(lower),
+        "alpha_left": _floats(alpha_left),
     }
-    total_sqrt_cov = sum(sqrt_cov.values())
-    mean_maximum = sum(m.n * m.max_points for m in moments.values()) / people.n if people.n else 0
+    effective_of = _floats(np.where(has_root, effective, np.nan)) if total_root else None
+    distractors = _distractors(tally, keys, info_of, people, m)
+    n_of, max_of = m.n.astype(np.int64).tolist(), m.max_points.tolist()
     items = []
-    for key in keys:
-        m = moments[key]
+    for j, key in enumerate(keys):
         info = info_of.get(key, ItemInfo(key))
-        effective = sqrt_cov[key] / total_sqrt_cov if key in sqrt_cov and total_sqrt_cov else None
-        intended = m.max_points / mean_maximum if mean_maximum else None
-        upper, lower = people.group_facility(m, "upper"), people.group_facility(m, "lower")
-        distractors = _distractors(tally, key, info, people, m)
+        up, low = columns["upper"][j], columns["lower"][j]
+        effective_j = effective_of[j] if effective_of is not None else None
         stats = ItemStats(
             key=key,
-            n=m.n,
-            max_points=m.max_points,
-            mean=m.mean_x,
-            facility=m.facility,
-            sd=None if m.var_x is None or not m.max_points else math.sqrt(m.var_x) / m.max_points,
+            n=n_of[j],
+            max_points=max_of[j],
+            mean=columns["mean"][j],
+            facility=columns["facility"][j],
+            sd=columns["sd"][j],
             random_guess_score=random_guess_score(info),
-            intended_weight=intended,
-            effective_weight=effective,
-            discrimination_index=m.pbis_rest,
-            discriminative_efficiency=m.discriminative_efficiency,
-            pbis_total=m.pbis_total,
-            pbis_rest=m.pbis_rest,
-            upper_facility=upper,
-            lower_facility=lower,
-            upper_lower=None if upper is None or lower is None else upper - lower,
-            alpha_if_deleted=_alpha_if_deleted(people, m, k, variance_sum),
-            distractors=distractors,
+            intended_weight=max_of[j] / mean_maximum if mean_maximum else None,
+            effective_weight=effective_j,
+            discrimination_index=columns["pbis_rest"][j],
+            discriminative_efficiency=columns["efficiency"][j],
+            pbis_total=columns["pbis_total"][j],
+            pbis_rest=columns["pbis_rest"][j],
+            upper_facility=up,
+            lower_facility=low,
+            upper_lower=None if up is None or low is None else up - low,
+            alpha_if_deleted=columns["alpha_left"][j],
+            distractors=distractors[j],
             flags=(),
         )
         items.append(_with_flags(stats, rules))
     return Analysis(test, tuple(items))
+
+
+def _floats(values: FloatArray) -> list[float | None]:
+    """Python floats, None where the figure does not exist (NaN: too few persons, no
+    variance, no group)."""
+    return [None if math.isnan(v) else v for v in values.tolist()]
 
 
 # -- persons and their groups ----------------------------------------------------------------
@@ -228,14 +253,16 @@ class _Persons:
         cut = GROUP_SHARE * self.n
         below = np.concatenate([[0.0], np.cumsum(counts)[:-1]])
         above = self.n - below - counts
+        self._lookup: npt.NDArray[np.int64] | None = None
+        self._low = 0
         with np.errstate(divide="ignore", invalid="ignore"):
             self.lower_weight = np.clip((cut - below) / counts, 0.0, 1.0)
             self.upper_weight = np.clip((cut - above) / counts, 0.0, 1.0)
 
     def weights(self, levels: npt.NDArray[np.int64], group: str) -> FloatArray:
-        index = np.searchsorted(self.levels, levels)
         if group == "overall":
             return np.ones(len(levels))
+        index = self._index(levels)
         upper, lower = self.upper_weight[index], self.lower_weight[index]
         if group == "upper":
             return upper
@@ -243,127 +270,129 @@ class _Persons:
             return lower
         return 1.0 - upper - lower
 
-    def group_facility(self, m: _ItemMoments, group: str) -> float | None:
-        if not m.max_points or not m.n:
-            return None
-        w = self.weights(m.levels, group) * m.counts
-        total = w.sum()
-        return float((w * m.x).sum() / total / m.max_points) if total > 0 else None
+    def _index(self, levels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Each level's position among the persons' levels: a table lookup over the (small)
+        range of levels rather than a binary search per call."""
+        if self._lookup is None:
+            low = int(self.levels[0]) if self.levels.size else 0
+            span = int(self.levels[-1]) - low + 1 if self.levels.size else 1
+            if span > 10_000_000:
+                return np.searchsorted(self.levels, levels)
+            self._lookup = np.zeros(span, np.int64)
+            self._lookup[self.levels - low] = np.arange(self.levels.size)
+            self._low = low
+        return self._lookup[levels - self._low]
+
+    def group_facility(self, m: _Moments, group: str) -> FloatArray:
+        """Per item; NaN where the item is worth nothing, nobody saw it or the group is empty."""
+        w = self.weights(m.level, group) * m.count
+        total = m.sums(w)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            facility = m.sums(w * m.x) / total / m.max_points
+        return np.where((m.max_points != 0) & (m.n > 0) & (total > 0), facility, np.nan)
 
 
-@dataclass(frozen=True)
-class _ItemMoments:
-    """Sums over the persons who saw one item: x its marks, t their totals, r = t - x."""
+class _Moments:
+    """Per-item sums over the persons who saw each item (x its marks, t their totals, r = t - x),
+    as arrays in ``keys`` order; the rows are the tally's ``earned`` columns, ``item`` each
+    row's position in ``keys``. Covariances are two-pass (deviations from the item's means),
+    as before vectorisation; NaN marks a figure that does not exist."""
 
-    n: int
-    max_points: float
-    levels: npt.NDArray[np.int64]
-    counts: FloatArray
-    x: FloatArray
-    t: FloatArray
-    mean_x: float | None
-    facility: float | None
-    var_x: float | None
-    var_r: float | None
-    cov_xr: float | None
-    cov_xt: float | None
-    pbis_total: float | None
-    pbis_rest: float | None
-    discriminative_efficiency: float | None
-    sum_x: float
-    sum_xx: float
-    sum_xt: float
+    def __init__(self, tally: Tally, keys: Sequence[ItemKey], people: _Persons) -> None:
+        self.size = len(keys)
+        self.position = {key: j for j, key in enumerate(keys)}
+        cols = tally.columns("earned")
+        item = self.rows_of(cols)
+        keep = item >= 0
+        self.item, self.level = item[keep], cols.level[keep]
+        earned = cols.sub[keep] if cols.sub is not None else np.zeros(0, np.int64)
+        self.count = cols.count[keep].astype(np.float64)
+        self.x, self.t = earned / SCALE, cols.level / SCALE
+        r = self.t - self.x
+        self.max_points = np.array([tally.item_points[key] / SCALE for key in keys], np.float64)
+        self.n = self.sums(self.count)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.sum_x = self.sums(self.count * self.x)
+            self.sum_xx = self.sums(self.count * self.x * self.x)
+            self.sum_xt = self.sums(self.count * self.x * self.t)
+            self.mean_x = np.where(self.n > 0, self.sum_x / self.n, np.nan)
+            self.facility = np.where(self.max_points != 0, self.mean_x / self.max_points, np.nan)
+            mean_t = self.sums(self.count * self.t) / self.n
+            mean_r = self.sums(self.count * r) / self.n
+            dx = self.x - self.mean_x[self.item]
+            dt, dr = self.t - mean_t[self.item], r - mean_r[self.item]
+            many = self.n >= 2
+            below = np.where(many, self.n - 1, np.nan)
+            self.var_x = self.sums(self.count * dx * dx) / below
+            var_r = self.sums(self.count * dr * dr) / below
+            var_t = self.sums(self.count * dt * dt) / below
+            self.cov_xr = self.sums(self.count * dx * dr) / below
+            self.cov_xt = self.sums(self.count * dx * dt) / below
+        self.pbis_total = _correlation(self.cov_xt, self.var_x, var_t)
+        self.pbis_rest = _correlation(self.cov_xr, self.var_x, var_r)
+        self.efficiency = self._efficiency(earned, self.level - earned)
 
-    @classmethod
-    def of(cls, tally: Tally, key: ItemKey) -> _ItemMoments:
-        table = tally.earned.get(key, Counter())
-        pairs = np.array(list(table.keys()), dtype=np.int64).reshape(-1, 2)
-        counts = np.array(list(table.values()), dtype=np.float64)
-        levels, earned = pairs[:, 0], pairs[:, 1]
-        x, t = earned / SCALE, levels / SCALE
-        r = t - x
-        n = int(counts.sum())
-        max_points = tally.item_points[key] / SCALE
-        mean_x = float((counts * x).sum() / n) if n else None
-        var_x = _cov(counts, x, x)
-        var_r, var_t = _cov(counts, r, r), _cov(counts, t, t)
-        cov_xr, cov_xt = _cov(counts, x, r), _cov(counts, x, t)
-        return cls(
-            n=n,
-            max_points=max_points,
-            levels=levels,
-            counts=counts,
-            x=x,
-            t=t,
-            mean_x=mean_x,
-            facility=mean_x / max_points if mean_x is not None and max_points else None,
-            var_x=var_x,
-            var_r=var_r,
-            cov_xr=cov_xr,
-            cov_xt=cov_xt,
-            pbis_total=_correlation(cov_xt, var_x, var_t),
-            pbis_rest=_correlation(cov_xr, var_x, var_r),
-            discriminative_efficiency=_efficiency(counts, x, r, cov_xr),
-            sum_x=float((counts * x).sum()),
-            sum_xx=float((counts * x * x).sum()),
-            sum_xt=float((counts * x * t).sum()),
+    def rows_of(self, cols: Columns) -> npt.NDArray[np.int64]:
+        """Each row's item as its position in ``keys`` (-1: an item analyse does not report)."""
+        remap = np.fromiter(
+            (self.position.get(key, -1) for key in cols.keys), np.int64, len(cols.keys)
         )
+        return remap[cols.item] if remap.size else np.zeros(0, np.int64)
+
+    def sums(self, values: FloatArray, item: npt.NDArray[np.int64] | None = None) -> FloatArray:
+        item = self.item if item is None else item
+        summed = np.bincount(item, weights=values, minlength=self.size)[: self.size]
+        return summed.astype(np.float64, copy=False)
+
+    def _efficiency(self, x_h: npt.NDArray[np.int64], r_h: npt.NDArray[np.int64]) -> FloatArray:
+        """Moodle's discriminative efficiency: the item-rest covariance over the largest it could
+        be with the same two distributions, i.e. both sorted and paired rank by rank. All items
+        at once, in integer hundredths: each distribution sorted within its item, its cumulative
+        counts the rank where each value ends; between consecutive ends (of either) both values
+        are constant, so sum_i x_(i) r_(i) is a sum over those stretches."""
+        counts = self.count.astype(np.int64)
+        span = int(counts.sum()) + 1
+        item = self.item
+
+        def ends(values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], FloatArray]:
+            order = np.lexsort((values, item))
+            cum = np.cumsum(counts[order])
+            item_sorted = item[order]
+            first = np.searchsorted(item_sorted, item_sorted)  # first row of each row's item
+            start = np.where(first > 0, cum[first - 1], 0)
+            return item_sorted * span + (cum - start), values[order] / SCALE
+
+        x_ends, x_at = ends(x_h)
+        r_ends, r_at = ends(r_h)
+        # two sorted runs: a stable sort merges them in linear time (np.unique would hash)
+        joined = np.sort(np.concatenate([x_ends, r_ends]), kind="stable")
+        first_of_run = np.ones(min(1, joined.size), bool)
+        both = joined[np.concatenate([first_of_run, joined[1:] != joined[:-1]])]
+        item_of = both // span
+        rank = both % span
+        previous = np.concatenate([[0], rank[:-1]])
+        previous[np.concatenate([[True], item_of[1:] != item_of[:-1]])] = 0
+        lengths = (rank - previous).astype(np.float64)
+        paired = lengths * x_at[np.searchsorted(x_ends, both)] * r_at[np.searchsorted(r_ends, both)]
+        pairing = np.bincount(item_of, weights=paired, minlength=self.size)[: self.size]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sum_r = self.sums(self.count * (self.t - self.x))
+            largest = (pairing - self.sum_x * sum_r / self.n) / (self.n - 1)
+            efficiency = self.cov_xr / largest
+        return np.where(~np.isnan(self.cov_xr) & (largest > 1e-12), efficiency, np.nan)
 
 
-def _cov(counts: FloatArray, a: FloatArray, b: FloatArray) -> float | None:
-    n = counts.sum()
-    if n < 2:
-        return None
-    mean_a, mean_b = (counts * a).sum() / n, (counts * b).sum() / n
-    return float((counts * (a - mean_a) * (b - mean_b)).sum() / (n - 1))
-
-
-def _correlation(cov: float | None, var_a: float | None, var_b: float | None) -> float | None:
-    if cov is None or not var_a or not var_b or var_a <= 0 or var_b <= 0:
-        return None
-    return cov / math.sqrt(var_a * var_b)
-
-
-def _efficiency(
-    counts: FloatArray, x: FloatArray, r: FloatArray, cov_xr: float | None
-) -> float | None:
-    """Moodle's discriminative efficiency: the item-rest covariance over the largest it could
-    be with the same two distributions, i.e. both sorted and paired rank by rank."""
-    if cov_xr is None:
-        return None
-    n = counts.sum()
-    largest = (_sorted_pairing_sum(counts, x, r) - (counts * x).sum() * (counts * r).sum() / n) / (
-        n - 1
-    )
-    return cov_xr / largest if largest > 1e-12 else None
-
-
-def _sorted_pairing_sum(counts: FloatArray, x: FloatArray, r: FloatArray) -> float:
-    """sum_i x_(i) r_(i) with both sorted, from the two weighted distributions."""
-    x_values, x_counts = _distribution(x, counts)
-    r_values, r_counts = _distribution(r, counts)
-    x_ends, r_ends = np.cumsum(x_counts), np.cumsum(r_counts)
-    ends = np.unique(np.concatenate([x_ends, r_ends]))
-    lengths = np.diff(np.concatenate([[0.0], ends]))
-    x_at = x_values[np.searchsorted(x_ends, ends - 0.5)]
-    r_at = r_values[np.searchsorted(r_ends, ends - 0.5)]
-    return float((lengths * x_at * r_at).sum())
-
-
-def _distribution(values: FloatArray, counts: FloatArray) -> tuple[FloatArray, FloatArray]:
-    distinct, index = np.unique(np.round(values * SCALE), return_inverse=True)
-    return distinct / SCALE, np.bincount(index.ravel(), weights=counts).astype(np.float64)
+def _correlation(cov: FloatArray, var_a: FloatArray, var_b: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = cov / np.sqrt(var_a * var_b)
+    return np.where(~np.isnan(cov) & (var_a > 0) & (var_b > 0), value, np.nan)
 
 
 # -- the test ------------------------------------------------------------------------------
 
 
 def _test_stats(
-    tally: Tally,
-    people: _Persons,
-    moments: Mapping[ItemKey, _ItemMoments],
-    k: float,
-    variance_sum: float,
+    tally: Tally, people: _Persons, moments: _Moments, k: float, variance_sum: float
 ) -> TestStats:
     n, x, c = people.n, people.x, people.counts
     if not n:
@@ -397,95 +426,120 @@ def _median(x: FloatArray, counts: FloatArray, n: int) -> float:
     return float((lower + upper) / 2)
 
 
-def _kr20(tally: Tally, moments: Mapping[ItemKey, _ItemMoments], k: float, n: int) -> float | None:
+def _kr20(tally: Tally, moments: _Moments, k: float, n: int) -> float | None:
     """KR-20 of the dichotomised items (full marks = 1): k/(k-1) (1 - sum p q / var R), R the
     number of fully correct items, population variances (n denominators)."""
     rights = np.array(sorted(tally.rights), dtype=np.float64)
     counts = np.array([tally.rights[int(r)] for r in rights], dtype=np.float64)
     mean = (counts * rights).sum() / n
     var_r = float((counts * (rights - mean) ** 2).sum() / n)
-    pq = 0.0
-    for key, m in moments.items():
-        p = sum(tally.correct.get(key, Counter()).values()) / m.n
-        pq += m.n / n * p * (1 - p)
+    cols = tally.columns("correct")
+    item = moments.rows_of(cols)
+    known = item >= 0
+    right = moments.sums(cols.count[known].astype(np.float64), item[known])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = right / moments.n
+        pq = float(np.where(moments.n > 0, moments.n / n * p * (1 - p), 0.0).sum())
     if k <= 1 or var_r <= 0:
         return None
     return k / (k - 1) * (1 - pq / var_r)
 
 
-def _alpha_if_deleted(
-    people: _Persons, m: _ItemMoments, k: float, variance_sum: float
-) -> float | None:
-    """Alpha of the test without this item: k, the item variance sum and the variance of the
-    totals over all persons, each without the item's part."""
+def _alpha_if_deleted(people: _Persons, m: _Moments, k: float, variance_sum: float) -> FloatArray:
+    """Alpha of the test without each item: k, the item variance sum and the variance of the
+    totals over all persons, each without the item's part (NaN: not defined)."""
     n = people.n
-    share = m.n / n if n else 0.0
+    if n < 2:
+        return np.full(m.size, np.nan)
+    share = m.n / n
     k_left = k - share
-    if n < 2 or k_left <= 1:
-        return None
     c, x = people.counts, people.x
     sum_left = (c * x).sum() - m.sum_x
     square_left = (c * x * x).sum() - 2 * m.sum_xt + m.sum_xx
     var_left = (square_left - sum_left**2 / n) / (n - 1)
-    if var_left <= 0:
-        return None
-    variances_left = variance_sum - share * (m.var_x or 0.0)
-    return float(k_left / (k_left - 1) * (1 - variances_left / var_left))
+    variances_left = variance_sum - share * np.nan_to_num(m.var_x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = k_left / (k_left - 1) * (1 - variances_left / var_left)
+    return np.where((k_left > 1) & (var_left > 0), alpha, np.nan)
 
 
 # -- distractors and flags --------------------------------------------------------------------
 
+_GROUPS = ("overall", "upper", "middle", "lower")
+
 
 def _distractors(
-    tally: Tally, key: ItemKey, info: ItemInfo, people: _Persons, m: _ItemMoments
-) -> tuple[DistractorRow, ...]:
-    chosen = tally.chosen.get(key, Counter())
-    omitted = tally.omitted.get(key, Counter())
-    unknown = tally.unknown.get(key, Counter())
-    if sum(unknown.values()) >= m.n or (info.type is None and not chosen and not omitted):
-        return ()
-    groups = ("overall", "upper", "middle", "lower")
-    # persons whose choice is known, per level: the item's persons less the unknown ones
-    unknown_levels, unknown_counts = _level_arrays(unknown)
-    levels = np.concatenate([m.levels, unknown_levels])
-    counts = np.concatenate([m.counts, -unknown_counts])
-    totals = {g: float((people.weights(levels, g) * counts).sum()) for g in groups}
-    pairs = np.array(list(chosen), dtype=np.int64).reshape(-1, 2)
-    pair_counts = np.array(list(chosen.values()), dtype=np.float64)
-    pair_weights = {g: people.weights(pairs[:, 0], g) * pair_counts for g in groups}
-    omitted_levels, omitted_counts = _level_arrays(omitted)
-    omitted_weights = {g: people.weights(omitted_levels, g) * omitted_counts for g in groups}
-    bits = sorted(set(pairs[:, 1].tolist()) | set(range(len(info.options))))
-    rows = []
-    for bit in [*bits, None]:
-        if bit is None:
-            label, is_key = None, False
-            weighted = omitted_weights
-        else:
-            label = info.options[bit] if bit < len(info.options) else chr(ord("A") + bit)
-            is_key = label in info.answer_key
-            on_bit = pairs[:, 1] == bit
-            weighted = {g: w[on_bit] for g, w in pair_weights.items()}
-        shares = {g: _share(weighted[g].sum(), totals[g]) for g in groups}
-        rows.append(
-            DistractorRow(
-                label,
-                is_key,
-                int(round(weighted["overall"].sum())),
-                shares["overall"],
-                shares["upper"],
-                shares["middle"],
-                shares["lower"],
+    tally: Tally,
+    keys: Sequence[ItemKey],
+    info_of: Mapping[ItemKey, ItemInfo],
+    people: _Persons,
+    m: _Moments,
+) -> list[tuple[DistractorRow, ...]]:
+    """Every item's table at once: per group, the weighted persons whose choice is known (the
+    item's persons less the unknown ones) and the weighted ticks of each (item, bit)."""
+    size = m.size
+    chosen, omitted, unknown = (tally.columns(name) for name in ("chosen", "omitted", "unknown"))
+    chosen_item, omitted_item, unknown_item = (m.rows_of(c) for c in (chosen, omitted, unknown))
+    bit = chosen.sub if chosen.sub is not None else np.zeros(0, np.int64)
+    keep = chosen_item >= 0
+    chosen_item, bit = chosen_item[keep], bit[keep]
+    chosen_level, chosen_count = chosen.level[keep], chosen.count[keep].astype(np.float64)
+    width = int(bit.max()) + 1 if bit.size else 1
+    cell = chosen_item * width + bit
+    totals, ticks, blanks = {}, {}, {}
+    unknown_n = np.zeros(size)
+    known_u, known_o = unknown_item >= 0, omitted_item >= 0
+    for group in _GROUPS:
+        everyone = m.sums(people.weights(m.level, group) * m.count)
+        u = unknown_item[known_u]
+        unknown_w = people.weights(unknown.level[known_u], group) * unknown.count[known_u]
+        totals[group] = (everyone - m.sums(unknown_w, u)).tolist()
+        if group == "overall":
+            unknown_n = m.sums(unknown_w, u)
+        w = people.weights(chosen_level, group) * chosen_count
+        ticks[group] = np.bincount(cell, weights=w, minlength=size * width)
+        o = omitted_item[known_o]
+        omitted_w = people.weights(omitted.level[known_o], group) * omitted.count[known_o]
+        blanks[group] = m.sums(omitted_w, o).tolist()
+    tick_lists = {group: values.reshape(size, width).tolist() for group, values in ticks.items()}
+    ticked = (np.bincount(cell, minlength=size * width) > 0).reshape(size, width)
+    any_ticked: list[bool] = (ticked.sum(axis=1) > 0).tolist()
+    blank_rows = np.bincount(omitted_item[known_o], minlength=size)[:size]
+    any_blank: list[bool] = (blank_rows > 0).tolist()
+    n_of, unknown_of = m.n.tolist(), unknown_n.tolist()
+    tables: list[tuple[DistractorRow, ...]] = []
+    for j, key in enumerate(keys):
+        info = info_of.get(key, ItemInfo(key))
+        nothing_known = info.type is None and not any_ticked[j] and not any_blank[j]
+        if unknown_of[j] >= n_of[j] or nothing_known:
+            tables.append(())
+            continue
+        whole = {group: totals[group][j] for group in _GROUPS}
+        bits = sorted(set(np.nonzero(ticked[j])[0].tolist()) | set(range(len(info.options))))
+        rows = []
+        for b in [*bits, None]:
+            if b is None:
+                label, is_key = None, False
+                part = {group: blanks[group][j] for group in _GROUPS}
+            else:
+                label = info.options[b] if b < len(info.options) else chr(ord("A") + b)
+                is_key = label in info.answer_key
+                part = {
+                    group: tick_lists[group][j][b] if b < width else 0.0 for group in _GROUPS
+                }
+            rows.append(
+                DistractorRow(
+                    label,
+                    is_key,
+                    int(round(part["overall"])),
+                    _share(part["overall"], whole["overall"]),
+                    _share(part["upper"], whole["upper"]),
+                    _share(part["middle"], whole["middle"]),
+                    _share(part["lower"], whole["lower"]),
+                )
             )
-        )
-    return tuple(rows)
-
-
-def _level_arrays(counter: Mapping[int, int]) -> tuple[npt.NDArray[np.int64], FloatArray]:
-    return (
-        np.array(list(counter), dtype=np.int64),
-        np.array(list(counter.values()), dtype=np.float64),
-    )
+        tables.append(tuple(rows))
+    return tables
 
 
 def _share(part: float, whole: float) -> float | None:

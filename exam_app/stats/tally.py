@@ -25,10 +25,14 @@ than ``max_groups`` distinct papers the groups are dropped for good
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -45,7 +49,8 @@ DEFAULT_MAX_GROUPS = 20_000
 #: ``Sheet.chosen`` values that are not bitmasks.
 NOT_ANSWERED = 0
 CHOICE_UNKNOWN = -1
-_JSON_VERSION = 1
+#: 2: packed integer arrays per table; 1 (still read): one JSON list per cell.
+_JSON_VERSION = 2
 
 
 def level_of(points: float) -> int:
@@ -77,21 +82,277 @@ class Sheet:
         return sum(self.earned)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Columns:
+    """One per-item table as parallel arrays: rows sorted by (item, level, sub), no zero counts.
+
+    ``item`` indexes ``keys`` (sorted by ``_item_order``); ``sub`` is the earned hundredths or
+    the option bit for ``earned``/``chosen`` and None for the tables keyed by level only. This is
+    the form ``classical`` computes from and the JSON stores, so neither walks the Counters.
+    """
+
+    keys: tuple[ItemKey, ...]
+    item: IntArray
+    level: IntArray
+    sub: IntArray | None
+    count: IntArray
+
+
+#: The per-item tables; the first two are keyed by (level, sub), the others by level.
+PAIRED_TABLES = ("earned", "chosen")
+LEVEL_TABLES = ("omitted", "unknown", "correct")
+TABLES = PAIRED_TABLES + LEVEL_TABLES
+
+
+class _Coded:
+    """One table held as arrays rather than Counters: each row's (item index, level, sub) packed
+    in mixed radix into one sorted int64 ``code``, beside its ``count``.
+
+    Why: a tally read back from JSON has tens of thousands of (level, sub) cells; rebuilding them
+    as tuple-keyed Counters costs more than everything else of an update. Kept as codes, one
+    sheet's cells are found with one searchsorted and the new ones placed with np.insert, so
+    add/remove stay cheap, and ``classical`` and ``to_json`` read the arrays directly. The
+    Counters are built only when someone reads the table's attribute (``Tally.earned``...).
+    """
+
+    __slots__ = ("keys", "index", "paired", "low", "spans", "code", "count")
+
+    def __init__(self, columns: Columns, widen: Sequence[IntArray] = ()) -> None:
+        """``widen``: (levels, subs) the ranges must also cover. Raises OverflowError when the
+        ranges cannot be packed in 62 bits (the table then stays a dict of Counters; no real
+        exam comes near: items x levels x subs is about 1e4 x 1e6 x 1e4 at most)."""
+        self.keys = columns.keys
+        self.index = {key: i for i, key in enumerate(columns.keys)}
+        self.paired = columns.sub is not None
+        parts = [columns.level] + ([columns.sub] if columns.sub is not None else [])
+        self.low: list[int] = []
+        self.spans = [max(1, len(columns.keys))]
+        for position, part in enumerate(parts):
+            values = [part, *(w for w in widen[position : position + 1] if w.size)]
+            joined = np.concatenate(values) if len(values) > 1 else part
+            low, high = (int(joined.min()), int(joined.max())) if joined.size else (0, 0)
+            self.low.append(low)
+            self.spans.append(high - low + 1)
+        if math.prod(self.spans) >= 1 << 62:
+            raise OverflowError("table ranges too wide to pack")
+        self.code = self._pack(columns.item, *parts)
+        self.count = np.array(columns.count, dtype=np.int64)
+        if self.code.size > 1 and not bool((np.diff(self.code) > 0).all()):
+            raise ValueError("columns must be sorted and unique")
+
+    def _pack(self, item: IntArray, *parts: IntArray) -> IntArray:
+        code = np.array(item, dtype=np.int64)
+        for part, low, span in zip(parts, self.low, self.spans[1:], strict=True):
+            code *= span
+            code += part - low
+        return code
+
+    def _fits(self, parts: Sequence[IntArray]) -> bool:
+        return all(
+            not part.size or (int(part.min()) >= low and int(part.max()) < low + span)
+            for part, low, span in zip(parts, self.low, self.spans[1:], strict=True)
+        )
+
+    def columns(self) -> Columns:
+        rest = self.code
+        subs = None
+        if self.paired:
+            rest, sub = np.divmod(rest, self.spans[2])
+            subs = sub + self.low[1]
+        item, level = np.divmod(rest, self.spans[1])
+        return Columns(self.keys, item, level + self.low[0], subs, self.count.copy())
+
+    def counter(self) -> dict[ItemKey, Counter[Any]]:
+        """The dict of Counters of the same counts (the representation everything else uses)."""
+        return _counters(self.columns())
+
+    def _cells(self, cells: Sequence[tuple[ItemKey, Any]]) -> tuple[IntArray, list[IntArray]]:
+        item = np.fromiter((self.index.get(key, -1) for key, _ in cells), np.int64, len(cells))
+        if self.paired:
+            flat = np.fromiter(chain.from_iterable(s for _, s in cells), np.int64, 2 * len(cells))
+            return item, [flat[0::2], flat[1::2]]
+        return item, [np.fromiter((s for _, s in cells), np.int64, len(cells))]
+
+    def contains(self, cells: Sequence[tuple[ItemKey, Any]]) -> bool:
+        """Every cell has a count of at least one (the cells of one sheet are distinct)."""
+        item, parts = self._cells(cells)
+        if not cells:
+            return True
+        if (item < 0).any() or not self._fits(parts):
+            return False
+        code = self._pack(item, *parts)
+        at = np.searchsorted(self.code, code)
+        return bool((at < self.code.size).all() and (self.code[at] == code).all())
+
+    def bump(self, cells: Sequence[tuple[ItemKey, Any]], sign: int) -> None:
+        """Count each (distinct) cell once more (sign 1) or once less (sign -1, after
+        ``contains``); a new item or a level outside the packed ranges repacks the table."""
+        if not cells:
+            return
+        item, parts = self._cells(cells)
+        if (item < 0).any() or not self._fits(parts):
+            self._repack(cells)
+            item, parts = self._cells(cells)
+        code = self._pack(item, *parts)
+        code.sort()
+        at = np.searchsorted(self.code, code)
+        found = at < self.code.size
+        found[found] = self.code[at[found]] == code[found]
+        if sign < 0:
+            self.count[at] -= 1
+            empty = at[self.count[at] == 0]
+            if empty.size:
+                self.code = np.delete(self.code, empty)
+                self.count = np.delete(self.count, empty)
+            return
+        self.count[at[found]] += 1
+        new = ~found
+        if new.any():
+            self.code = np.insert(self.code, at[new], code[new])
+            self.count = np.insert(self.count, at[new], 1)
+
+    def _repack(self, cells: Sequence[tuple[ItemKey, Any]]) -> None:
+        """Room for new items (their keys join the sorted key list: the old indices map
+        monotonically, so the rows stay sorted) and for levels or subs beyond the ranges."""
+        cols = self.columns()
+        keys = tuple(sorted(set(self.keys) | {key for key, _ in cells}, key=_item_order))
+        where = {key: i for i, key in enumerate(keys)}
+        remap = np.fromiter((where[key] for key in self.keys), np.int64, len(self.keys))
+        _, parts = self._cells(cells)
+        wide = _Coded(Columns(keys, remap[cols.item], cols.level, cols.sub, cols.count), parts)
+        self.keys, self.index, self.low, self.spans = wide.keys, wide.index, wide.low, wide.spans
+        self.code, self.count = wide.code, wide.count
+
+
+def _counters(cols: Columns) -> dict[ItemKey, Counter[Any]]:
+    """Columns as a dict of Counters (built with dict.update over zipped lists, the cheapest
+    way Python has to make tens of thousands of tuple-keyed entries)."""
+    lengths = np.bincount(cols.item, minlength=len(cols.keys)).tolist()
+    level, count = cols.level.tolist(), cols.count.tolist()
+    cells: Iterable[Any] = level if cols.sub is None else zip(level, cols.sub.tolist(), strict=True)
+    pairs = zip(cells, count, strict=True)
+    table: dict[ItemKey, Counter[Any]] = {}
+    for key, length in zip(cols.keys, lengths, strict=True):
+        if length:
+            counter: Counter[Any] = Counter()
+            dict.update(counter, islice(pairs, length))
+            table[key] = counter
+    return table
+
+
+def _dict_columns(table: Mapping[ItemKey, Counter[Any]], paired: bool) -> Columns:
+    """The sorted columns of a dict of Counters: one np.fromiter per array, no per-cell Python
+    beyond the iteration itself; sorted only when the Counters were not already in order."""
+    keys = tuple(sorted((key for key, counter in table.items() if counter), key=_item_order))
+    counters = [table[key] for key in keys]
+    lengths = np.fromiter(map(len, counters), np.int64, len(counters))
+    size = int(lengths.sum())
+    item = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+    count = np.fromiter(chain.from_iterable(c.values() for c in counters), np.int64, size)
+    sub: IntArray | None = None
+    if paired:
+        flat = np.fromiter(chain.from_iterable(chain.from_iterable(counters)), np.int64, 2 * size)
+        level, sub = flat[0::2].copy(), flat[1::2].copy()
+    else:
+        level = np.fromiter(chain.from_iterable(counters), np.int64, size)
+    if size > 1:
+        same_item = item[1:] == item[:-1]
+        step = level[1:] - level[:-1]
+        rising = step > 0
+        if sub is not None:
+            rising |= (step == 0) & (sub[1:] > sub[:-1])
+        if not bool((~same_item | rising).all()):
+            order = np.lexsort((level, item) if sub is None else (sub, level, item))
+            item, level, count = item[order], level[order], count[order]
+            sub = None if sub is None else sub[order]
+    nonzero = count != 0
+    if not nonzero.all():
+        item, level, count = item[nonzero], level[nonzero], count[nonzero]
+        sub = None if sub is None else sub[nonzero]
+    return Columns(keys, item, level, sub, count)
+
+
+@dataclass(eq=False)
 class Tally:
-    """Counts of a set of sheets; see the module docstring for what each table holds."""
+    """Counts of a set of sheets; see the module docstring for what each table holds.
+
+    The five per-item tables (``earned``, ``chosen``, ``omitted``, ``unknown``, ``correct``) are
+    properties: a tally from ``from_json`` or ``from_arrays`` holds them as sorted arrays
+    (``_Coded``) and builds a table's dict of Counters the first time that attribute is read;
+    from then on the dict is the table (the reader may change it). ``columns(name)`` gives the
+    arrays whichever form the table is in.
+    """
 
     max_groups: int = DEFAULT_MAX_GROUPS
     persons: Counter[int] = field(default_factory=Counter)
     rights: Counter[int] = field(default_factory=Counter)
     item_points: dict[ItemKey, int] = field(default_factory=dict)
     seen: Counter[ItemKey] = field(default_factory=Counter)
-    earned: dict[ItemKey, Counter[tuple[int, int]]] = field(default_factory=dict)
-    chosen: dict[ItemKey, Counter[tuple[int, int]]] = field(default_factory=dict)
-    omitted: dict[ItemKey, Counter[int]] = field(default_factory=dict)
-    unknown: dict[ItemKey, Counter[int]] = field(default_factory=dict)
-    correct: dict[ItemKey, Counter[int]] = field(default_factory=dict)
     groups: dict[Paper, Counter[int]] | None = field(default_factory=dict)
+    _tables: dict[str, dict[ItemKey, Counter[Any]] | _Coded] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    def _table(self, name: str) -> dict[ItemKey, Counter[Any]]:
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = {}
+        elif isinstance(table, _Coded):
+            table = self._tables[name] = table.counter()
+        return table
+
+    @property
+    def earned(self) -> dict[ItemKey, Counter[tuple[int, int]]]:
+        return self._table("earned")
+
+    @earned.setter
+    def earned(self, value: dict[ItemKey, Counter[tuple[int, int]]]) -> None:
+        self._tables["earned"] = value  # type: ignore[assignment]
+
+    @property
+    def chosen(self) -> dict[ItemKey, Counter[tuple[int, int]]]:
+        return self._table("chosen")
+
+    @chosen.setter
+    def chosen(self, value: dict[ItemKey, Counter[tuple[int, int]]]) -> None:
+        self._tables["chosen"] = value  # type: ignore[assignment]
+
+    @property
+    def omitted(self) -> dict[ItemKey, Counter[int]]:
+        return self._table("omitted")
+
+    @omitted.setter
+    def omitted(self, value: dict[ItemKey, Counter[int]]) -> None:
+        self._tables["omitted"] = value  # type: ignore[assignment]
+
+    @property
+    def unknown(self) -> dict[ItemKey, Counter[int]]:
+        return self._table("unknown")
+
+    @unknown.setter
+    def unknown(self, value: dict[ItemKey, Counter[int]]) -> None:
+        self._tables["unknown"] = value  # type: ignore[assignment]
+
+    @property
+    def correct(self) -> dict[ItemKey, Counter[int]]:
+        return self._table("correct")
+
+    @correct.setter
+    def correct(self, value: dict[ItemKey, Counter[int]]) -> None:
+        self._tables["correct"] = value  # type: ignore[assignment]
+
+    def columns(self, name: str) -> Columns:
+        """Table ``name`` as sorted parallel arrays, without building its Counters."""
+        table = self._tables.get(name)
+        if isinstance(table, _Coded):
+            return table.columns()
+        return _dict_columns(table or {}, name in PAIRED_TABLES)
+
+    def _set_columns(self, name: str, columns: Columns) -> None:
+        try:
+            self._tables[name] = _Coded(columns)
+        except OverflowError:
+            self._tables[name] = _counters(columns)
 
     @property
     def n(self) -> int:
@@ -109,15 +370,22 @@ class Tally:
             known = self.item_points.get(key)
             if known is not None and known != level_of(points):
                 raise ValueError(f"item {key!r} is worth {known / SCALE} here, not {points}")
-        cells, level, rights = self._cells(sheet)
+        cells, level, rights = _cells(sheet)
         for key, points in zip(sheet.items, sheet.points, strict=True):
             self.item_points.setdefault(key, level_of(points))
             self.seen[key] += 1
-        for table, item, subkey in cells:
-            counter = table.get(item)
-            if counter is None:
-                counter = table[item] = Counter()
-            counter[subkey] += 1
+        for name, table_cells in cells.items():
+            table = self._tables.get(name)
+            if isinstance(table, _Coded):
+                table.bump(table_cells, 1)
+                continue
+            if table is None:
+                table = self._tables[name] = {}
+            for item, subkey in table_cells:
+                counter = table.get(item)
+                if counter is None:
+                    counter = table[item] = Counter()
+                counter[subkey] += 1
         self.persons[level] += 1
         self.rights[rights] += 1
         if self.groups is not None:
@@ -129,7 +397,7 @@ class Tally:
         """The exact inverse of ``add``; a sheet that was never added raises ValueError and
         leaves the tally as it was (every count is checked before any is lowered)."""
         _check_sheet(sheet)
-        cells, level, rights = self._cells(sheet)
+        cells, level, rights = _cells(sheet)
         paper = paper_of(sheet.items)
         present = (
             all(self.seen.get(key, 0) > 0 for key in sheet.items)
@@ -137,21 +405,26 @@ class Tally:
                 self.item_points.get(key) == level_of(points)
                 for key, points in zip(sheet.items, sheet.points, strict=True)
             )
-            and all(table.get(item, Counter())[subkey] > 0 for table, item, subkey in cells)
+            and all(self._contains(name, table_cells) for name, table_cells in cells.items())
             and self.persons.get(level, 0) > 0
             and self.rights.get(rights, 0) > 0
             and (self.groups is None or self.groups.get(paper, Counter())[rights] > 0)
         )
         if not present:
             raise ValueError("this sheet is not in the tally: removing it would go below zero")
-        for table, item, subkey in cells:
-            counter = table[item]
-            if counter[subkey] > 1:
-                counter[subkey] -= 1
-            else:
-                del counter[subkey]
-                if not counter:
-                    del table[item]
+        for name, table_cells in cells.items():
+            table = self._tables[name]
+            if isinstance(table, _Coded):
+                table.bump(table_cells, -1)
+                continue
+            for item, subkey in table_cells:
+                counter = table[item]
+                if counter[subkey] > 1:
+                    counter[subkey] -= 1
+                else:
+                    del counter[subkey]
+                    if not counter:
+                        del table[item]
         for key in sheet.items:
             _count(self.seen, key, -1)
             if key not in self.seen:
@@ -163,28 +436,12 @@ class Tally:
             if not self.groups[paper]:
                 del self.groups[paper]
 
-    def _cells(
-        self, sheet: Sheet
-    ) -> tuple[list[tuple[dict[ItemKey, Counter[Any]], ItemKey, Any]], int, int]:
-        """Every per-item count one sheet contributes, its total level and its r."""
-        level = level_of(sheet.total)
-        rights = 0
-        cells: list[tuple[dict[ItemKey, Counter[Any]], ItemKey, Any]] = []
-        for key, points, earned, chosen in zip(
-            sheet.items, sheet.points, sheet.earned, sheet.chosen, strict=True
-        ):
-            earned_h = level_of(earned)
-            cells.append((self.earned, key, (level, earned_h)))
-            if earned_h >= level_of(points):
-                rights += 1
-                cells.append((self.correct, key, level))
-            if chosen == NOT_ANSWERED:
-                cells.append((self.omitted, key, level))
-            elif chosen == CHOICE_UNKNOWN:
-                cells.append((self.unknown, key, level))
-            else:
-                cells.extend((self.chosen, key, (level, bit)) for bit in _bits(chosen))
-        return cells, level, rights
+    def _contains(self, name: str, cells: Sequence[tuple[ItemKey, Any]]) -> bool:
+        table = self._tables.get(name)
+        if isinstance(table, _Coded):
+            return table.contains(cells)
+        table = table or {}
+        return all(table.get(item, Counter())[subkey] > 0 for item, subkey in cells)
 
     def contained_in(self, other: Tally) -> bool:
         """Every count of ``self`` is at most the same count of ``other``."""
@@ -192,13 +449,8 @@ class Tally:
             return False
         if not _le(self.seen, other.seen):
             return False
-        for mine, theirs in (
-            (self.earned, other.earned),
-            (self.chosen, other.chosen),
-            (self.omitted, other.omitted),
-            (self.unknown, other.unknown),
-            (self.correct, other.correct),
-        ):
+        for name in TABLES:
+            mine, theirs = self._table(name), other._table(name)
             for key, counter in mine.items():
                 if not _le(counter, theirs.get(key, Counter())):
                     return False
@@ -218,15 +470,10 @@ class Tally:
         merged.rights.update(other.rights)
         merged.seen.update(other.seen)
         merged.item_points.update(other.item_points)
-        for mine, theirs in (
-            (merged.earned, other.earned),
-            (merged.chosen, other.chosen),
-            (merged.omitted, other.omitted),
-            (merged.unknown, other.unknown),
-            (merged.correct, other.correct),
-        ):
-            for key, counter in theirs.items():
-                mine.setdefault(key, Counter()).update(counter)  # type: ignore[arg-type]
+        for name in TABLES:
+            mine = merged._table(name)
+            for key, counter in other._table(name).items():
+                mine.setdefault(key, Counter()).update(counter)
         if merged.groups is None or other.groups is None:
             merged.groups = None
         else:
@@ -244,61 +491,65 @@ class Tally:
     # -- JSON ------------------------------------------------------------------------------
 
     def to_json(self) -> str:
-        """Canonical JSON (sorted, no zero counts): equal tallies give equal strings. Item keys
-        stay JSON values (int or str) inside lists, so they come back with their type."""
-        items = []
-        for key in sorted(self.item_points, key=_item_order):
-            items.append(
-                {
-                    "key": key,
-                    "points": self.item_points[key],
-                    "seen": self.seen[key],
-                    "earned": _rows(self.earned.get(key)),
-                    "chosen": _rows(self.chosen.get(key)),
-                    "omitted": _rows(self.omitted.get(key)),
-                    "unknown": _rows(self.unknown.get(key)),
-                    "correct": _rows(self.correct.get(key)),
-                }
-            )
-        groups = None
-        if self.groups is not None:
-            groups = [[list(paper), _rows(self.groups[paper])] for paper in sorted(self.groups)]
-        document = {
+        """Canonical JSON (sorted, no zero counts): equal tallies give equal strings.
+
+        Version 2: item keys stay JSON values (int or str) in one sorted list; each per-item
+        table is four parallel integer arrays (rows per item, level, sub, count), each packed
+        as base64 of little-endian integers of the narrowest width that holds it, which is
+        decided by the values alone, so the text stays canonical. Encoding and decoding are
+        then a few numpy calls instead of one JSON list per cell (the version-1 form).
+        """
+        keys = sorted(self.item_points, key=_item_order)
+        where = {key: i for i, key in enumerate(keys)}
+        document: dict[str, Any] = {
             "version": _JSON_VERSION,
             "max_groups": self.max_groups,
-            "persons": _rows(self.persons),
-            "rights": _rows(self.rights),
-            "items": items,
-            "groups": groups,
+            "items": keys,
+            "points": [self.item_points[key] for key in keys],
+            "seen": [self.seen[key] for key in keys],
+            "persons": _pairs(self.persons),
+            "rights": _pairs(self.rights),
         }
+        for name in TABLES:
+            cols = self.columns(name)
+            item = cols.item
+            if cols.keys != tuple(keys):
+                # a table may still list an item whose last sheet was removed (no rows left)
+                remap = np.fromiter(
+                    (where.get(key, -1) for key in cols.keys), np.int64, len(cols.keys)
+                )
+                item = remap[item]
+                if item.size and int(item.min()) < 0:
+                    raise ValueError(f"{name} counts an item that no sheet holds")
+            packed = {
+                "rows": _pack(np.bincount(item, minlength=len(keys))),
+                "level": _pack(cols.level),
+            }
+            if cols.sub is not None:
+                packed["sub"] = _pack(cols.sub)
+            packed["count"] = _pack(cols.count)
+            document[name] = packed
+        document["groups"] = (
+            None
+            if self.groups is None
+            else [[list(paper), *_pairs(self.groups[paper])] for paper in sorted(self.groups)]
+        )
         return json.dumps(document, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Tally:
+        """Reads version 2 (``to_json``) and version 1 (tallies stored before it); any other
+        version, or a document whose arrays do not fit together, raises ValueError."""
         document = json.loads(text)
-        if document.get("version") != _JSON_VERSION:
-            raise ValueError(f"unknown tally version {document.get('version')!r}")
-        tally = cls(max_groups=int(document["max_groups"]))
-        tally.persons = _counter(document["persons"])
-        tally.rights = _counter(document["rights"])
-        for item in document["items"]:
-            key = item["key"]
-            tally.item_points[key] = int(item["points"])
-            tally.seen[key] = int(item["seen"])
-            for name in ("earned", "chosen"):
-                pairs: Counter[tuple[int, int]] = Counter(
-                    {(int(a), int(b)): int(c) for a, b, c in item[name]}
-                )
-                if pairs:
-                    getattr(tally, name)[key] = pairs
-            for name in ("omitted", "unknown", "correct"):
-                if item[name]:
-                    getattr(tally, name)[key] = _counter(item[name])
-        if document["groups"] is None:
-            tally.groups = None
-        else:
-            tally.groups = {tuple(paper): _counter(rows) for paper, rows in document["groups"]}
-        return tally
+        version = document.get("version") if isinstance(document, dict) else None
+        if version == 1:
+            return _from_json_v1(document)
+        if version != _JSON_VERSION:
+            raise ValueError(f"unknown tally version {version!r}")
+        try:
+            return _from_json_v2(cls, document)
+        except (KeyError, TypeError, IndexError) as error:
+            raise ValueError(f"malformed tally JSON: {error!r}") from error
 
     # -- many sheets at once ------------------------------------------------------------------
 
@@ -307,6 +558,132 @@ class Tally:
         """The tally of many sheets, counted with numpy (np.unique/bincount) rather than one
         dictionary update per response: 100,000 sheets x 100 items in well under 2 s."""
         return _tally_from_arrays(arrays, max_groups)
+
+
+def _cells(sheet: Sheet) -> tuple[dict[str, list[tuple[ItemKey, Any]]], int, int]:
+    """Every per-item count one sheet contributes, by table, its total level and its r."""
+    level = level_of(sheet.total)
+    rights = 0
+    cells: dict[str, list[tuple[ItemKey, Any]]] = {name: [] for name in TABLES}
+    earned_cells, correct_cells = cells["earned"], cells["correct"]
+    chosen_cells, omitted_cells, unknown_cells = cells["chosen"], cells["omitted"], cells["unknown"]
+    for key, points, earned, chosen in zip(
+        sheet.items, sheet.points, sheet.earned, sheet.chosen, strict=True
+    ):
+        earned_h = level_of(earned)
+        earned_cells.append((key, (level, earned_h)))
+        if earned_h >= level_of(points):
+            rights += 1
+            correct_cells.append((key, level))
+        if chosen == NOT_ANSWERED:
+            omitted_cells.append((key, level))
+        elif chosen == CHOICE_UNKNOWN:
+            unknown_cells.append((key, level))
+        else:
+            chosen_cells.extend((key, (level, bit)) for bit in _bits(chosen))
+    return cells, level, rights
+
+
+def _pairs(counter: Mapping[int, int]) -> list[list[int]]:
+    """[sorted keys, their counts] of a small Counter."""
+    keys = sorted(key for key, value in counter.items() if value)
+    return [keys, [counter[key] for key in keys]]
+
+
+_WIDTHS = ("i1", "i2", "i4", "i8")
+
+
+def _pack(values: IntArray) -> str:
+    """'<width>:<base64 of little-endian integers>', the narrowest width that holds them."""
+    low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
+    for width in _WIDTHS:
+        info = np.iinfo(width)
+        if info.min <= low and high <= info.max:
+            break
+    return f"{width}:" + base64.b64encode(values.astype("<" + width).tobytes()).decode("ascii")
+
+
+def _unpack(text: str) -> IntArray:
+    width, colon, data = text.partition(":")
+    if width not in _WIDTHS or not colon:
+        raise ValueError(f"not a packed integer array: {text[:20]!r}")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except binascii.Error as error:
+        raise ValueError(f"not a packed integer array: {error}") from error
+    if len(raw) % np.dtype(width).itemsize:
+        raise ValueError("a packed integer array has a partial last value")
+    return np.frombuffer(raw, "<" + width).astype(np.int64)
+
+
+def _from_json_v2(cls: type[Tally], document: dict[str, Any]) -> Tally:
+    keys = document["items"]
+    if not isinstance(keys, list) or not all(isinstance(k, int | str) for k in keys):
+        raise ValueError("tally items must be a list of int or str keys")
+    if keys != sorted(set(keys), key=_item_order):
+        raise ValueError("tally items must be distinct and sorted")
+    points, seen = document["points"], document["seen"]
+    if len(points) != len(keys) or len(seen) != len(keys):
+        raise ValueError("tally points and seen must have one entry per item")
+    tally = cls(max_groups=int(document["max_groups"]))
+    tally.item_points = {key: int(p) for key, p in zip(keys, points, strict=True)}
+    tally.seen = Counter({key: int(s) for key, s in zip(keys, seen, strict=True)})
+    tally.persons = _counter_of_pairs(document["persons"])
+    tally.rights = _counter_of_pairs(document["rights"])
+    key_tuple = tuple(keys)
+    for name in TABLES:
+        packed = document[name]
+        lengths = _unpack(packed["rows"])
+        level = _unpack(packed["level"])
+        sub = _unpack(packed["sub"]) if name in PAIRED_TABLES else None
+        count = _unpack(packed["count"])
+        sizes = {level.size, count.size, int(lengths.sum())}
+        if sub is not None:
+            sizes.add(sub.size)
+        if lengths.size != len(keys) or len(sizes) != 1 or (lengths < 0).any():
+            raise ValueError(f"tally table {name}: its arrays do not fit together")
+        item = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+        tally._set_columns(name, Columns(key_tuple, item, level, sub, count))
+    groups = document["groups"]
+    if groups is None:
+        tally.groups = None
+    else:
+        tally.groups = {
+            tuple(paper): _counter_of_pairs([rs, counts]) for paper, rs, counts in groups
+        }
+    return tally
+
+
+def _counter_of_pairs(pair: list[list[int]]) -> Counter[int]:
+    keys, counts = pair
+    if len(keys) != len(counts):
+        raise ValueError("a tally count list does not fit its keys")
+    return Counter({int(k): int(c) for k, c in zip(keys, counts, strict=True)})
+
+
+def _from_json_v1(document: dict[str, Any]) -> Tally:
+    """The version-1 text (one JSON list per cell), as tallies were stored before version 2."""
+    tally = Tally(max_groups=int(document["max_groups"]))
+    tally.persons = _counter(document["persons"])
+    tally.rights = _counter(document["rights"])
+    for item in document["items"]:
+        key = item["key"]
+        tally.item_points[key] = int(item["points"])
+        tally.seen[key] = int(item["seen"])
+        for name in PAIRED_TABLES:
+            pairs: Counter[tuple[int, int]] = Counter(
+                {(int(a), int(b)): int(c) for a, b, c in item[name]}
+            )
+            if pairs:
+                tally._table(name)[key] = pairs
+        for name in LEVEL_TABLES:
+            if item[name]:
+                tally._table(name)[key] = _counter(item[name])
+    if document["groups"] is None:
+        tally.groups = None
+    else:
+        tally.groups = {tuple(paper): _counter(rows) for paper, rows in document["groups"]}
+    return tally
 
 
 @dataclass(frozen=True)
@@ -391,15 +768,6 @@ def _le(small: Mapping[Any, int], large: Mapping[Any, int]) -> bool:
     return all(large.get(key, 0) >= value for key, value in small.items())
 
 
-def _rows(counter: Mapping[Any, int] | None) -> list[list[int]]:
-    if not counter:
-        return []
-    rows = []
-    for key, value in sorted(counter.items()):
-        rows.append([*key, value] if isinstance(key, tuple) else [key, value])
-    return rows
-
-
 def _counter(rows: list[list[int]]) -> Counter[int]:
     return Counter({int(key): int(value) for key, value in rows})
 
@@ -456,60 +824,80 @@ def _tally_from_arrays(arrays: SheetArrays, max_groups: int) -> Tally:
     levels, level_index = _codes(totals_h)
     tally.persons = _value_counts(totals_h)
     tally.rights = _value_counts(rights)
-    for column in np.nonzero(on_paper.any(axis=0))[0].tolist():
-        key = arrays.keys[column]
-        tally.item_points[key] = int(points_h[column])
-        tally.seen[key] = int(on_paper[:, column].sum())
+    present_columns = np.nonzero(on_paper.any(axis=0))[0].tolist()
+    # the tables' rows go item by item in key order, so the columns come out sorted
+    present_columns.sort(key=lambda j: _item_order(arrays.keys[j]))
+    keys = tuple(arrays.keys[j] for j in present_columns)
+    for j in present_columns:
+        key = arrays.keys[j]
+        tally.item_points[key] = int(points_h[j])
+        tally.seen[key] = int(on_paper[:, j].sum())
 
     # Column by column: Fortran order makes each item's column contiguous.
     chosen = np.asfortranarray(arrays.chosen, np.int64)
     earned_h, full, on_paper = (np.asfortranarray(a) for a in (earned_h, full, on_paper))
     n_levels = len(levels)
-    for j in np.nonzero(on_paper.any(axis=0))[0].tolist():
-        key = arrays.keys[j]
+    parts: dict[str, list[list[IntArray]]] = {name: [[], [], [], []] for name in TABLES}
+
+    def put(
+        name: str, position: int, level: IntArray, sub: IntArray | None, count: IntArray
+    ) -> None:
+        item, levels_of, subs, counts = parts[name]
+        item.append(np.full(len(level), position, np.int64))
+        levels_of.append(level)
+        if sub is not None:
+            subs.append(sub)
+        counts.append(count)
+
+    for position, j in enumerate(present_columns):
         present = on_paper[:, j]
         everyone = bool(present.all())
         level_j = level_index if everyone else level_index[present]
         values, value_index = _codes(earned_h[:, j] if everyone else earned_h[present, j])
         found, counts = _count_combined([level_j, value_index], [n_levels, len(values)])
         li, vi = _split(found, [n_levels, len(values)])
-        tally.earned[key] = Counter(
-            dict(
-                zip(
-                    zip(levels[li].tolist(), values[vi].tolist(), strict=True),
-                    counts.tolist(),
-                    strict=True,
-                )
-            )
-        )
+        put("earned", position, levels[li], values[vi], counts)
         full_levels = np.bincount(level_index[full[:, j]], minlength=n_levels)
-        if full_levels.any():
-            tally.correct[key] = _level_counter(levels, full_levels)
-        masks, mask_index = _codes(chosen[:, j] if everyone else chosen[present, j])
-        found, counts = _count_combined([mask_index, level_j], [len(masks), n_levels])
-        mi, li = _split(found, [len(masks), n_levels])
-        for mask_position in np.unique(mi).tolist():
-            mask = int(masks[mask_position])
-            rows = mi == mask_position
-            by_level = _level_counter(levels[li[rows]], counts[rows])
-            if mask == NOT_ANSWERED:
-                tally.omitted[key] = by_level
-            elif mask == CHOICE_UNKNOWN:
-                tally.unknown[key] = by_level
-            elif mask < CHOICE_UNKNOWN:
-                raise ValueError("chosen is a bitmask, 0 (not answered) or -1 (unknown)")
-            else:
-                table = tally.chosen.setdefault(key, Counter())
-                for bit in _bits(mask):
-                    for level, count in by_level.items():
-                        table[(level, bit)] += count
+        nonzero = np.nonzero(full_levels)[0]
+        put("correct", position, levels[nonzero], None, full_levels[nonzero].astype(np.int64))
+        masks = chosen[:, j] if everyone else chosen[present, j]
+        if masks.size and int(masks.min()) < CHOICE_UNKNOWN:
+            raise ValueError("chosen is a bitmask, 0 (not answered) or -1 (unknown)")
+        for name, mask in (("omitted", NOT_ANSWERED), ("unknown", CHOICE_UNKNOWN)):
+            at = np.bincount(level_j[masks == mask], minlength=n_levels)
+            nonzero = np.nonzero(at)[0]
+            put(name, position, levels[nonzero], None, at[nonzero].astype(np.int64))
+        ticked = masks > 0
+        if ticked.any():
+            mask_values, mask_index = _codes(masks[ticked])
+            sizes = [n_levels, len(mask_values)]
+            found, counts = _count_combined([level_j[ticked], mask_index], sizes)
+            li, mi = _split(found, sizes)
+            width = int(mask_values.max()).bit_length()
+            bits = np.arange(width, dtype=np.int64)
+            on = (mask_values[mi][:, None] >> bits[None, :]) & 1 == 1
+            # (level, bit) rows: level-major, so the codes below come out sorted
+            code = (li[:, None] * width + bits[None, :])[on]
+            by_code = np.bincount(code, weights=np.broadcast_to(counts[:, None], on.shape)[on],
+                                  minlength=n_levels * width)
+            nonzero = np.nonzero(by_code)[0]
+            put("chosen", position, levels[nonzero // width], nonzero % width,
+                np.rint(by_code[nonzero]).astype(np.int64))
+    for name in TABLES:
+        items, levels_of, subs, counts_of = parts[name]
+        empty = np.zeros(0, np.int64)
+        tally._set_columns(
+            name,
+            Columns(
+                keys,
+                np.concatenate(items) if items else empty,
+                np.concatenate(levels_of) if levels_of else empty,
+                (np.concatenate(subs) if subs else empty) if name in PAIRED_TABLES else None,
+                np.concatenate(counts_of) if counts_of else empty,
+            ),
+        )
     tally.groups = _groups_from_arrays(on_paper, rights, arrays.keys, max_groups)
     return tally
-
-
-def _level_counter(levels: IntArray, counts: IntArray) -> Counter[int]:
-    present = np.nonzero(counts)[0]
-    return Counter(dict(zip(levels[present].tolist(), counts[present].tolist(), strict=True)))
 
 
 def _value_counts(values: IntArray) -> Counter[int]:
