@@ -324,7 +324,12 @@ def _one_more(app: Any, session: Any, exam_id: int) -> dict[str, float]:
 
     figures: dict[str, float] = {}
     for name in ("cold_seconds", "seconds"):
-        user = User(employee_no=f"B-{name}-{uuid.uuid4().hex[:6]}", name="新考生", password_hash="x", position="")
+        user = User(
+            employee_no=f"B-{name}-{uuid.uuid4().hex[:6]}",
+            name="新考生",
+            password_hash="x",
+            position="",
+        )
         session.add(user)
         session.flush()
         exam = session.get(Exam, exam_id)
