@@ -524,9 +524,7 @@ def _distractors(
             else:
                 label = info.options[b] if b < len(info.options) else chr(ord("A") + b)
                 is_key = label in info.answer_key
-                part = {
-                    group: tick_lists[group][j][b] if b < width else 0.0 for group in _GROUPS
-                }
+                part = {group: tick_lists[group][j][b] if b < width else 0.0 for group in _GROUPS}
             rows.append(
                 DistractorRow(
                     label,

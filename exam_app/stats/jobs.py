@@ -1,5 +1,7 @@
-"""Statistics' scheduled work (``core.jobs``): newly graded attempts folded into the figures
-every minute, and every exam recomputed from its sheets once a day (the safety net)."""
+"""Statistics' scheduled work (``core.jobs``): newly graded attempts folded into the default
+figures every minute, then (a job and transaction of its own, so the default shows sooner)
+into the other counting rules with the bank items pooled; every exam recomputed from its
+sheets once a day (the safety net)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from exam_app.stats import refresh
 LEASE = timedelta(minutes=30)
 
 jobs.register(jobs.Job("stats.refresh", timedelta(minutes=1), refresh.apply_pending, lease=LEASE))
+jobs.register(
+    jobs.Job("stats.refresh_more", timedelta(minutes=1), refresh.apply_second_stage, lease=LEASE)
+)
 jobs.register(
     jobs.Job("stats.recompute_all", timedelta(days=1), refresh.recompute_all, lease=LEASE)
 )

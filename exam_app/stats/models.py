@@ -84,6 +84,8 @@ class PendingSheet(Base):
     attempt_id: Mapped[int] = mapped_column(index=True)
     exam_id: Mapped[int] = mapped_column(index=True)
     regraded: Mapped[bool] = mapped_column(default=False)
+    #: 1: waiting for the default figures (first attempt per person); 2: for the other rules
+    stage: Mapped[int] = mapped_column(default=1)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -39,6 +39,9 @@ from exam_app.stats.tally import Sheet, SheetArrays, Tally
 
 #: queue rows taken per run: a large backlog (a rebuild) is worked off over several runs
 PENDING_BATCH = 5_000
+#: a queue row waits for the default figures, then for the other counting rules
+FIRST_STAGE, SECOND_STAGE = 1, 2
+LATER_COUNTINGS = (Counting.ALL, Counting.BEST, Counting.LAST)
 
 #: tallies this process wrote, by figures row: (revision, tally). Parsing a tally's JSON costs
 #: more than folding a sheet into it, and the job runs in one process at a time, so the next
@@ -126,11 +129,14 @@ def _arrays_one_by_one(
     return SheetArrays(tuple(int(k) for k in keys), item_points, np.round(earned, 2), picked)
 
 
-def _settled(taken: Sequence[int]) -> ColumnElement[bool]:
-    """Sheets with no queue row other than those this run took."""
+def _settled(taken: Sequence[int], first_only: bool = False) -> ColumnElement[bool]:
+    """Sheets with no queue row other than those this run took (``first_only``: no row still
+    waiting for the first stage; a sheet in the second stage is counted under "first")."""
     waiting = select(PendingSheet.id).where(PendingSheet.attempt_id == AnswerSheet.attempt_id)
     if taken:
         waiting = waiting.where(PendingSheet.id.not_in(list(taken)))
+    if first_only:
+        waiting = waiting.where(PendingSheet.stage == FIRST_STAGE)
     return ~waiting.exists()
 
 
@@ -229,7 +235,11 @@ def _sheets(session: Session, attempt_ids: Iterable[int]) -> dict[int, Sheet]:
 
 
 def _refs_of(
-    session: Session, exam_id: int, attempt_ids: Iterable[int], taken: Sequence[int]
+    session: Session,
+    exam_id: int,
+    attempt_ids: Iterable[int],
+    taken: Sequence[int],
+    first_only: bool,
 ) -> dict[int, list[SheetRef]]:
     """The settled sheets of the people who sat ``attempt_ids``."""
     people = select(AnswerSheet.user_id).where(AnswerSheet.attempt_id.in_(list(attempt_ids)))
@@ -239,26 +249,31 @@ def _refs_of(
         ).where(
             AnswerSheet.exam_id == exam_id,
             AnswerSheet.user_id.in_(people.scalar_subquery()),
-            _settled(taken),
+            _settled(taken, first_only),
         )
     )
     return by_person(SheetRef(*r) for r in rows)
 
 
 def fold_in(
-    session: Session, exam_id: int, attempt_ids: Sequence[int], taken: Sequence[int], now: datetime
+    session: Session,
+    exam_id: int,
+    attempt_ids: Sequence[int],
+    taken: Sequence[int],
+    now: datetime,
+    countings: Sequence[Counting],
 ) -> bool:
-    """Add newly graded attempts to the exam's tallies; False when there is nothing to add
-    to (no figures yet), so the caller recomputes."""
+    """Add newly graded attempts to the exam's tallies under ``countings``; False when there
+    is nothing to add to (no figures yet), so the caller recomputes."""
     rows = {
         r.counting: r for r in session.scalars(select(Figures).where(Figures.exam_id == exam_id))
     }
     if set(rows) != set(Counting):
         return False
     new = set(attempt_ids)
-    refs = _refs_of(session, exam_id, new, taken)
+    refs = _refs_of(session, exam_id, new, taken, first_only=list(countings) == [Counting.FIRST])
     moves: dict[Counting, tuple[list[int], list[int]]] = {}
-    for counting in Counting:
+    for counting in countings:
         out: list[int] = []
         into: list[int] = []
         for person in refs.values():
@@ -286,35 +301,87 @@ def fold_in(
                 session, analysis.keys_of(tally), _partial_credit(session, exam_id)
             )
         row.result = analysis.figures(tally, infos, previous=row.result)
-        row.sheets, row.computed_at = row.sheets + len(into) - len(out), now
+        row.sheets = row.sheets + len(into) - len(out)
         _store(row, tally)
-    for row in rows.values():
-        row.computed_at = now
+    for counting in countings:
+        rows[counting].computed_at = now
     session.flush()
     return True
 
 
-def apply_pending(session: Session, now: datetime, limit: int = PENDING_BATCH) -> str:
-    """The ``stats.refresh`` job: fold in or recompute what the queue holds."""
-    queue = session.scalars(select(PendingSheet).order_by(PendingSheet.id).limit(limit)).all()
-    if not queue:
-        return "nothing pending"
+def _queue(session: Session, stage: int, limit: int) -> dict[int, list[PendingSheet]]:
+    rows = session.scalars(
+        select(PendingSheet)
+        .where(PendingSheet.stage == stage)
+        .order_by(PendingSheet.id)
+        .limit(limit)
+    ).all()
     by_exam: dict[int, list[PendingSheet]] = {}
-    for row in queue:
+    for row in rows:
         by_exam.setdefault(row.exam_id, []).append(row)
+    return by_exam
+
+
+def _recompute_taking(
+    session: Session, exam_id: int, rows: list[PendingSheet], now: datetime
+) -> None:
+    """Recompute the exam, taking with ``rows`` every queue row of its second stage (only
+    this job writes those, so none can appear meanwhile), and delete them all."""
+    later = session.scalars(
+        select(PendingSheet.id).where(
+            PendingSheet.exam_id == exam_id, PendingSheet.stage == SECOND_STAGE
+        )
+    ).all()
+    taken = sorted({r.id for r in rows} | set(later))
+    recompute_exam(session, exam_id, now, taken)
+    session.execute(delete(PendingSheet).where(PendingSheet.id.in_(taken)))
+    pooling.pool_exams(session, [exam_id], now)
+
+
+def apply_pending(session: Session, now: datetime, limit: int = PENDING_BATCH) -> str:
+    """The ``stats.refresh`` job, first stage: newly graded attempts folded into the default
+    figures (first attempt per person), which the pages open on, then passed to the second
+    stage; a regrade or an exam without figures recomputed in full."""
     recomputed = folded = 0
-    for exam_id, rows in by_exam.items():
+    for exam_id, rows in _queue(session, FIRST_STAGE, limit).items():
         new = [r.attempt_id for r in rows if not r.regraded]
         taken = [r.id for r in rows]
-        if any(r.regraded for r in rows) or not fold_in(session, exam_id, new, taken, now):
-            recompute_exam(session, exam_id, now, taken)
+        if any(r.regraded for r in rows) or not fold_in(
+            session, exam_id, new, taken, now, [Counting.FIRST]
+        ):
+            _recompute_taking(session, exam_id, rows, now)
             recomputed += 1
-        else:
-            folded += len(new)
-        session.execute(delete(PendingSheet).where(PendingSheet.id.in_([r.id for r in rows])))
-    pooling.pool_exams(session, list(by_exam), now)
+            continue
+        for row in rows:
+            row.stage = SECOND_STAGE
+        folded += len(new)
     session.flush()
     return f"{folded} attempts folded in, {recomputed} exams recomputed"
+
+
+def apply_second_stage(session: Session, now: datetime, limit: int = PENDING_BATCH) -> str:
+    """The ``stats.refresh`` job, second stage: the same attempts folded into the other
+    counting rules (all, best, last), and the bank items of the exams touched pooled again."""
+    touched = []
+    folded = 0
+    for exam_id, rows in _queue(session, SECOND_STAGE, limit).items():
+        new = [r.attempt_id for r in rows]
+        taken = [r.id for r in rows]
+        if fold_in(session, exam_id, new, taken, now, LATER_COUNTINGS):
+            session.execute(delete(PendingSheet).where(PendingSheet.id.in_(taken)))
+            folded += len(new)
+            touched.append(exam_id)
+        else:
+            _recompute_taking(session, exam_id, rows, now)  # pools its own
+    pooling.pool_exams(session, touched, now)
+    session.flush()
+    return f"{folded} attempts folded into the other counting rules, {len(touched)} exams pooled"
+
+
+def refresh(session: Session, now: datetime) -> str:
+    """Both stages, for the job and for tests (the bench times them apart)."""
+    first = apply_pending(session, now)
+    return f"{first}; {apply_second_stage(session, now)}"
 
 
 def recompute_all(session: Session, now: datetime) -> str:
@@ -324,5 +391,6 @@ def recompute_all(session: Session, now: datetime) -> str:
     for exam_id in exam_ids:
         recompute_exam(session, exam_id, now, taken)
     session.execute(delete(PendingSheet).where(PendingSheet.id.in_(taken)))
+    pooling.pool_exams(session, [exam_id], now)
     pooling.pool_exams(session, exam_ids, now)
     return f"{len(exam_ids)} exams recomputed"

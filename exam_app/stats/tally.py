@@ -878,11 +878,19 @@ def _tally_from_arrays(arrays: SheetArrays, max_groups: int) -> Tally:
             on = (mask_values[mi][:, None] >> bits[None, :]) & 1 == 1
             # (level, bit) rows: level-major, so the codes below come out sorted
             code = (li[:, None] * width + bits[None, :])[on]
-            by_code = np.bincount(code, weights=np.broadcast_to(counts[:, None], on.shape)[on],
-                                  minlength=n_levels * width)
+            by_code = np.bincount(
+                code,
+                weights=np.broadcast_to(counts[:, None], on.shape)[on],
+                minlength=n_levels * width,
+            )
             nonzero = np.nonzero(by_code)[0]
-            put("chosen", position, levels[nonzero // width], nonzero % width,
-                np.rint(by_code[nonzero]).astype(np.int64))
+            put(
+                "chosen",
+                position,
+                levels[nonzero // width],
+                nonzero % width,
+                np.rint(by_code[nonzero]).astype(np.int64),
+            )
     for name in TABLES:
         items, levels_of, subs, counts_of = parts[name]
         empty = np.zeros(0, np.int64)

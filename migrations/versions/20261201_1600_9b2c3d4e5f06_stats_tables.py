@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("attempt_id", sa.Integer(), nullable=False),
         sa.Column("exam_id", sa.Integer(), nullable=False),
         sa.Column("regraded", sa.Boolean(), nullable=False),
+        sa.Column("stage", sa.Integer(), nullable=False),
         sa.Column("queued_at", exam_app.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_pending")),
     )

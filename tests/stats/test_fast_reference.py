@@ -548,8 +548,12 @@ def _random_sheets(seed: int) -> list[Sheet]:
             earned.append(float(mark))
             chosen.append(int(rng.choice([0, -1, 1, 2, 4, 6, 8] if seed % 4 else [1, 2, 4])))
         sheets.append(
-            Sheet(tuple(keys[j] for j in items), tuple(points[j] for j in items), tuple(earned),
-                  tuple(chosen))
+            Sheet(
+                tuple(keys[j] for j in items),
+                tuple(points[j] for j in items),
+                tuple(earned),
+                tuple(chosen),
+            )
         )
     return sheets
 
@@ -558,8 +562,13 @@ def _infos(sheets: list[Sheet], seed: int) -> list[classical.ItemInfo]:
     keys = sorted({k for s in sheets for k in s.items}, key=lambda k: (isinstance(k, str), k))
     kinds = ["single", "multiple", "judge", None]
     return [
-        classical.ItemInfo(key, kinds[(i + seed) % 4], ("A", "B", "C", "D")[: 2 + i % 3], ("A",),
-                           partial_credit=bool(i % 2))
+        classical.ItemInfo(
+            key,
+            kinds[(i + seed) % 4],
+            ("A", "B", "C", "D")[: 2 + i % 3],
+            ("A",),
+            partial_credit=bool(i % 2),
+        )
         for i, key in enumerate(keys[::-1])
     ][: max(1, len(keys) - 1)]
 

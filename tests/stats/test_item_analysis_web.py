@@ -49,7 +49,7 @@ def analysed(app: Flask, make_user: Callable[..., User]) -> Exam:
                 )
             attempts.submit_attempt(session, attempt, now)
             session.commit()
-        refresh.apply_pending(session, utcnow())
+        refresh.refresh(session, utcnow())
         session.commit()
         session.expunge(exam)
         return exam
