@@ -147,28 +147,35 @@ def _raw(column: Any) -> Any:
 
 
 def load_exam(session: Session, exam_id: int, taken: Sequence[int] = ()) -> ExamSheets:
+    """Two statements: the sheets unordered (sorting 140 MB of blobs in the database cost
+    more than the rest of the recomputation), and each one's start ranked in SQL (only the
+    order of start times matters: which attempt came first)."""
     rows = session.execute(
         select(
             AnswerSheet.attempt_id,
             AnswerSheet.user_id,
-            # only the order of start times matters (which attempt came first): ranked in SQL
-            func.rank().over(order_by=(AnswerSheet.started_at, AnswerSheet.attempt_id)),
             AnswerSheet.percent,
             _raw(AnswerSheet.items),
             _raw(AnswerSheet.points),
             _raw(AnswerSheet.scores),
             _raw(AnswerSheet.chosen),
-        )
-        .where(AnswerSheet.exam_id == exam_id, _settled(taken))
-        .order_by(AnswerSheet.attempt_id)
+        ).where(AnswerSheet.exam_id == exam_id, _settled(taken))
     ).all()
+    ranked = session.execute(
+        select(
+            AnswerSheet.attempt_id,
+            func.rank().over(order_by=(AnswerSheet.started_at, AnswerSheet.attempt_id)),
+        ).where(AnswerSheet.exam_id == exam_id)
+    )
+    rank_of: dict[int, int] = {attempt: rank for attempt, rank in ranked}
+    rows = sorted(rows, key=lambda r: r[0])
     return ExamSheets(
         np.fromiter((r[0] for r in rows), np.int64, len(rows)),
         np.fromiter((r[1] for r in rows), np.int64, len(rows)),
-        np.fromiter((r[2] for r in rows), np.int64, len(rows)),
-        np.fromiter((r[3] for r in rows), np.float64, len(rows)),
+        np.fromiter((rank_of[r[0]] for r in rows), np.int64, len(rows)),
+        np.fromiter((r[2] for r in rows), np.float64, len(rows)),
         _arrays(
-            [r[4] for r in rows], [r[5] for r in rows], [r[6] for r in rows], [r[7] for r in rows]
+            [r[3] for r in rows], [r[4] for r in rows], [r[5] for r in rows], [r[6] for r in rows]
         ),
     )
 
@@ -190,6 +197,22 @@ def _figures_row(session: Session, exam_id: int, counting: Counting, now: dateti
     return row
 
 
+def _tally_of_rows(
+    sheets: ExamSheets,
+    everyone: npt.NDArray[np.int64],
+    all_tally: Tally,
+    rows: npt.NDArray[np.int64],
+) -> Tally:
+    """The tally of ``rows``: everyone's less the others' when they are fewer (most people
+    sit once, so the first attempts are nearly all of them), else counted afresh."""
+    if len(rows) == len(everyone):
+        return all_tally
+    others = np.setdiff1d(everyone, rows, assume_unique=True)
+    if len(others) < len(rows):
+        return all_tally.without(Tally.from_arrays(sheets.subset(others)))
+    return Tally.from_arrays(sheets.subset(rows))
+
+
 def recompute_exam(
     session: Session, exam_id: int, now: datetime, taken: Sequence[int] = ()
 ) -> None:
@@ -197,14 +220,17 @@ def recompute_exam(
     outside ``taken`` aside). Rules that pick the same attempts share one tally."""
     sheets = load_exam(session, exam_id, taken)
     infos = analysis.item_infos(session, sheets.arrays.keys, _partial_credit(session, exam_id))
+    everyone = sheets.counted(Counting.ALL)
+    all_tally = Tally.from_arrays(sheets.subset(everyone))
     done: dict[bytes, tuple[Tally, dict[str, object]]] = {}
     for counting in Counting:
         rows = sheets.counted(counting)
         ids = rows.tobytes()
         shared = ids in done
         if not shared:
-            arrays = sheets.subset(rows)
-            tally = Tally.from_arrays(arrays)
+            tally = _tally_of_rows(sheets, everyone, all_tally, rows)
+            # the sheets themselves only when the tally kept no Rasch groups (too many papers)
+            arrays = None if tally.rasch_groups_complete else sheets.subset(rows)
             done[ids] = (tally, analysis.figures(tally, infos, None, arrays))
         tally, result = done[ids]
         row = _figures_row(session, exam_id, counting, now)

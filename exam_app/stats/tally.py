@@ -483,6 +483,42 @@ class Tally:
                 merged.groups = None
         return merged
 
+    def without(self, part: Tally) -> Tally:
+        """A new tally of these sheets less ``part``'s, which must be among them: the tally of
+        the first attempts is all attempts' less the later ones', four times cheaper to
+        count when most people sat once. An item nobody is left to have seen drops out."""
+        if not part.contained_in(self):
+            raise ValueError("the sheets to take away are not all in this tally")
+        rest = Tally.from_json(self.to_json())
+        for mine, theirs in (
+            (rest.persons, part.persons),
+            (rest.rights, part.rights),
+            (rest.seen, part.seen),
+        ):
+            mine.subtract(theirs)
+            _drop_zeros(mine)
+        for name in TABLES:
+            table = rest._table(name)
+            for key, counter in part._table(name).items():
+                table[key].subtract(counter)
+                _drop_zeros(table[key])
+                if not table[key]:
+                    del table[key]
+        for key in [k for k in rest.item_points if k not in rest.seen]:
+            del rest.item_points[key]
+            for name in TABLES:
+                rest._table(name).pop(key, None)
+        if rest.groups is not None:
+            if part.groups is None:
+                rest.groups = None
+            else:
+                for paper, counter in part.groups.items():
+                    rest.groups[paper].subtract(counter)
+                    _drop_zeros(rest.groups[paper])
+                    if not rest.groups[paper]:
+                        del rest.groups[paper]
+        return rest
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Tally):
             return NotImplemented
@@ -761,6 +797,11 @@ def _count(counter: Counter[Any], key: Any, sign: int) -> None:
     if value:
         counter[key] = value
     else:
+        del counter[key]
+
+
+def _drop_zeros(counter: Counter[Any]) -> None:
+    for key in [k for k, n in counter.items() if n == 0]:
         del counter[key]
 
 

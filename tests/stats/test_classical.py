@@ -250,3 +250,23 @@ def test_too_many_papers_drop_the_rasch_groups() -> None:
     for item in range(3):
         tally.add(Sheet((item,), (1.0,), (1.0,), (1,)))
     assert not tally.rasch_groups_complete and Tally.from_json(tally.to_json()).groups is None
+
+
+def test_a_tally_less_some_of_its_sheets_is_the_tally_of_the_rest() -> None:
+    """``without``: what a full recomputation uses to count the first attempts as all of them
+    less the later ones."""
+    rng = np.random.default_rng(5)
+    earned = (rng.random((60, 6)) < 0.6).astype(float)
+    earned[rng.random((60, 6)) < 0.2] = np.nan  # random papers
+    chosen = np.where(earned == 1, 1, 2 << rng.integers(0, 3, (60, 6)))
+    arrays = SheetArrays(tuple(range(6)), np.ones(6), earned, chosen)
+
+    def rows(picked: np.ndarray) -> SheetArrays:
+        return SheetArrays(arrays.keys, arrays.points, earned[picked], chosen[picked])
+
+    everyone = Tally.from_arrays(arrays)
+    later = np.arange(60) % 3 == 0
+    rest = everyone.without(Tally.from_arrays(rows(later)))
+    assert rest == Tally.from_arrays(rows(~later))
+    with pytest.raises(ValueError, match="not all in this tally"):
+        Tally.from_arrays(rows(~later)).without(everyone)
