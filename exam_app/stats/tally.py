@@ -490,13 +490,11 @@ class Tally:
         if not part.contained_in(self):
             raise ValueError("the sheets to take away are not all in this tally")
         rest = Tally.from_json(self.to_json())
-        for mine, theirs in (
-            (rest.persons, part.persons),
-            (rest.rights, part.rights),
-            (rest.seen, part.seen),
-        ):
-            mine.subtract(theirs)
-            _drop_zeros(mine)
+        rest.persons.subtract(part.persons)
+        rest.rights.subtract(part.rights)
+        rest.seen.subtract(part.seen)
+        for counts in (rest.persons, rest.rights, rest.seen):
+            _drop_zeros(counts)
         for name in TABLES:
             table = rest._table(name)
             for key, counter in part._table(name).items():
