@@ -66,12 +66,15 @@ def sheets_from_rows(
         return Sheets(empty, empty, empty, np.zeros(0), np.zeros(0, dtype=bool))
     columns = list(zip(*rows, strict=True))
     parsed = json.loads("[" + ",".join(c or "{}" for c in columns[5]) + "]")
-    category_ids = tuple(sorted({int(k) for d in parsed for k in d}))
+    # questions without a category are kept under "none": no category to show them in
+    category_ids = tuple(sorted({int(k) for d in parsed for k in d if k.isdecimal()}))
     where = {cid: j for j, cid in enumerate(category_ids)}
     earned = np.full((n, len(category_ids)), np.nan)
     possible = np.full((n, len(category_ids)), np.nan)
     for i, by_category in enumerate(parsed):
         for key, pair in by_category.items():
+            if not key.isdecimal():
+                continue
             j = where[int(key)]
             earned[i, j], possible[i, j] = float(pair[0]), float(pair[1])
     return Sheets(
