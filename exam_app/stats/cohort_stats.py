@@ -10,12 +10,15 @@ are given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Text, cast, select
+from sqlalchemy import BigInteger, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import OrgUnit, Role, User
@@ -81,21 +84,42 @@ class Report:
     sheets_read: int
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cycle collector off for a while: 100,000 rows of small objects (rows, tuples, ids)
+    set it off again and again (a third of the read's time), and none of them is in a cycle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _epoch_seconds(column: Any, dialect: str) -> Any:
+    """The UTC time as whole epoch seconds, computed by the database: 100,000 datetimes made
+    in Python cost more than the rest of the read."""
+    if dialect == "sqlite":  # stored as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff"
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)
+
+
 def read_sheets(session: Session, exam_id: int) -> Sheets:
-    """Every sheet of the exam: one statement, six columns (by_category as its JSON text)."""
-    rows = session.execute(
-        select(
-            AnswerSheet.attempt_id,
-            AnswerSheet.user_id,
-            AnswerSheet.graded_at,
-            AnswerSheet.percent,
-            AnswerSheet.passed,
-            cast(AnswerSheet.by_category, Text),
-        ).where(AnswerSheet.exam_id == exam_id)
-    )
-    return summary.sheets_from_rows(
-        [(a, u, int(g.timestamp()), p, bool(ok), c) for a, u, g, p, ok, c in rows]
-    )
+    """Every sheet of the exam: one statement, six columns (the grading time as epoch seconds,
+    by_category as its JSON text, parsed in one call)."""
+    dialect = session.get_bind().dialect.name
+    query = select(
+        AnswerSheet.attempt_id,
+        AnswerSheet.user_id,
+        _epoch_seconds(AnswerSheet.graded_at, dialect),
+        AnswerSheet.percent,
+        AnswerSheet.passed,
+        cast(AnswerSheet.by_category, Text),
+    ).where(AnswerSheet.exam_id == exam_id)
+    with gc_paused():
+        # Core, not the ORM's result machinery: plain rows, a third faster
+        return summary.sheets_from_rows(session.connection().execute(query).all())
 
 
 def _resolve(
@@ -125,7 +149,7 @@ def _resolve(
 
 def _scope_members(session: Session, scope: frozenset[int]) -> frozenset[int]:
     query = select(User.id).where(User.org_unit_id.in_(sorted(scope)))
-    return frozenset(session.scalars(query))
+    return frozenset(session.connection().execute(query).scalars())
 
 
 def _periods(query: Query, today: date) -> list[tuple[date, date, str]]:
@@ -159,18 +183,9 @@ def report(
     periods = _periods(query, today)
     if len(refs) * len(periods) > MAX_GROUPS:
         raise DomainError(_("最多同时比较 %(n)d 组。", n=MAX_GROUPS))
-    sheets = summary.counted(read_sheets(session, exam.id), query.counting.value)
-    groups: list[Group] = []
-    for ref in refs:
-        label, found = _resolve(session, ref, min(today, periods[0][1]), scope)
-        mine = summary.of_members(sheets, found)
-        for start, end, year in periods:
-            months = summary.months_between(start, end)
-            figures = summary.summarize(summary.in_period(mine, start, end), months)
-            shown = f"{label} {year}" if year else label
-            groups.append(
-                Group(ref, shown, start, end, None if found is None else len(found), figures)
-            )
+    with gc_paused():
+        sheets = summary.counted(read_sheets(session, exam.id), query.counting.value)
+        groups = _groups(session, sheets, refs, periods, scope, today)
     newest = max((g.summary.newest for g in groups if g.summary.newest), default=None)
     first = summary.months_between(groups[0].start, groups[0].end)
     axis = tuple(m[5:] for m in first) if query.years else tuple(first)
@@ -187,6 +202,28 @@ def report(
         None if newest is None else datetime.fromtimestamp(newest, UTC),
         len(sheets),
     )
+
+
+def _groups(
+    session: Session,
+    sheets: Sheets,
+    refs: Sequence[str],
+    periods: Sequence[tuple[date, date, str]],
+    scope: frozenset[int] | None,
+    today: date,
+) -> list[Group]:
+    """Each ref's figures in each period (this year, last year: a group each)."""
+    groups: list[Group] = []
+    for ref in refs:
+        label, found = _resolve(session, ref, min(today, periods[0][1]), scope)
+        mine = summary.of_members(sheets, found)
+        for start, end, year in periods:
+            months = summary.months_between(start, end)
+            figures = summary.summarize(summary.in_period(mine, start, end), months)
+            shown = f"{label} {year}" if year else label
+            size = None if found is None else len(found)
+            groups.append(Group(ref, shown, start, end, size, figures))
+    return groups
 
 
 def _category_names(session: Session, groups: Sequence[Group]) -> dict[int, str]:

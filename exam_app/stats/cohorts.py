@@ -356,7 +356,8 @@ def apply_members(
 def unit_members(session: Session, unit_id: int) -> frozenset[int]:
     """The people whose account is in the unit or below it."""
     units = sorted(subtree(session, unit_id))
-    return frozenset(session.scalars(select(User.id).where(User.org_unit_id.in_(units))))
+    query = select(User.id).where(User.org_unit_id.in_(units))
+    return frozenset(session.connection().execute(query).scalars())
 
 
 def filter_members(session: Session, criteria: Criteria, on: date) -> frozenset[int]:
@@ -381,7 +382,7 @@ def filter_members(session: Session, criteria: Criteria, on: date) -> frozenset[
             Certificate.expires_on >= on,
         )
         query = query.where(holds.exists())
-    return frozenset(session.scalars(query))
+    return frozenset(session.connection().execute(query).scalars())
 
 
 def members(session: Session, cohort_or_unit: Cohort | OrgUnit, on: date) -> frozenset[int]:
