@@ -119,12 +119,16 @@ def cohort_show(cohort_id: int) -> ResponseReturnValue:
     session, cohort = get_session(), _cohort_or_404(cohort_id)
     form = _cohort_form()
     del form.kind  # a cohort keeps its kind
+    if cohort.kind is not CohortKind.FILTER:
+        form.without_filter()
     if request.method == "GET":
-        c = cohorts.Criteria.from_json(cohort.criteria or {})
         form.name.data = cohort.name
         form.description.data, form.starts_on.data = cohort.description, cohort.starts_on
-        form.position.data, form.level.data, form.unit_id.data = c.position, c.level, c.unit_id or 0
-        form.hired_from.data, form.hired_to.data = c.hired_from, c.hired_to
+        if cohort.kind is CohortKind.FILTER:
+            c = cohorts.Criteria.from_json(cohort.criteria or {})
+            form.position.data, form.level.data = c.position, c.level
+            form.unit_id.data = c.unit_id or 0
+            form.hired_from.data, form.hired_to.data = c.hired_from, c.hired_to
     if form.validate_on_submit():
         spec = form.spec(cohort.kind)
         done = run_service(

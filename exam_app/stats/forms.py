@@ -4,6 +4,7 @@ or from a file, and the statistics page's query string. Shape only."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -56,18 +57,30 @@ class CohortForm(FlaskForm):
     hired_to = DateField(_l("筛选：入职日期至"), validators=[Optional()])
     submit = SubmitField(_l("保存"))
 
+    FILTER_FIELDS = ("position", "level", "unit_id", "hired_from", "hired_to")
+
+    def without_filter(self) -> CohortForm:
+        """The form of a cohort that lists its members: no filter fields."""
+        for name in self.FILTER_FIELDS:
+            delattr(self, name)
+        return self
+
     def spec(self, kind: CohortKind | None = None) -> CohortSpec:
+        def value(name: str) -> Any:
+            field = getattr(self, name, None)
+            return None if field is None else field.data
+
         return CohortSpec(
             name=self.name.data or "",
             kind=kind or CohortKind(self.kind.data),
             description=self.description.data or "",
             starts_on=self.starts_on.data,
             criteria=Criteria(
-                position=(self.position.data or "").strip(),
-                level=self.level.data or "",
-                unit_id=self.unit_id.data or None,
-                hired_from=self.hired_from.data,
-                hired_to=self.hired_to.data,
+                position=(value("position") or "").strip(),
+                level=value("level") or "",
+                unit_id=value("unit_id") or None,
+                hired_from=value("hired_from"),
+                hired_to=value("hired_to"),
             ),
         )
 

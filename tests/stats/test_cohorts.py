@@ -222,3 +222,40 @@ def test_cohort_pages_need_csrf_and_hr(app: Flask, db_session: Session) -> None:
     db_session.commit()
     gone = db_session.scalar(select(Cohort.id).where(Cohort.id == cohort.id))
     assert deleted.status_code == 302 and gone is None
+
+
+def test_the_edit_form_renames_and_changes_a_filter(app: Flask, db_session: Session) -> None:
+    units, hr, people = _people(db_session)
+    listed = cohorts.create_cohort(
+        db_session, CohortSpec("名单甲", CohortKind.LIST), hr.id, utcnow()
+    )
+    saved = cohorts.create_cohort(
+        db_session, CohortSpec("筛选乙", CohortKind.FILTER), hr.id, utcnow()
+    )
+    db_session.commit()
+    client = client_for(app, hr)
+    page = client.get(f"/stats/cohorts/{listed.id}").text
+    assert 'name="position"' not in page, "a list has no filter fields"
+    renamed = client.post(
+        f"/stats/cohorts/{listed.id}", data={"csrf_token": csrf_from(page), "name": "名单丙"}
+    )
+    assert renamed.status_code == 302
+    page = client.get(f"/stats/cohorts/{saved.id}").text
+    changed = client.post(
+        f"/stats/cohorts/{saved.id}",
+        data={
+            "csrf_token": csrf_from(page),
+            "name": "筛选乙",
+            "unit_id": str(units["GX"].id),
+            "level": "",
+        },
+        follow_redirects=True,
+    )
+    assert "今天符合条件的人员：1 人" in changed.text
+    db_session.commit()
+    db_session.expire_all()
+    names = set(db_session.scalars(select(Cohort.name)))
+    assert names == {"名单丙", "筛选乙"}
+    assert cohorts.members(db_session, db_session.get(Cohort, saved.id), date.today()) == {
+        people[2].id
+    }  # type: ignore[arg-type]
