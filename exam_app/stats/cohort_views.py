@@ -248,55 +248,57 @@ def _period_text(report: cohort_stats.Report) -> str:
     )
 
 
+def _figures(report: cohort_stats.Report | None) -> dict[str, object]:
+    """What the page and the PDF show of a report (None: only the query form)."""
+    return {
+        "report": report,
+        "charts": cohort_report.report_charts(report) if report else None,
+        "categories": cohort_report.category_rows(report) if report else [],
+        "bins": cohort_report.BIN_LABELS,
+        "period_text": _period_text(report) if report else "",
+        "countings": COUNTING_LABELS,
+    }
+
+
+def _choices(scope: frozenset[int] | None) -> dict[str, object]:
+    """The query form's exams, units (the viewer's) and cohorts."""
+    session = get_session()
+    return {
+        "exams": cohort_stats.exams_with_sheets(session),
+        "units": [c for c in _units() if scope is None or c[0] in scope],
+        "cohorts": session.execute(select(Cohort.id, Cohort.name).order_by(Cohort.name)).all(),
+    }
+
+
 @bp.route("/cohort-stats")
 @allow(*READERS)
 def cohort_stats_page() -> ResponseReturnValue:
-    """An exam's figures for up to four groups side by side; ``?export=xlsx`` or ``pdf``."""
-    session, now = get_session(), utcnow()
+    """An exam's figures for up to four groups side by side (a supervisor: within their
+    subtree); ``?export=xlsx`` the workbook, ``?export=pdf`` the printable report."""
+    session, today = get_session(), _today()
     scope = cohort_stats.visible_units(session, current_user)
-    exam_id = request.args.get("exam_id", 0, type=bounded_int)
-    exams = cohort_stats.exams_with_sheets(session)
-    units = [c for c in _units() if scope is None or c[0] in scope]
-    listed = session.execute(select(Cohort.id, Cohort.name).order_by(Cohort.name)).all()
-    query = stats_query(request.args, exam_id)
-    report = None
-    if exam_id:
+    query = stats_query(request.args, request.args.get("exam_id", 0, type=bounded_int))
+    report, refused = None, None
+    if query.exam_id:
         try:
-            report = cohort_stats.report(session, query, scope, _today(), now)
+            report = cohort_stats.report(session, query, scope, today, utcnow())
         except NotFound:
             abort(404)
         except DomainError as exc:
-            return render_template(
-                "stats/cohort_stats.html",
-                exams=exams,
-                units=units,
-                cohorts=listed,
-                query=query,
-                report=None,
-                refused=exc.message,
-                countings=COUNTING_LABELS,
-            ), 422
-    export = request.args.get("export", "")
+            refused = exc.message
+    export, name = request.args.get("export", ""), f"cohort-stats-{query.exam_id}-{today}"
     if report is not None and export == "xlsx":
-        data = cohort_report.workbook(
-            report, _period_text(report), str(COUNTING_LABELS[query.counting])
-        )
-        return attachment(data, f"cohort-stats-{report.exam_id}-{_today().isoformat()}.xlsx", XLSX)
-    shown = cohort_report.report_charts(report) if report is not None else None
-    context = dict(
-        report=report,
-        charts=shown,
-        query=query,
-        countings=COUNTING_LABELS,
-        categories=cohort_report.category_rows(report) if report is not None else [],
-        bins=cohort_report.BIN_LABELS,
-        period_text=_period_text(report) if report else "",
-    )
+        counting = str(COUNTING_LABELS[query.counting])
+        data = cohort_report.workbook(report, _period_text(report), counting)
+        return attachment(data, f"{name}.xlsx", XLSX)
     if report is not None and export == "pdf":
-        pdf = exports.report_pdf("stats/report_cohort_stats.html", **context)
-        return attachment(
-            pdf, f"cohort-stats-{report.exam_id}-{_today().isoformat()}.pdf", "application/pdf"
-        )
-    return render_template(
-        "stats/cohort_stats.html", exams=exams, units=units, cohorts=listed, refused=None, **context
+        pdf = exports.report_pdf("stats/report_cohort_stats.html", **_figures(report))
+        return attachment(pdf, f"{name}.pdf", "application/pdf")
+    page = render_template(
+        "stats/cohort_stats.html",
+        query=query,
+        refused=refused,
+        **_choices(scope),
+        **_figures(report),
     )
+    return page, 422 if refused else 200
