@@ -23,7 +23,7 @@ from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError, NotFound
 from exam_app.forms import ConfirmForm, tree_choices
 from exam_app.i18n import DISPLAY_TZ
-from exam_app.stats import cohort_report, cohort_stats, cohorts, exports
+from exam_app.stats import cohort_report, cohort_stats, cohorts, exports, member_files
 from exam_app.stats.forms import (
     COUNTING_LABELS,
     KIND_LABELS,
@@ -198,15 +198,19 @@ def cohort_import(cohort_id: int) -> ResponseReturnValue:
         return _cohort_page(cohort, file_form=form), 422
     data, filename = form.file.data.read(), form.file.data.filename or "members"
     try:
-        plan = cohorts.plan_members(session, cohort_id, cohorts.read_member_file(data, filename))
+        plan = member_files.plan_members(
+            session, cohort_id, member_files.read_member_file(data, filename)
+        )
     except DomainError as exc:
-        plan = cohorts.MemberPlan(filename, problems=[cohorts.MemberProblem(0, exc.message)])
+        plan = member_files.MemberPlan(
+            filename, problems=[member_files.MemberProblem(0, exc.message)]
+        )
     staged = None
     if plan.ok:
         staged = uploads.stage(
             session,
             current_user.id,
-            cohorts.STAGED_KIND,
+            member_files.STAGED_KIND,
             filename,
             data,
             utcnow(),
@@ -226,14 +230,14 @@ def cohort_import_confirm(cohort_id: int, upload_id: int) -> ResponseReturnValue
     session, now = get_session(), utcnow()
 
     def carry_out() -> int:
-        staged = uploads.take(session, upload_id, current_user.id, cohorts.STAGED_KIND, now)
+        staged = uploads.take(session, upload_id, current_user.id, member_files.STAGED_KIND, now)
         if (staged.options or {}).get("cohort_id") != cohort_id:
             raise DomainError(_("文件不属于此群组。"))
-        plan = cohorts.read_member_file(staged.data, staged.filename)
-        plan = cohorts.plan_members(session, cohort_id, plan)
+        plan = member_files.read_member_file(staged.data, staged.filename)
+        plan = member_files.plan_members(session, cohort_id, plan)
         if not plan.ok:
             raise DomainError(_("文件已不再有效（数据已变化），请重新上传检查。"))
-        return cohorts.apply_members(session, cohort_id, plan, current_user.id, now)
+        return member_files.apply_members(session, cohort_id, plan, current_user.id, now)
 
     run_service(session, carry_out, lambda n: _("已导入，新加入 %(n)d 人。", n=n))
     return redirect(url_for("stats.cohort_show", cohort_id=cohort_id))

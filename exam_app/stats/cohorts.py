@@ -1,8 +1,7 @@
 """The groups HR compares: org units (a unit with its subtree) and cohorts HR defines (a
 training class, a hiring batch, a hand-picked list, a saved filter). Create, change and delete
-a cohort, add and remove members, import members from an Excel or CSV file with a 工号 column
-(a dry run reports unknown 工号 by row; the import takes every row or none), and who the members
-are on a day (``members``). Services flush, never commit.
+a cohort, add and remove members (from a file: ``member_files``), and who the members are on
+a day (``members``). Services flush, never commit.
 
 A saved filter's members are whoever matches on the day: the position (``User.position``), a
 level (holds a certificate of that level valid on the day), a unit with its subtree (the unit on
@@ -11,35 +10,26 @@ the account, ``User.org_unit_id``) and a hire date range (tracking's ``TrackedPe
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import OrgUnit, User
 from exam_app.certificates.models import Certificate, CertificateStatus
-from exam_app.core import audit, textfiles, upload_limits
+from exam_app.core import audit
 from exam_app.errors import DomainError, NotFound
 from exam_app.stats.models import Cohort, CohortKind, CohortMember
 from exam_app.tracking.models import TrackedPerson
 from exam_app.tracking.scope import subtree
 
-#: the column that names a member, as HR types it
-EMPLOYEE_NO = ("工号", "员工编号", "employee_no", "employee number")
-#: a member file: one 工号 a row (and whatever other columns), up to 100,000 rows
-MEMBER_LIMITS = upload_limits.SheetLimits(rows=100_000, columns=100, cells=500_000)
 #: 工号 looked up per statement
 LOOKUP_CHUNK = 900
-#: the staged upload's kind
-STAGED_KIND = "stats.cohort_members"
 
 
 @dataclass(frozen=True)
@@ -162,7 +152,7 @@ def delete_cohort(session: Session, cohort_id: int, actor_id: int | None, now: d
     return name
 
 
-def _listed(cohort: Cohort) -> None:
+def ensure_listed(cohort: Cohort) -> None:
     if cohort.kind is CohortKind.FILTER:
         raise DomainError(_("按条件筛选的群组没有名单：成员按条件自动确定。"))
 
@@ -178,15 +168,15 @@ def user_ids_by_employee_no(session: Session, employee_nos: Iterable[str]) -> di
     return found
 
 
-def _existing(session: Session, cohort_id: int) -> set[int]:
+def existing_members(session: Session, cohort_id: int) -> set[int]:
     query = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)
     return set(session.scalars(query))
 
 
-def _add(
+def add_user_ids(
     session: Session, cohort: Cohort, user_ids: Iterable[int], actor_id: int | None, now: datetime
 ) -> int:
-    new = sorted(set(user_ids) - _existing(session, cohort.id))
+    new = sorted(set(user_ids) - existing_members(session, cohort.id))
     session.add_all(
         CohortMember(cohort_id=cohort.id, user_id=u, added_at=now, added_by_id=actor_id)
         for u in new
@@ -207,7 +197,7 @@ def add_members(
     :raises DomainError: a filter cohort, no 工号, or unknown ones (named)
     """
     cohort = get_cohort(session, cohort_id)
-    _listed(cohort)
+    ensure_listed(cohort)
     numbers = [n for n in _SPLIT.split(text) if n]
     if not numbers:
         raise DomainError(_("请填写工号。"), field="employee_nos")
@@ -215,7 +205,7 @@ def add_members(
     unknown = [n for n in numbers if n.lower() not in found]
     if unknown:
         raise DomainError(_("未找到工号：%(n)s", n="、".join(unknown[:20])), field="employee_nos")
-    added = _add(session, cohort, (found[n.lower()] for n in numbers), actor_id, now)
+    added = add_user_ids(session, cohort, (found[n.lower()] for n in numbers), actor_id, now)
     audit.record(session, actor_id, "stats.cohort.add", cohort.name, added=added)
     return added
 
@@ -224,7 +214,7 @@ def remove_member(
     session: Session, cohort_id: int, user_id: int, actor_id: int | None, now: datetime
 ) -> None:
     cohort = get_cohort(session, cohort_id)
-    _listed(cohort)
+    ensure_listed(cohort)
     gone = session.execute(
         delete(CohortMember).where(
             CohortMember.cohort_id == cohort_id, CohortMember.user_id == user_id
@@ -234,120 +224,6 @@ def remove_member(
         raise NotFound(_("此人不在名单中。"))
     audit.record(session, actor_id, "stats.cohort.remove", cohort.name, user_id=user_id)
     session.flush()
-
-
-# --- importing a member file -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MemberProblem:
-    row: int  #: as the spreadsheet shows it (header = row 1); 0: the whole file
-    message: str
-
-
-@dataclass
-class MemberPlan:
-    filename: str
-    rows: list[tuple[int, str]] = field(default_factory=list)  #: (row, 工号)
-    problems: list[MemberProblem] = field(default_factory=list)
-    user_ids: dict[int, int] = field(default_factory=dict)  #: row → user id, once checked
-    already: int = 0  #: people on the list already
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and bool(self.rows)
-
-    @property
-    def new(self) -> int:
-        return len(set(self.user_ids.values())) - self.already
-
-
-def _norm(text: object) -> str:
-    return re.sub(r"\s+", "", str(text)).lower()
-
-
-def _table(data: bytes, filename: str) -> list[list[str]]:
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        upload_limits.check_xlsx(data, filename, MEMBER_LIMITS)
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        return [
-            ["" if v is None else str(v).strip() for v in r]
-            for r in wb.worksheets[0].iter_rows(values_only=True)
-        ]
-    try:
-        text = textfiles.decode_text(data)
-    except textfiles.UnknownEncoding:
-        raise ValueError(_("文件不是 UTF-8 或 GBK 编码的文本。")) from None
-    dialect = (
-        csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        if "," in text[:4096] or "\t" in text[:4096]
-        else csv.excel
-    )
-    rows = upload_limits.bounded_rows(
-        csv.reader(io.StringIO(text), dialect), filename, MEMBER_LIMITS
-    )
-    return [[c.strip() for c in r] for r in rows]
-
-
-def read_member_file(data: bytes, filename: str) -> MemberPlan:
-    """The 工号 of every row of the file's first sheet (or the CSV); unreadable files, a
-    missing 工号 column and files over the upload limits are reported, never raised."""
-    plan = MemberPlan(filename)
-    if not filename.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
-        plan.problems.append(MemberProblem(0, _("只支持 .xlsx 或 .csv 文件。")))
-        return plan
-    try:
-        table = _table(data, filename)
-    except upload_limits.UploadRefused as exc:
-        plan.problems.append(MemberProblem(0, exc.message))
-        return plan
-    except Exception as exc:  # a corrupt workbook raises many kinds; all mean the same here
-        plan.problems.append(MemberProblem(0, _("无法读取文件：%(e)s", e=str(exc))))
-        return plan
-    header = [_norm(h) for h in table[0]] if table else []
-    column = next((header.index(_norm(a)) for a in EMPLOYEE_NO if _norm(a) in header), None)
-    if column is None:
-        plan.problems.append(MemberProblem(1, _("缺少列：%(cols)s", cols="工号")))
-        return plan
-    for n, cells in enumerate(table[1:], start=2):
-        number = cells[column].strip() if column < len(cells) else ""
-        if number:
-            plan.rows.append((n, number))
-        elif any(c.strip() for c in cells):
-            plan.problems.append(MemberProblem(n, _("工号为空。")))
-    if not plan.rows and not plan.problems:
-        plan.problems.append(MemberProblem(0, _("文件中没有数据行。")))
-    return plan
-
-
-def plan_members(session: Session, cohort_id: int, plan: MemberPlan) -> MemberPlan:
-    """The dry run: each row's 工号 looked up (an unknown one is a problem on its row), and how
-    many are on the list already. Changes nothing."""
-    cohort = get_cohort(session, cohort_id)
-    _listed(cohort)
-    found = user_ids_by_employee_no(session, (n for _row, n in plan.rows))
-    for row, number in plan.rows:
-        user_id = found.get(number.lower())
-        if user_id is None:
-            plan.problems.append(MemberProblem(row, _("未找到工号：%(n)s", n=number)))
-        else:
-            plan.user_ids[row] = user_id
-    plan.already = len(set(plan.user_ids.values()) & _existing(session, cohort_id))
-    return plan
-
-
-def apply_members(
-    session: Session, cohort_id: int, plan: MemberPlan, actor_id: int | None, now: datetime
-) -> int:
-    """Add every row of a checked plan (only one without problems); returns how many were new."""
-    if not plan.ok:
-        raise ValueError("a member file with problems cannot be applied")
-    cohort = get_cohort(session, cohort_id)
-    added = _add(session, cohort, plan.user_ids.values(), actor_id, now)
-    audit.record(
-        session, actor_id, "stats.cohort.import", cohort.name, file=plan.filename, added=added
-    )
-    return added
 
 
 # --- who the members are ---------------------------------------------------------------------
@@ -391,7 +267,7 @@ def members(session: Session, cohort_or_unit: Cohort | OrgUnit, on: date) -> fro
         return unit_members(session, cohort_or_unit.id)
     if cohort_or_unit.kind is CohortKind.FILTER:
         return filter_members(session, Criteria.from_json(cohort_or_unit.criteria or {}), on)
-    return frozenset(_existing(session, cohort_or_unit.id))
+    return frozenset(existing_members(session, cohort_or_unit.id))
 
 
 def member_rows(
