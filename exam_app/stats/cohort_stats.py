@@ -26,7 +26,8 @@ from exam_app.bank.models import Category
 from exam_app.errors import DomainError, NotFound
 from exam_app.exams.models import Exam
 from exam_app.stats import cohorts, summary
-from exam_app.stats.models import AnswerSheet, Cohort, Counting
+from exam_app.stats.models import AnswerSheet, Cohort
+from exam_app.stats.selection import Counting
 from exam_app.stats.summary import Sheets, Summary
 from exam_app.tracking.scope import subtree
 
@@ -105,13 +106,23 @@ def _epoch_seconds(column: Any, dialect: str) -> Any:
     return cast(func.floor(func.extract("epoch", column)), BigInteger)
 
 
+def _epoch_micros(column: Any, dialect: str) -> Any:
+    """The UTC time as whole epoch microseconds (exact: the order of two starts is kept; a
+    window ``rank()`` would sort in the database, a third of the read's time)."""
+    if dialect == "sqlite":  # SQLAlchemy writes six digits of microseconds at 21–26
+        seconds = cast(func.strftime("%s", column), BigInteger)
+        return seconds * 1_000_000 + cast(func.substr(column, 21, 6), BigInteger)
+    return cast(func.extract("epoch", column) * 1_000_000, BigInteger)
+
+
 def read_sheets(session: Session, exam_id: int) -> Sheets:
-    """Every sheet of the exam: one statement, six columns (the grading time as epoch seconds,
-    by_category as its JSON text, parsed in one call)."""
+    """Every sheet of the exam: one statement, seven columns (the start in epoch microseconds,
+    the grading time in epoch seconds, by_category as its JSON text)."""
     dialect = session.get_bind().dialect.name
     query = select(
         AnswerSheet.attempt_id,
         AnswerSheet.user_id,
+        _epoch_micros(AnswerSheet.started_at, dialect),
         _epoch_seconds(AnswerSheet.graded_at, dialect),
         AnswerSheet.percent,
         AnswerSheet.passed,

@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from exam_app.bank.models import LEVEL_LABELS
 from exam_app.stats.cohort_stats import ALL, MAX_GROUPS, Query
 from exam_app.stats.cohorts import CohortSpec, Criteria
-from exam_app.stats.models import CohortKind, Counting
+from exam_app.stats.models import CohortKind
+from exam_app.stats.selection import Counting
 from exam_app.web import INT_MAX
 
 KIND_LABELS = {

@@ -5,7 +5,7 @@ frozen values out; no Flask, no database, no clock.
 
 Times are UTC epoch seconds (``int64``); a day or a month is Beijing's (UTC+8 all year: China
 keeps no daylight saving time), so a sheet graded at 23:30 UTC on 31 March counts in April.
-"First" and "last" are by attempt id, which grows with the start of the attempt.
+Which attempts count is the item analysis' rule (``selection``).
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from exam_app.stats.selection import Counting, counted_rows
+
 #: Beijing's offset from UTC, in seconds
 BEIJING_OFFSET = 8 * 3600
 #: the histogram's bins: 0–10, 10–20 … 90–100 (100 falls in the last)
 BINS = 10
-COUNTINGS = ("first", "all", "best", "last")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Sheets:
 
     attempt_id: np.ndarray  #: int64
     user_id: np.ndarray  #: int64
+    started: np.ndarray  #: int64: the order of the start times (any integer unit, or a rank)
     graded_at: np.ndarray  #: int64, UTC epoch seconds
     percent: np.ndarray  #: float64
     passed: np.ndarray  #: bool
@@ -48,6 +50,7 @@ class Sheets:
         return Sheets(
             self.attempt_id[index],
             self.user_id[index],
+            self.started[index],
             self.graded_at[index],
             self.percent[index],
             self.passed[index],
@@ -108,43 +111,43 @@ def category_points(texts: Sequence[str | None]) -> tuple[tuple[int, ...], np.nd
 
 
 def sheets_from_rows(rows: Sequence[Sequence[Any]]) -> Sheets:
-    """(attempt id, user id, graded at in epoch seconds, percent, passed, by_category as JSON
-    text) per row, as arrays."""
+    """(attempt id, user id, start (its rank), graded at in epoch seconds, percent, passed,
+    by_category as JSON text) per row, as arrays."""
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return Sheets(
-            empty, empty, empty, np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0, dtype=object)
+            empty,
+            empty,
+            empty,
+            empty,
+            np.zeros(0),
+            np.zeros(0, dtype=bool),
+            np.zeros(0, dtype=object),
         )
     columns = list(zip(*rows, strict=True))
     texts = np.empty(len(rows), dtype=object)
-    texts[:] = columns[5]
+    texts[:] = columns[6]
     return Sheets(
         np.asarray(columns[0], dtype=np.int64),
         np.asarray(columns[1], dtype=np.int64),
         np.asarray(columns[2], dtype=np.int64),
-        np.asarray(columns[3], dtype=np.float64),
-        np.asarray(columns[4], dtype=bool),
+        np.asarray(columns[3], dtype=np.int64),
+        np.asarray(columns[4], dtype=np.float64),
+        np.asarray(columns[5], dtype=bool),
         texts,
     )
 
 
 def counted(sheets: Sheets, counting: str) -> Sheets:
-    """The attempts that count: every one ("all"), or one per person: the first, the last
-    (by attempt id) or the best (highest percent; a tie: the earlier attempt)."""
-    if counting == "all" or not len(sheets):
+    """The attempts that count: every one ("all"), or one per person: the first, the last or
+    the best (highest percent) — the item analysis' rule (``selection.counted_rows``: ties go
+    to the earlier start, then the smaller attempt id)."""
+    if not len(sheets):
         return sheets
-    if counting == "first":
-        order = np.lexsort((sheets.attempt_id, sheets.user_id))
-    elif counting == "last":
-        order = np.lexsort((-sheets.attempt_id, sheets.user_id))
-    elif counting == "best":
-        order = np.lexsort((sheets.attempt_id, -sheets.percent, sheets.user_id))
-    else:
-        raise ValueError(f"unknown counting rule {counting!r}")
-    users = sheets.user_id[order]
-    leading = np.ones(len(users), dtype=bool)
-    leading[1:] = users[1:] != users[:-1]
-    return sheets.take(np.sort(order[leading]))
+    rows = counted_rows(
+        sheets.user_id, sheets.started, sheets.attempt_id, sheets.percent, Counting(counting)
+    )
+    return sheets.take(rows)
 
 
 def local_days(graded_at: np.ndarray) -> np.ndarray:

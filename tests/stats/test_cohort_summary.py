@@ -21,7 +21,7 @@ def _epoch(text: str) -> int:
 def _sheets(rows: list[tuple[int, int, str, float, dict[str, list[float]] | None]]) -> Sheets:
     return summary.sheets_from_rows(
         [
-            (a, u, _epoch(at), p, p >= 60, None if c is None else json.dumps(c))
+            (a, u, a, _epoch(at), p, p >= 60, None if c is None else json.dumps(c))
             for a, u, at, p, c in rows
         ]
     )
