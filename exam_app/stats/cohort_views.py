@@ -25,13 +25,13 @@ from exam_app.forms import ConfirmForm, tree_choices
 from exam_app.i18n import DISPLAY_TZ
 from exam_app.stats import cohort_report, cohort_stats, cohorts, exports, member_files
 from exam_app.stats.forms import (
-    COUNTING_LABELS,
     KIND_LABELS,
     CohortForm,
     MemberFileForm,
     MembersForm,
     stats_query,
 )
+from exam_app.stats.labels import COUNTING_LABELS
 from exam_app.stats.models import Cohort, CohortKind, CohortMember
 from exam_app.stats.views import bp
 from exam_app.web import attachment, bounded_int, run_service

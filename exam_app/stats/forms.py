@@ -27,12 +27,6 @@ KIND_LABELS = {
     CohortKind.LIST: _l("指定名单"),
     CohortKind.FILTER: _l("按条件筛选"),
 }
-COUNTING_LABELS = {
-    Counting.FIRST: _l("每人首次"),
-    Counting.ALL: _l("全部考试记录"),
-    Counting.BEST: _l("每人最好成绩"),
-    Counting.LAST: _l("每人最近一次"),
-}
 
 
 class CohortForm(FlaskForm):
