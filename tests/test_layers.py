@@ -62,6 +62,8 @@ PURE = (
     "exam_app.stats.rasch",
     "exam_app.stats.outside",
     "exam_app.stats.selection",
+    "exam_app.stats.summary",
+    "exam_app.stats.charts",
 )
 IMPURE_LIBRARIES = ("flask", "flask_login", "flask_wtf", "sqlalchemy", "exam_app.db")
 

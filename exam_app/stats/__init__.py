@@ -5,11 +5,11 @@ the ``stats.refresh`` job folds them into each exam's tally and figures (``refre
 page reads figures that are already computed and says when.
 """
 
-from exam_app.stats import item_views, jobs, labels, pooling, sheets, views
+from exam_app.stats import cohort_views, item_views, jobs, labels, pooling, sheets, views
 from exam_app.stats.cli import cli
 
 bp = views.bp
-VIEW_MODULES = (views, item_views)
+VIEW_MODULES = (views, item_views, cohort_views)
 TEMPLATE_GLOBALS: dict[str, object] = {"stats_flag_text": labels.flag_text}
 SUBSCRIBERS = (sheets.on_attempt_graded,)
 
