@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 @dataclass(frozen=True)
 class ItemFlag:
     code: str  #: stable, for styling and tests ("negative_discrimination" …)
+    label: str  #: a word or two, for the bank's list
     text: str  #: what a trainer reads, with the figure and its n
     url: str | None = None  #: where the figures behind it are shown
 

@@ -29,12 +29,10 @@ FLAG_LABELS = {
 
 def flag_text(flag: dict[str, Any]) -> str:
     """A stored flag (code, n, value, option) as a trainer reads it, with its figure."""
-    label = str(FLAG_LABELS.get(flag.get("code", ""), flag.get("code", "")))
-    option = flag.get("option")
-    value = flag.get("value")
-    parts = [label]
+    what = str(FLAG_LABELS.get(flag.get("code", ""), flag.get("code", "")))
+    option, value = flag.get("option"), flag.get("value")
     if option:
-        parts.append(_("选项 %(o)s", o=option))
-    if value is not None:
-        parts.append(f"{value:.2f}")
-    return _("%(what)s（n = %(n)d）", what="，".join(parts), n=flag.get("n", 0))
+        what = _("%(flag)s：选项 %(option)s", flag=what, option=option)
+    elif value is not None:
+        what = _("%(flag)s：%(value).2f", flag=what, value=value)
+    return _("%(what)s（n = %(n)d）", what=what, n=flag.get("n", 0))

@@ -47,10 +47,49 @@ ITEM_FIGURES = (
 )
 
 
-class OutsideFileError(ValueError):
-    """One reason the file cannot be read, with where it is."""
+#: What can be wrong with a file (``%`` templates; ``outside_upload`` has them in Chinese).
+NOT_TEXT = "the file is %(error)s"
+SHORT_HEADER = "the header needs the candidate column and at least one item column"
+TOO_MANY_CANDIDATES = "more than %(limit)d candidates"
+NO_NAME = "the candidate has no name"
+REPEATED = "candidate %(name)r appears again (first on line %(first)d)"
+NO_ROWS = "no candidate rows under the header"
+TOO_MANY_ITEMS = "more than %(limit)d item columns"
+UNNAMED_ITEM = "item column %(position)d has no name"
+REPEATED_ITEM = "two item columns have this name"
+CELL_COUNT = "%(cells)d cells, but the header has %(header)d"
+BAD_CELL = "%(value)r is not 1, 0 or blank (blank: not on this paper)"
+EMPTY_PAPER = "no item on this candidate's paper (every cell is blank)"
+TEMPLATES = (
+    NOT_TEXT,
+    SHORT_HEADER,
+    TOO_MANY_CANDIDATES,
+    NO_NAME,
+    REPEATED,
+    NO_ROWS,
+    TOO_MANY_ITEMS,
+    UNNAMED_ITEM,
+    REPEATED_ITEM,
+    CELL_COUNT,
+    BAD_CELL,
+    EMPTY_PAPER,
+)
 
-    def __init__(self, message: str, line: int | None = None, column: str | None = None) -> None:
+
+class OutsideFileError(ValueError):
+    """One reason the file cannot be read, with where it is. ``template`` is one of the
+    module's message templates (the web page says each in the reader's language) and
+    ``params`` fill it."""
+
+    def __init__(
+        self,
+        template: str,
+        line: int | None = None,
+        column: str | None = None,
+        **params: object,
+    ) -> None:
+        self.template, self.params = template, params
+        message = template % params if params else template
         self.message, self.line, self.column = message, line, column
         where = []
         if line is not None:
@@ -80,15 +119,13 @@ def parse(data: bytes) -> OutsideResults:
     try:
         text = decode_text(data)
     except UnknownEncoding as error:
-        raise OutsideFileError(f"the file is {error}") from None
+        raise OutsideFileError(NOT_TEXT, error=str(error)) from None
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
     if not header or len(header) < 2:
-        raise OutsideFileError(
-            "the header needs the candidate column and at least one item column", 1
-        )
+        raise OutsideFileError(SHORT_HEADER, 1)
     items = tuple(cell.strip() for cell in header[1:])
     _check_header(items)
     candidates: list[str] = []
@@ -99,39 +136,37 @@ def parse(data: bytes) -> OutsideResults:
         if not any(cell.strip() for cell in cells):
             continue
         if len(candidates) >= MAX_CANDIDATES:
-            raise OutsideFileError(f"more than {MAX_CANDIDATES:,} candidates", line)
+            raise OutsideFileError(TOO_MANY_CANDIDATES, line, limit=MAX_CANDIDATES)
         rows.append(_scores(cells, header, line))
         name = cells[0].strip()
         if not name:
-            raise OutsideFileError("the candidate has no name", line, header[0].strip())
+            raise OutsideFileError(NO_NAME, line, header[0].strip())
         if name in line_of:
             raise OutsideFileError(
-                f"candidate {name!r} appears again (first on line {line_of[name]})",
-                line,
-                header[0].strip(),
+                REPEATED, line, header[0].strip(), name=name, first=line_of[name]
             )
         line_of[name] = line
         candidates.append(name)
     if not candidates:
-        raise OutsideFileError("no candidate rows under the header")
+        raise OutsideFileError(NO_ROWS)
     return OutsideResults(tuple(candidates), items, np.array(rows, dtype=np.float64))
 
 
 def _check_header(items: tuple[str, ...]) -> None:
     if len(items) > MAX_ITEMS:
-        raise OutsideFileError(f"more than {MAX_ITEMS:,} item columns", 1)
+        raise OutsideFileError(TOO_MANY_ITEMS, 1, limit=MAX_ITEMS)
     seen: set[str] = set()
     for position, name in enumerate(items, start=2):
         if not name:
-            raise OutsideFileError(f"item column {position} has no name", 1)
+            raise OutsideFileError(UNNAMED_ITEM, 1, position=position)
         if name in seen:
-            raise OutsideFileError("two item columns have this name", 1, name)
+            raise OutsideFileError(REPEATED_ITEM, 1, name)
         seen.add(name)
 
 
 def _scores(cells: list[str], header: list[str], line: int) -> list[float]:
     if len(cells) != len(header):
-        raise OutsideFileError(f"{len(cells)} cells, but the header has {len(header)}", line)
+        raise OutsideFileError(CELL_COUNT, line, cells=len(cells), header=len(header))
     scores = []
     for column, cell in zip(header[1:], cells[1:], strict=True):
         value = cell.strip()
@@ -142,11 +177,9 @@ def _scores(cells: list[str], header: list[str], line: int) -> list[float]:
         elif not value:
             scores.append(math.nan)
         else:
-            raise OutsideFileError(
-                f"{value!r} is not 1, 0 or blank (blank: not on this paper)", line, column.strip()
-            )
+            raise OutsideFileError(BAD_CELL, line, column.strip(), value=value)
     if all(math.isnan(score) for score in scores):
-        raise OutsideFileError("no item on this candidate's paper (every cell is blank)", line)
+        raise OutsideFileError(EMPTY_PAPER, line)
     return scores
 
 

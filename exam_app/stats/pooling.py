@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from exam_app.bank import item_flags
-from exam_app.stats.labels import flag_text
+from exam_app.stats.labels import FLAG_LABELS, flag_text
 from exam_app.stats.models import Counting, Figures, ItemFigures
 
 
@@ -144,6 +144,7 @@ def bank_flags(session: Session, item_ids: Sequence[int]) -> dict[int, list[item
             found.setdefault(item_id, []).append(
                 item_flags.ItemFlag(
                     flag["code"],
+                    str(FLAG_LABELS.get(flag["code"], flag["code"])),
                     _("统计：%(text)s", text=flag_text(flag)),
                     url_for("stats.exam_item", exam_id=flag["exam"], item_id=item_id),
                 )

@@ -1,10 +1,12 @@
 """In Debian's chromium: HR opens the statistics from the top navigation, compares two halls'
 pass rates for an exam and downloads the workbook (opened with openpyxl, its figures checked),
-at a desktop's 1280 px and a phone's 375 px; an operator is refused."""
+at a desktop's 1280 px and a phone's 375 px; an operator is refused; a trainer meets a flagged
+item in the bank and follows it to its analysis."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -12,9 +14,11 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
+from exam_app.accounts.models import Role
 from tests.browser.conftest import new_page, sign_in
 from tests.factories import PASSWORD
 from tests.stats.cohort_data import build
+from tests.stats.item_data import CANDIDATES, build_flagged, too_easy_item
 
 pytestmark = pytest.mark.browser
 
@@ -82,4 +86,31 @@ def test_an_operator_is_refused_the_statistics(
     expect(page.get_by_role("link", name="统计分析")).to_have_count(0)
     refused = page.goto(f"{live_server}/stats/cohort-stats?exam_id={data.exam.id}")
     assert refused is not None and refused.status == 403
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_trainer_meets_a_flagged_item_in_the_bank_and_follows_it_to_its_analysis(
+    app: Flask, live_server: str, browser: Browser, make_user: Any, width: int
+) -> None:
+    exam = build_flagged(app, [make_user() for _ in range(CANDIDATES)])
+    item_id = too_easy_item(app)
+    trainer = make_user(Role.TRAINER)
+    page = new_page(browser)
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server, trainer.employee_no, PASSWORD)
+    page.goto(f"{live_server}/bank/")
+    page.get_by_label("仅统计异常").check()
+    page.get_by_role("button", name="筛选").click()
+    row = page.locator("table.items tr").filter(
+        has=page.locator(f'a[href="/bank/items/{item_id}"]')
+    )
+    expect(row.locator('[data-flag="too_easy"]')).to_have_text("过易")
+    row.locator(f'a[href="/bank/items/{item_id}"]').click()
+    flags = page.get_by_test_id("item-flags")
+    expect(flags).to_contain_text("n = 32")
+    flags.get_by_role("link", name="查看试题分析").first.click()
+    expect(page).to_have_url(f"{live_server}/stats/exams/{exam.id}/items/{item_id}")
+    expect(page.get_by_test_id("distractors").locator("tr.key")).to_have_count(1)
+    assert _fits(page), "the item's analysis fits the width"
     page.context.close()

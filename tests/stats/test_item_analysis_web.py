@@ -4,8 +4,9 @@ item pooled, its flag in the bank list and on its review page, the exports; neve
 from __future__ import annotations
 
 import io
-import random
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -14,51 +15,20 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from exam_app.accounts.models import Role, User
-from exam_app.db import get_session, utcnow
-from exam_app.exams import attempts, saving
+from exam_app.db import get_session
 from exam_app.exams.models import Exam
-from exam_app.stats import refresh
 from exam_app.stats.models import ItemFigures
-from tests import factories
-
-CANDIDATES = 32  # above the 30 a flag needs
+from tests.stats.item_data import CANDIDATES, build_flagged, too_easy_item
+from tests.web import csrf_token
 
 
 @pytest.fixture
 def analysed(app: Flask, make_user: Callable[..., User]) -> Exam:
-    """32 candidates who all answer every single-choice question right: all twelve are far
-    too easy (facility 1.0), the flag the bank must show."""
-    people = [make_user() for _ in range(CANDIDATES)]
-    with app.app_context():
-        session = get_session()
-        factories.load_bank(session)
-        exam = factories.make_exam(session, counts=(12, 1, 1))
-        rng = random.Random(2)
-        for person in people:
-            user = session.get(User, person.id)
-            assert user is not None
-            now = utcnow()
-            attempt = attempts.start_attempt(session, exam, user, now)
-            keys = factories.key_positions(session, attempt)
-            for item in attempt.items:
-                chosen = keys[item.position]
-                if item.rule_key != "r1" and rng.random() < 0.5:
-                    chosen = factories.wrong_choice(item, chosen)
-                saving.save_answer(
-                    session, attempt.id, user.id, item.position, chosen, False, 0, now
-                )
-            attempts.submit_attempt(session, attempt, now)
-            session.commit()
-        refresh.refresh(session, utcnow())
-        session.commit()
-        session.expunge(exam)
-        return exam
+    return build_flagged(app, [make_user() for _ in range(CANDIDATES)])
 
 
 def _too_easy(app: Flask) -> int:
-    with app.app_context():
-        rows = get_session().scalars(select(ItemFigures)).all()
-        return next(r.item_id for r in rows if "too_easy" in r.flags)
+    return too_easy_item(app)
 
 
 def test_a_trainer_meets_the_flagged_item_in_the_bank(
@@ -113,3 +83,50 @@ def test_operators_are_refused(
 ) -> None:
     login_as(Role.OPERATOR)
     assert client.get(path.format(exam=analysed.id)).status_code == 403
+
+
+def test_outside_results_are_analysed_on_upload_and_a_bad_cell_is_named(
+    client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    login_as(Role.TRAINER)
+    token = csrf_token(client, "/stats/outside")
+    good = "姓名,Q1,Q2,Q3\n张三,1,1,1\n李四,1,1,0\n王五,1,0,1\n赵六,0,1,0\n钱七,0,0,0\n"
+    page = client.post(
+        "/stats/outside",
+        data={"csrf_token": token, "file": (io.BytesIO(good.encode("gb18030")), "纸质考试.csv")},
+        content_type="multipart/form-data",
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="test-figures"' in text
+    assert "<td>Q1</td><td>0.60</td>" in text  # three of five right
+    bad = good.replace("王五,1,0,1", "王五,1,x,1")
+    refused = client.post(
+        "/stats/outside",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "纸质考试.csv")},
+        content_type="multipart/form-data",
+    )
+    message = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "纸质考试.csv：第 4 行“Q2”列：“x”不是 1、0 或空白" in message
+
+
+def test_the_printable_report_reads_back(
+    client: FlaskClient, analysed: Exam, login_as: Callable[..., User], tmp_path: Path
+) -> None:
+    login_as(Role.HR)
+    response = client.get(f"/stats/exams/{analysed.id}?export=pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "试题分析" in text and analysed.title in text and "过易" in text
+    assert len(response.data) < 2_000_000  # a subset font, never the whole CJK font
+
+
+def test_every_reason_a_file_is_refused_is_said_on_the_page() -> None:
+    from exam_app.stats import outside, outside_upload
+
+    assert set(outside_upload.MESSAGES) == set(outside.TEMPLATES)
+    assert len(outside.TEMPLATES) == len(set(outside.TEMPLATES))

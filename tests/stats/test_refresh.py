@@ -86,9 +86,10 @@ def test_folding_in_one_at_a_time_equals_recomputing(
     db_session.commit()
     staged = _figures(db_session, exam)  # the default figures first, the others a job later
     assert staged[Counting.FIRST].revision == revisions[Counting.FIRST]  # firsts unchanged
-    assert staged[Counting.ALL].sheets == 6 and staged[Counting.ALL].revision == revisions[
-        Counting.ALL
-    ]
+    assert (
+        staged[Counting.ALL].sheets == 6
+        and staged[Counting.ALL].revision == revisions[Counting.ALL]
+    )
     assert refresh.apply_second_stage(db_session, utcnow()).startswith("3 attempts folded")
     db_session.commit()
     folded = {c: (r.tally, r.result, r.sheets) for c, r in _figures(db_session, exam).items()}
