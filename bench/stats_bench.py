@@ -3,6 +3,7 @@ responses) in the grading path's own tables (attempts, attempt_items, answers).
 
 Run: .venv/bin/python bench/stats_bench.py [--attempts 100000] [--items 100]
                                            [--database-url postgresql+psycopg://…]
+     (--into URL builds into an empty database and keeps it; --url URL measures it again)
 
 Builds a fresh database (an SQLite file, or a new database on the PostgreSQL server given,
 dropped afterwards); 70 % of the candidates sit once and the rest twice, answering by a Rasch
@@ -385,42 +386,59 @@ def _in_child(url: str, name: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+STEPS = (
+    ("rebuild", "sheets rebuilt from attempt_items + answers", None),
+    ("recompute", "full recomputation from the database", "< 5 s, < 1.5 GB"),
+    ("one_more", "update after one more graded attempt", "< 50 ms"),
+    ("page", "item-analysis page (HR)", "< 1 s"),
+)
+
+
+def measure(url: str, steps: tuple[str, ...]) -> None:
+    for name, label, target in STEPS:
+        if name not in steps:
+            continue
+        figures = _in_child(url, name)
+        extra = ", ".join(f"{k} {v:,.3f}" for k, v in figures.items() if k != "seconds")
+        print(
+            f"{label:<52} {figures['seconds']:8.3f} s   ({extra})"
+            + (f"   target {target}" if target else ""),
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--attempts", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
-    parser.add_argument("--step")
-    parser.add_argument("--url")
-    parser.add_argument("--keep", help="build into this SQLite file and keep it (for profiling)")
+    parser.add_argument("--step", help=argparse.SUPPRESS)  # one measurement, in a child
+    parser.add_argument(
+        "--url", help="measure again on a database an earlier --into run built (no building)"
+    )
+    parser.add_argument("--into", help="build into this empty database and keep it")
     args = parser.parse_args()
     if args.step:
         print(json.dumps(step(args.url, args.step)))
         return
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        fresh_database(args.database_url, Path(tmp), "stats") as url,
-    ):
-        kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-        print(f"{kind}: {args.attempts:,} attempts x {args.items} items", flush=True)
-        start = time.perf_counter()
-        build(url, args.attempts, args.items)
-        print(
-            f"{'data written (not a target)':<52} {time.perf_counter() - start:8.1f} s", flush=True
-        )
-        for name, label, target in (
-            ("rebuild", "sheets rebuilt from attempt_items + answers", None),
-            ("recompute", "full recomputation from the database", "< 5 s, < 1.5 GB"),
-            ("one_more", "update after one more graded attempt", "< 50 ms"),
-            ("page", "item-analysis page (HR)", "< 1 s"),
-        ):
-            figures = _in_child(url, name)
-            extra = ", ".join(f"{k} {v:,.3f}" for k, v in figures.items() if k != "seconds")
-            print(
-                f"{label:<52} {figures['seconds']:8.3f} s   ({extra})"
-                + (f"   target {target}" if target else ""),
-                flush=True,
-            )
+    if args.url:
+        measure(args.url, ("recompute", "one_more", "page"))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.into:
+            _build_and_measure(args.into, args)
+            return
+        with fresh_database(args.database_url, Path(tmp), "stats") as url:
+            _build_and_measure(url, args)
+
+
+def _build_and_measure(url: str, args: argparse.Namespace) -> None:
+    kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"{kind}: {args.attempts:,} attempts x {args.items} items", flush=True)
+    start = time.perf_counter()
+    build(url, args.attempts, args.items)
+    print(f"{'data written (not a target)':<52} {time.perf_counter() - start:8.1f} s", flush=True)
+    measure(url, tuple(name for name, _label, _target in STEPS))
 
 
 if __name__ == "__main__":

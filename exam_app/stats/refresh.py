@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import ColumnElement, delete, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.types import NullType
 
 from exam_app.exams.models import Exam
@@ -291,11 +291,18 @@ def fold_in(
 ) -> bool:
     """Add newly graded attempts to the exam's tallies under ``countings``; False when there
     is nothing to add to (no figures yet), so the caller recomputes."""
-    rows = {
-        r.counting: r for r in session.scalars(select(Figures).where(Figures.exam_id == exam_id))
-    }
-    if set(rows) != set(Counting):
+    have = set(session.scalars(select(Figures.counting).where(Figures.exam_id == exam_id)))
+    if have != set(Counting):
         return False
+    # only the rules this stage updates; the tally text only if this process holds no copy
+    rows = {
+        r.counting: r
+        for r in session.scalars(
+            select(Figures)
+            .options(defer(Figures.tally))
+            .where(Figures.exam_id == exam_id, Figures.counting.in_(list(countings)))
+        )
+    }
     new = set(attempt_ids)
     refs = _refs_of(session, exam_id, new, taken, first_only=list(countings) == [Counting.FIRST])
     moves: dict[Counting, tuple[list[int], list[int]]] = {}
