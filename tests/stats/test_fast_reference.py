@@ -7,13 +7,10 @@ as arrays (from JSON or from_arrays) or as Counters (after add), every figure is
 from __future__ import annotations
 
 import dataclasses
-
-# -- the reference: classical.py before vectorisation, unchanged but for names ---------
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,133 +18,21 @@ import numpy.typing as npt
 import pytest
 
 from exam_app.stats import classical
+from exam_app.stats.classical import (
+    Analysis,
+    DistractorRow,
+    Flag,
+    FlagCode,
+    FlagRules,
+    ItemInfo,
+    ItemStats,
+    random_guess_score,
+)
+from exam_app.stats.classical import TestStats as RefTestStats  # not collected by pytest
 from exam_app.stats.tally import SCALE, ItemKey, Sheet, SheetArrays, Tally
 
 FloatArray = npt.NDArray[np.float64]
 GROUP_SHARE = 0.27
-
-
-@dataclass(frozen=True)
-class ItemInfo:
-    """What the bank says about an item. ``answer_key`` holds the ORIGINAL labels of the correct
-    options; option bit k of a tally is ``options[k]``. ``type`` None: nothing is known (an
-    outside CSV), so there is no random guess score and no distractor table."""
-
-    key: ItemKey
-    type: str | None = None  #: "single" | "multiple" | "judge" | None
-    options: tuple[str, ...] = ()
-    answer_key: tuple[str, ...] = ()
-    partial_credit: bool = False
-
-
-class FlagCode(StrEnum):
-    NEGATIVE_DISCRIMINATION = "negative_discrimination"
-    LOW_DISCRIMINATION = "low_discrimination"
-    DISTRACTOR_FAVOURS_UPPER = "distractor_favours_upper"
-    DISTRACTOR_UNUSED = "distractor_unused"
-    TOO_EASY = "too_easy"
-    TOO_HARD = "too_hard"
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A reason to look at an item again; ``n`` is how many persons the figure rests on."""
-
-    code: FlagCode
-    n: int
-    value: float | None = None
-    option: str | None = None
-
-    @property
-    def reason(self) -> str:
-        value = "" if self.value is None else f" ({self.value:.2f})"
-        option = "" if self.option is None else f" option {self.option}"
-        return f"{self.code.value}{option}{value}, n = {self.n}"
-
-
-@dataclass(frozen=True)
-class FlagRules:
-    """Thresholds; no flag at all below ``min_n`` persons, so tiny samples do not cry wolf."""
-
-    min_n: int = 30
-    low_discrimination: float = 0.2
-    easiest: float = 0.9
-    hardest: float = 0.2
-
-
-@dataclass(frozen=True)
-class DistractorRow:
-    """Share of each group who ticked ``option`` (None: the row of persons who answered
-    nothing). Shares are over persons whose choice is known."""
-
-    option: str | None
-    is_key: bool
-    count: int
-    overall: float | None
-    upper: float | None
-    middle: float | None
-    lower: float | None
-
-
-@dataclass(frozen=True)
-class ItemStats:
-    key: ItemKey
-    n: int
-    max_points: float
-    mean: float | None  #: marks
-    facility: float | None
-    sd: float | None  #: of the score as a fraction of the maximum, n - 1
-    random_guess_score: float | None
-    intended_weight: float | None
-    effective_weight: float | None
-    discrimination_index: float | None  #: Moodle's: Pearson item-rest, a fraction
-    discriminative_efficiency: float | None
-    pbis_total: float | None
-    pbis_rest: float | None
-    upper_facility: float | None
-    lower_facility: float | None
-    upper_lower: float | None
-    alpha_if_deleted: float | None
-    distractors: tuple[DistractorRow, ...]
-    flags: tuple[Flag, ...]
-
-
-@dataclass(frozen=True)
-class RefTestStats:
-    n: int
-    mean: float | None
-    median: float | None
-    sd: float | None
-    skewness: float | None
-    kurtosis: float | None
-    items_per_paper: float | None  #: k of alpha (the mean, when papers differ)
-    alpha: float | None
-    kr20: float | None
-    sem: float | None
-    error_ratio: float | None
-
-
-@dataclass(frozen=True)
-class Analysis:
-    test: RefTestStats
-    items: tuple[ItemStats, ...] = field(default_factory=tuple)
-
-
-def random_guess_score(info: ItemInfo) -> float | None:
-    """Expected score fraction of a candidate choosing blindly: single 1/options, judge 1/2,
-    multiple all-or-nothing 1/(2^n - 1) (uniform over the non-empty subsets); multiple with
-    partial credit, under the same guess and ``exams.grading.score_multiple`` (|S|/|key| when
-    S is inside the key, else 0): sum_s C(k,s) s/k / (2^n - 1) = 2^(k-1) / (2^n - 1)."""
-    n = len(info.options)
-    if info.type == "judge":
-        return 0.5
-    if not n or info.type not in ("single", "multiple"):
-        return None
-    if info.type == "single":
-        return 1 / n
-    if info.partial_credit and info.answer_key:
-        return float(2 ** (len(info.answer_key) - 1) / (2**n - 1))
-    return 1 / (2**n - 1)
 
 
 def reference_analyse(
