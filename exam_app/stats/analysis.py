@@ -62,8 +62,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _num(value: float | None) -> float | None:
+    """A figure for JSON: NaN and infinities (undefined figures) become None."""
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
 def _flag(flag: classical.Flag) -> dict[str, Any]:
-    return {"code": flag.code.value, "n": flag.n, "value": flag.value, "option": flag.option}
+    return {"code": flag.code.value, "n": flag.n, "value": _num(flag.value), "option": flag.option}
 
 
 def _item_row(
@@ -73,34 +78,36 @@ def _item_row(
     return {
         "item": stats.key,
         "n": stats.n,
-        "max_points": stats.max_points,
-        "facility": stats.facility,
-        "sd": stats.sd,
-        "random_guess": stats.random_guess_score,
-        "intended_weight": None if stats.intended_weight is None else 100 * stats.intended_weight,
-        "effective_weight": None
-        if stats.effective_weight is None
-        else 100 * stats.effective_weight,
-        "discrimination": stats.discrimination_index,
-        "efficiency": stats.discriminative_efficiency,
-        "pbis_total": stats.pbis_total,
-        "pbis_rest": stats.pbis_rest,
-        "upper": stats.upper_facility,
-        "lower": stats.lower_facility,
-        "upper_lower": stats.upper_lower,
-        "alpha_if_deleted": stats.alpha_if_deleted,
-        "rasch_b": b,
-        "rasch_se": se,
+        "max_points": _num(stats.max_points),
+        "facility": _num(stats.facility),
+        "sd": _num(stats.sd),
+        "random_guess": _num(stats.random_guess_score),
+        "intended_weight": _num(
+            None if stats.intended_weight is None else 100 * stats.intended_weight
+        ),
+        "effective_weight": _num(
+            None if stats.effective_weight is None else 100 * stats.effective_weight
+        ),
+        "discrimination": _num(stats.discrimination_index),
+        "efficiency": _num(stats.discriminative_efficiency),
+        "pbis_total": _num(stats.pbis_total),
+        "pbis_rest": _num(stats.pbis_rest),
+        "upper": _num(stats.upper_facility),
+        "lower": _num(stats.lower_facility),
+        "upper_lower": _num(stats.upper_lower),
+        "alpha_if_deleted": _num(stats.alpha_if_deleted),
+        "rasch_b": _num(b),
+        "rasch_se": _num(se),
         "flags": [_flag(f) for f in stats.flags],
         "distractors": [
             {
                 "label": d.option if d.option is not None else "-",
                 "key": d.is_key,
                 "count": d.count,
-                "overall": d.overall,
-                "upper": d.upper,
-                "middle": d.middle,
-                "lower": d.lower,
+                "overall": _num(d.overall),
+                "upper": _num(d.upper),
+                "middle": _num(d.middle),
+                "lower": _num(d.lower),
             }
             for d in stats.distractors
         ],
@@ -136,13 +143,13 @@ def figures(
     maximum = sum(tally.item_points.get(k, 0) * n for k, n in tally.seen.items()) / SCALE
     maximum = maximum / tally.n if tally.n else 0.0
     test["max_points"] = maximum
-    return _clean(
-        {
-            "test": test,
-            "items": [_item_row(s, fit) for s in result.items],
-            "histogram": histogram(tally, maximum),
-        }
-    )
+    # item rows are built JSON-safe field by field: cleaning the whole result afterwards
+    # cost more than the analysis of a 100-item exam
+    return {
+        "test": test,
+        "items": [_item_row(s, fit) for s in result.items],
+        "histogram": histogram(tally, maximum),
+    }
 
 
 def rasch_fit(
