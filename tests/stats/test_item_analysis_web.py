@@ -121,7 +121,8 @@ def test_the_printable_report_reads_back(
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "试题分析" in text and analysed.title in text and "过易" in text
+    assert "试题分析" in text and analysed.title in text, text
+    assert "过易" in "".join(text.split()), text  # a narrow column may break the word
     assert len(response.data) < 2_000_000  # a subset font, never the whole CJK font
 
 
