@@ -48,7 +48,7 @@ TEST_FIELDS = (
     ("信度 α", "alpha"),
     ("KR-20", "kr20"),
     ("测量标准误", "sem"),
-    ("误差比 %", "error_ratio"),
+    ("误差比", "error_ratio"),
 )
 
 
