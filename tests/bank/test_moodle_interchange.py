@@ -1,5 +1,5 @@
 """Moodle files through the real CLI and the bank: unsupported types reported, good ones imported,
-non-UTF-8 refused, and bank → GIFT/XML/Aiken → bank gives the same items."""
+unknown encodings refused, and bank → GIFT/XML/Aiken → bank gives the same items."""
 
 from __future__ import annotations
 
@@ -57,11 +57,11 @@ def test_gift_unsupported_types_are_named(runner) -> None:  # type: ignore[no-un
     assert {"essay", "matching", "numerical"} <= kinds
 
 
-def test_non_utf8_gift_is_refused(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    path = tmp_path / "gbk.gift"
-    path.write_bytes("::题1:: 供电企业应答复 {=是 ~否}".encode("gb18030"))
+def test_an_unknown_encoding_is_refused(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "cp1252.gift"
+    path.write_bytes("::Q1:: Café crème {=oui ~non}".encode("cp1252"))
     result = runner.invoke(args=["bank", "import", str(path)])
-    assert result.exit_code == 1 and "UTF-8" in result.output
+    assert result.exit_code == 1 and "UTF-8" in result.output and "GB18030" in result.output
 
 
 @pytest.mark.parametrize("ending", ["gift", "xml", "csv", "xlsx"])

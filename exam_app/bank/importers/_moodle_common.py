@@ -2,8 +2,9 @@
 
 Conventions every Moodle reader and writer here follows:
 
-* A file must be UTF-8 (a UTF-8 BOM is allowed); anything else is refused as a whole. Line ends
-  (``\\r\\n``, ``\\r``) become ``\\n`` on the way in and on the way out.
+* A file is read in the encodings ``core.textfiles`` reads (UTF-8 with or without BOM, GB18030/GBK,
+  UTF-16 with BOM); anything else is refused as a whole, saying which encodings are read. Line
+  ends (``\\r\\n``, ``\\r``) become ``\\n`` on the way in and on the way out. Exports are UTF-8.
 * The question *name* (GIFT ``::title::``, XML ``<name>``) is kept as the item's ``source``,
   unless it is only the start of the question text (the name Moodle makes up when a question has
   none). Exports write ``source`` as the name, or the start of the stem when there is none.
@@ -35,6 +36,7 @@ from exam_app.bank.parsed import (
     SkippedQuestion,
 )
 from exam_app.bank.validation import validate_items
+from exam_app.core import textfiles
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -47,15 +49,20 @@ class MoodleFileError(Exception):
         self.message = message
 
 
-def decode_utf8(data: bytes, filename: str) -> str:
-    """The file's text with ``\\n`` line ends; anything but UTF-8 raises ``MoodleFileError``."""
+def decode_file(data: bytes, filename: str) -> str:
+    """The file's text with ``\\n`` line ends (``core.textfiles.decode_text``, BOM removed); an
+    encoding not read there raises ``MoodleFileError``."""
     try:
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    except UnicodeDecodeError as exc:
+        text = textfiles.decode_text(data)
+    except textfiles.UnknownEncoding as exc:
         raise MoodleFileError(
-            _("文件“%(name)s”不是 UTF-8 编码，请以 UTF-8 另存后再导入", name=filename)
+            _(
+                "文件“%(name)s”的编码无法识别：只能读取 UTF-8（带或不带 BOM）、GB18030/GBK "
+                "和带 BOM 的 UTF-16，请另存为 UTF-8 后再导入",
+                name=filename,
+            )
         ) from exc
-    return unify_newlines(text)
+    return unify_newlines(text.removeprefix("\ufeff"))
 
 
 def unify_newlines(text: str) -> str:
@@ -292,10 +299,10 @@ def read_questions(
     questions: Callable[[str], Iterable[ParsedItem | SkippedQuestion]],
 ) -> ParseResult:
     """A text file of one of these formats, read by ``questions`` (the text in; items and skipped
-    questions out, in file order), then ``finish``-ed. A file that is no UTF-8, or in which
+    questions out, in file order), then ``finish``-ed. A file in no encoding read, or in which
     ``questions`` raises ``MoodleFileError``, is refused as a whole."""
     try:
-        found = list(questions(decode_utf8(data, filename)))
+        found = list(questions(decode_file(data, filename)))
     except MoodleFileError as exc:
         return refused(filename, exc.message)
     result = ParseResult(filename=filename)
