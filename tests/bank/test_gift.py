@@ -311,6 +311,7 @@ def test_unsupported_types_are_skipped_with_their_line(answers, kind):
         kind,
     )
     assert "第5行" in skipped.message and "第2题" in skipped.message
+    assert "“坏题”" in skipped.message and f"（{kind}）" in skipped.message
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ Conventions every Moodle reader and writer here follows:
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -42,11 +43,13 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class MoodleFileError(Exception):
-    """The file cannot be read at all; ``message`` tells the trainer why."""
+    """The file cannot be read at all; ``message`` tells the trainer why, ``details`` (if any)
+    lists each place in the file that is wrong."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.message = message
+        self.details = tuple(details)
 
 
 def decode_file(data: bytes, filename: str) -> str:
@@ -181,6 +184,64 @@ def read_tags(raw: Iterable[str]) -> tuple[tuple[str, ...], str | None, int | No
     return tuple(tags), level, difficulty
 
 
+# ---------------------------------------------------------------- grades
+
+#: The grades Moodle accepts for an answer (``question_bank::fraction_options_full()``), as
+#: fractions of 1: none, 100 %, every p/q for q <= 6, p/10, 1/q for q <= 10 and 1/20, and the
+#: same negative. An import with any other grade stops in Moodle (``invalidgrade``).
+_POSITIVE_FRACTIONS = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4,
+                       0.3333333, 0.3, 0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111,
+                       0.1, 0.05)  # fmt: skip
+MOODLE_FRACTIONS = (0.0, *_POSITIVE_FRACTIONS, *(-f for f in reversed(_POSITIVE_FRACTIONS)))
+#: Moodle's ``match_grade_options``: a grade is an option when within 0.00001 of it (of 1).
+FRACTION_TOLERANCE = 0.00001
+
+
+def moodle_fraction(percent: str) -> float | None:
+    """The Moodle grade option (a fraction of 1) that ``percent`` (as written in a file: ``50``,
+    ``33.33333``) stands for, or None when Moodle accepts no such grade."""
+    try:
+        value = float(percent.strip()) / 100
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return next((f for f in MOODLE_FRACTIONS if abs(value - f) < FRACTION_TOLERANCE), None)
+
+
+@dataclass(frozen=True)
+class BadGrades:
+    """A question whose answers carry grades Moodle does not accept."""
+
+    line: int
+    name: str
+    grades: tuple[str, ...]  #: as written in the file
+
+
+def refuse_bad_grades(filename: str, bad: list[BadGrades]) -> None:
+    """Raise ``MoodleFileError`` naming every question and grade of ``bad``, if there are any:
+    Moodle imports nothing from such a file, and neither do we."""
+    if not bad:
+        return
+    message = _(
+        "文件“%(name)s”未导入：%(count)s 道题的得分比例不是 Moodle 允许的值"
+        "（Moodle 同样拒绝导入整个文件），请改正后再导入",
+        name=filename,
+        count=len(bad),
+    )
+    details = [
+        _(
+            "第%(line)s行的题目“%(question)s”：得分比例 %(grades)s 不是 Moodle 允许的值"
+            "（Grades (%(grades)s) do not match grade options）",
+            line=question.line,
+            question=question.name,
+            grades=", ".join(question.grades),
+        )
+        for question in bad
+    ]
+    raise MoodleFileError(message, details)
+
+
 # ---------------------------------------------------------------- items
 
 
@@ -264,9 +325,16 @@ def _kind_name(kind: str) -> str:
     return names.get(kind, _("“%(kind)s”题型", kind=kind))
 
 
-def unsupported(line: int, number: int, kind: str) -> SkippedQuestion:
-    message = _("第%(line)s行的第%(number)s题是%(kind)s，题库只有单选、多选和判断题，已跳过",
-                line=line, number=number, kind=_kind_name(kind))
+def unsupported(line: int, number: int, kind: str, name: str = "") -> SkippedQuestion:
+    """A question of a type the bank does not hold: its line, number, Moodle's type name and its
+    own name (when it has one) in the message."""
+    if name.strip():
+        message = _("第%(line)s行的第%(number)s题“%(name)s”是%(kind)s（%(type)s），"
+                    "题库只有单选、多选和判断题，已跳过", line=line, number=number,
+                    name=name.strip(), kind=_kind_name(kind), type=kind)
+    else:
+        message = _("第%(line)s行的第%(number)s题是%(kind)s，题库只有单选、多选和判断题，已跳过",
+                    line=line, number=number, kind=_kind_name(kind))
     return SkippedQuestion(line, "unsupported_type", message, number=number, kind=kind)
 
 
@@ -304,7 +372,7 @@ def read_questions(
     try:
         found = list(questions(decode_file(data, filename)))
     except MoodleFileError as exc:
-        return refused(filename, exc.message)
+        return ParseResult(filename=filename, file_problems=[exc.message, *exc.details])
     result = ParseResult(filename=filename)
     for question in found:
         if isinstance(question, SkippedQuestion):

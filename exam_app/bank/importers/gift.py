@@ -119,7 +119,7 @@ def _question(
         name, text = text[2:end].translate(_SHOWN).strip(), text[end + 2 :].strip()
     start, close = text.find("{"), text.find("}")
     if start < 0 and close < 0:
-        return unsupported(line, number, "description")
+        return unsupported(line, number, "description", name)
     if start < 0 or close < start:
         return malformed(line, number, _("答案块的“{”和“}”不成对（特殊字符请写成 \\{ \\}）"))
     answers, general = text[start + 1 : close], ""
@@ -127,7 +127,7 @@ def _question(
         answers, general = answers[: answers.rfind("####")], answers[answers.rfind("####") + 4 :]
     kind = _kind(answers.strip())
     if kind not in ("multichoice", "truefalse"):
-        return unsupported(line, number, kind)
+        return unsupported(line, number, kind, name)
     gap = "（ ）" + text[close + 1 :] if text[close + 1 :].strip() else ""  # missing-word format
     fmt, stem = _split_format((text[:start] + gap).strip(), "moodle")
     stem = _plain(stem, fmt)
