@@ -562,3 +562,37 @@ def test_the_sample_reads_back_the_same_after_export(sample):
     again = parse_gift(export_gift(complete), "again.gift")
     for original, read in zip(complete, again.items, strict=True):
         assert same(original, read)
+
+
+def test_weights_moodle_refuses_refuse_the_whole_file_naming_each_question():
+    text = (
+        "::好题::热线是（ ）。{=95598 ~12345}\n\n"
+        "::三分之一::资料有（ ）。{~%33%甲 ~%33%乙 ~%34%丙 ~%-100%丁}\n\n"
+        "// a weight Moodle reads on any answer, a number or not\n"
+        "::简答::热线号码？{=95598 =%abc%九五五九八}\n\n"
+        "::合规::资料有（ ）。{~%33.33333%甲 ~%33.333%乙 ~%33.3333%丙 ~%-100%丁}\n"
+    )
+    result = parse(text)
+    assert result.items == [] and result.skipped == []
+    header, first, second = result.file_problems
+    assert "2 道题" in header
+    assert "第3行" in first and "“三分之一”" in first and "Grades (33, 33, 34)" in first
+    assert "第6行" in second and "“简答”" in second and "(abc)" in second
+
+
+@pytest.mark.parametrize("count", range(1, 21))
+def test_exported_weights_are_moodle_grades_that_add_up_to_100(count):
+    from exam_app.bank.importers._moodle_common import MOODLE_FRACTIONS, key_shares
+
+    shares = key_shares(count)
+    assert len(shares) == count and abs(sum(float(s) for s in shares) - 100) < 0.001
+    assert all(min(abs(float(s) / 100 - f) for f in MOODLE_FRACTIONS) < 0.00001 for s in shares)
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    many = ParsedItem(
+        1, 1, MULTIPLE, "多选（ ）。",
+        tuple(OptionData(letters[i], f"选项{i}") for i in range(count + 1)), tuple(letters[:count]),
+    )  # fmt: skip
+    if count == 1:
+        return  # a multiple choice with one key does not read back the same: validation says so
+    [read] = parse_gift(export_gift([many]), "many.gift").items
+    assert (read.answer, read.problems) == (many.answer, ())

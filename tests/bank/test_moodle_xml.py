@@ -671,3 +671,25 @@ def test_export_refuses_items_without_a_usable_key():
         export_moodle_xml([TRICKY[0], item(SINGLE, "无答案（ ）。", ["甲", "乙"], "")])
     with pytest.raises(ValueError, match="unknown item type"):
         export_moodle_xml([{"type": "essay", "stem": "论述"}])
+
+
+@pytest.mark.parametrize("count", [2, 7, 11, 13, 19, 20])
+def test_many_right_answers_export_as_grades_moodle_accepts(count):
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    many = ParsedItem(
+        1, 1, MULTIPLE, "多选（ ）。",
+        tuple(OptionData(letters[i], f"选项{i}") for i in range(count + 1)), tuple(letters[:count]),
+    )  # fmt: skip
+    result = parse_moodle_xml(export_moodle_xml([many]), "many.xml")
+    [read] = result.items
+    assert (read.answer, read.problems) == (many.answer, ())
+
+
+def test_more_right_answers_than_moodle_can_grade_are_not_exported():
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    many = ParsedItem(
+        1, 1, MULTIPLE, "多选（ ）。",
+        tuple(OptionData(letters[i], f"选项{i}") for i in range(22)), tuple(letters[:21]),
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="21 个正确选项"):
+        export_moodle_xml([many])

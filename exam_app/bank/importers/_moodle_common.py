@@ -385,9 +385,20 @@ def read_questions(
 # ---------------------------------------------------------------- export
 
 
-def equal_share(count: int) -> str:
-    """100 split among ``count`` answers, as Moodle writes grade steps: 50, 33.33333, 12.5 …"""
-    return f"{100 / count:.5f}".rstrip("0").rstrip(".")
+#: Most right answers a multiple-choice key can have in Moodle: each needs at least 5 %.
+MAX_KEYS = 20
+
+
+def key_shares(count: int) -> list[str]:
+    """Grades for ``count`` right answers, as Moodle writes them, that are Moodle grade options
+    and add up to 100 %: an equal share (50, 33.33333, 12.5 …) up to 10 answers, else 10 % and
+    5 % (11 answers: nine 10 % and two 5 %). More than ``MAX_KEYS`` raises ``ValueError``."""
+    if not 1 <= count <= MAX_KEYS:
+        raise ValueError(f"no Moodle grades for {count} right answers")
+    if count <= 10:
+        return [f"{100 / count:.5f}".rstrip("0").rstrip(".")] * count
+    tens = 20 - count
+    return ["10"] * tens + ["5"] * (count - tens)
 
 
 def export_views(items: Iterable[ParsedItem | Mapping[str, Any]]) -> list[ParsedItem]:
@@ -466,6 +477,9 @@ def export_problem(item: ParsedItem) -> str | None:
                  count=len(item.answer))
     if len(item.options) < 2:
         return _("第%(number)s题少于 2 个选项，无法导出", number=n)
+    if len(item.answer) > MAX_KEYS:
+        return _("第%(number)s题有 %(count)s 个正确选项，Moodle 最多 %(max)s 个，无法导出",
+                 number=n, count=len(item.answer), max=MAX_KEYS)
     if empty:
         return _("第%(number)s题选项%(labels)s为空，无法导出", number=n, labels=empty)
     return None

@@ -20,7 +20,8 @@ expanded (no "billion laughs", no external files).
 
 Writing: every text is written as ``plain_text`` (Moodle shows it exactly as typed, ``<`` and
 line breaks included), answers keep their order (``shuffleanswers`` false, numbered ABCD), a
-multiple-choice key gives each right answer an equal share of 100% and each wrong one -100%.
+multiple-choice key gives each right answer a share of 100% in Moodle's grade options
+(``key_shares``) and each wrong one -100%.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ from exam_app.bank.importers._moodle_common import (
     category_from_moodle,
     category_to_moodle,
     default_name,
-    equal_share,
     export_views,
     html_to_text,
+    key_shares,
     make_item,
     malformed,
     meta_tags,
@@ -331,10 +332,10 @@ def _write_question(item: ParsedItem) -> list[str]:
             "    <shuffleanswers>false</shuffleanswers>",
             "    <answernumbering>ABCD</answernumbering>",
         ]
-        share = equal_share(len(item.answer))
+        shares = iter(key_shares(len(item.answer))) if not single else iter(())
         for option in item.options:
             right = option.label in item.answer
-            fraction = ("100" if single else share) if right else ("0" if single else "-100")
+            fraction = ("100" if single else next(shares)) if right else ("0" if single else "-100")
             lines.append(f'    <answer fraction="{fraction}" format="plain_text">')
             lines.append(f"      {_text(option.text)}{_rich_out('feedback', '')}</answer>")
     tags = meta_tags(item)
