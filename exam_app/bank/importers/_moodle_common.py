@@ -287,15 +287,43 @@ def explanation_with_feedback(general: str, feedback: Iterable[tuple[str, str]])
     return "\n".join(lines)
 
 
+_LABELS = re.compile(r"labels\s*[:：]\s*(.+)", re.IGNORECASE)
+
+
+def labels_tag(item: ParsedItem) -> str | None:
+    """``labels:A,C,D`` for options not lettered A, B, C … in order (Moodle numbers answers by
+    position: the tag keeps the item's own letters, and what validation says of them)."""
+    labels = [option.label for option in item.options]
+    if item.type is ItemType.JUDGE or labels == list(LETTERS[: len(labels)]):
+        return None
+    return "labels:" + ",".join(labels)
+
+
+def _written_labels(tags: Iterable[str], count: int) -> list[str] | None:
+    """The labels of a ``labels:`` tag when it names one per option, else None."""
+    for tag in tags:
+        match = _LABELS.fullmatch(tag.strip())
+        labels = [label.strip() for label in match[1].split(",")] if match else []
+        if match and len(labels) == count and all(labels):
+            return labels
+    return None
+
+
 def make_item(
     where: tuple[int, int], item_type: ItemType, stem: str, options: list[str],
     correct: Iterable[int], meta: Meta,
 ) -> ParsedItem:  # fmt: skip
     """An item at ``where`` = (number, line); ``correct`` holds indexes into ``options``.
 
-    Past Z there are no letters: such a label makes validation report the options.
+    Past Z there are no letters: such a label makes validation report the options. A
+    ``labels:A,C,D`` tag (written by our exports for options that are not lettered A, B, C …)
+    gives the options those labels back, so validation reports them again.
     """
     labels = [LETTERS[i] if i < len(LETTERS) else f"#{i + 1}" for i in range(len(options))]
+    written = _written_labels(meta.tags, len(options)) if item_type is not ItemType.JUDGE else None
+    if written is not None:
+        labels = written
+        meta = replace(meta, tags=tuple(t for t in meta.tags if not _LABELS.fullmatch(t)))
     return ParsedItem(
         number=where[0],
         line=where[1],
@@ -450,8 +478,12 @@ def export_item(item: ParsedItem | Mapping[str, Any], position: int) -> ParsedIt
 
 
 def meta_tags(item: ParsedItem) -> list[str]:
-    """Tags plus ``level:…`` and ``difficulty:…``, how Moodle carries those two."""
+    """Tags plus ``level:…`` and ``difficulty:…``, how Moodle carries those two, and
+    ``labels:…`` for options not lettered A, B, C … (``labels_tag``)."""
     tags = list(item.tags)
+    labels = labels_tag(item)
+    if labels:
+        tags.append(labels)
     if item.level:
         tags.append(f"level:{item.level}")
     if item.difficulty is not None:
