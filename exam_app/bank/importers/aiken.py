@@ -146,7 +146,7 @@ class _Reader:
 
 
 def _shown(text: str) -> str:
-    return text if len(text) <= 30 else text[:30] + "…"
+    return text if len(text) <= 50 else text[:50] + "…"
 
 
 def _not_started(line: int) -> SkippedQuestion:
