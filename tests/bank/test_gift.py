@@ -568,8 +568,10 @@ def test_weights_moodle_refuses_refuse_the_whole_file_naming_each_question():
     text = (
         "::好题::热线是（ ）。{=95598 ~12345}\n\n"
         "::三分之一::资料有（ ）。{~%33%甲 ~%33%乙 ~%34%丙 ~%-100%丁}\n\n"
-        "// a weight Moodle reads on any answer, a number or not\n"
-        "::简答::热线号码？{=95598 =%abc%九五五九八}\n\n"
+        "// Moodle checks the weights of the types the bank does not hold too\n"
+        "::简答::热线号码？{=95598 =%45%九五五九八}\n\n"
+        "// where Moodle reads no weight, there is none to check\n"
+        "::等号::热线是？{=%33%95598 ~%abc%12345}\n\n"
         "::合规::资料有（ ）。{~%33.33333%甲 ~%33.333%乙 ~%33.3333%丙 ~%-100%丁}\n"
     )
     result = parse(text)
@@ -577,7 +579,7 @@ def test_weights_moodle_refuses_refuse_the_whole_file_naming_each_question():
     header, first, second = result.file_problems
     assert "2 道题" in header
     assert "第3行" in first and "“三分之一”" in first and "Grades (33, 33, 34)" in first
-    assert "第6行" in second and "“简答”" in second and "(abc)" in second
+    assert "第6行" in second and "“简答”" in second and "(45)" in second
 
 
 @pytest.mark.parametrize("count", range(1, 21))

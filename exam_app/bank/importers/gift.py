@@ -54,8 +54,9 @@ _HIDDEN = dict(zip("\\:#={}~", "\ue000\ue001\ue002\ue003\ue004\ue005\ue006", str
 _SHOWN = str.maketrans({v: k for k, v in _HIDDEN.items()})
 _ESCAPE = re.compile(r"\\([\\:#={}~n])")
 _FORMAT = re.compile(r"\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
-_WEIGHT = re.compile(r"%\s*(-?\d+(?:\.\d*)?)\s*%")
-_ANY_WEIGHT = re.compile(r"%([^%\n]*)%")  # what Moodle takes for a weight, a number or not
+#: What Moodle's GIFT reader takes for a weight (``$giftanswerweightregex``); anything else
+#: between ``%`` signs is answer text, as in Moodle.
+_WEIGHT = re.compile(r"%(-*[0-9]{1,2}\.?[0-9]*)%")
 _TAG = re.compile(r"\[tag:((?:\\\]|[^\]\n])+)\]")
 _TRUE, _FALSE = ("T", "TRUE"), ("F", "FALSE")
 
@@ -162,8 +163,9 @@ def _bad_weights(
 ) -> BadGrades | None:
     """The ``%weight%`` marks of a question's answers that are no Moodle grade option, or None.
 
-    Moodle reads a ``%…%`` at the start of any answer as its weight and checks it as it checks
-    every grade (true/false and essay blocks have none)."""
+    Moodle reads a weight where its GIFT reader does (``~%50%`` in a multiple choice, where ``=``
+    is 100 % as written; ``=%50%`` in short answer and numerical questions) and checks it as it
+    checks every grade; true/false, essay and matching questions carry none."""
     text = _protect("\n".join(text for _n, text in body))
     name = ""
     if text.startswith("::") and text.find("::", 2) >= 0:
@@ -172,17 +174,26 @@ def _bad_weights(
     start, close = text.find("{"), text.find("}")
     if start < 0 or close < start:
         return None
-    answers = text[start + 1 : close].split("####", 1)[0].strip().removeprefix("#")
+    answers = text[start + 1 : close].split("####", 1)[0].strip()
+    marker = {"multichoice": "~", "shortanswer": "=", "numerical": "="}.get(_kind(answers))
     weights = [
-        match[1].translate(_SHOWN)
-        for part in re.split(r"(?=[=~])", answers)
-        if (match := _ANY_WEIGHT.match(part.lstrip("=~").strip()))
+        match[1]
+        for part in re.split(r"(?=[=~])", answers.removeprefix("#"))
+        if part[:1] == marker and (match := _WEIGHT.match(part[1:].strip()))
     ]
     bad = tuple(weight for weight in weights if moodle_fraction(weight) is None)
     if not bad:
         return None
     stem = question.stem if isinstance(question, ParsedItem) else text[:start]
     return BadGrades(body[0][0], name or default_name(_plain(stem, "moodle")), bad)
+
+
+def _fraction_of(weight: str) -> float:
+    """A weight's value (one Moodle refuses, ``--50``, refused the file before)."""
+    try:
+        return float(weight)
+    except ValueError:
+        return 0.0
 
 
 def _kind(answers: str) -> str:
@@ -222,7 +233,7 @@ def _choice(
         weight = _WEIGHT.match(rest) if marker == "~" else None
         if weight:
             rest = rest[weight.end() :].strip()
-            weighted += [index] if float(weight[1]) > 0 else []
+            weighted += [index] if _fraction_of(weight[1]) > 0 else []
         elif marker == "=":
             equals.append(index)
         option, _hash, note = rest.partition("#")
