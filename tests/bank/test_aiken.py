@@ -139,6 +139,16 @@ def test_option_and_answer_lines(text, options, answer):
 def test_an_option_without_a_space_inside_a_question_is_an_option_as_in_moodle():
     [item] = parse("热线是（ ）。\nA)95598\nB.12345\nANSWER: B").items
     assert (texts(item), item.answer, item.problems) == (["95598", "12345"], ("B",), ())
+    [item] = parse("热线是（ ）。\nA)\nB) 12345\nC.\nANSWER: B").items
+    assert (texts(item), item.answer) == (["", "12345", ""], ("B",))
+    assert [(p.code, p.message) for p in item.problems] == [
+        (ProblemCode.BAD_FIELD, "第1题选项A、C没有文字")
+    ]
+
+
+def test_a_line_of_one_ascii_character_is_passed_over_as_in_moodle():
+    [item] = parse("热线是（ ）。\nx\nA. 95598\n-\nB. 12345\nANSWER: A").items
+    assert (item.stem, texts(item), item.answer) == ("热线是（ ）。", ["95598", "12345"], ("A",))
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ Each of these questions is listed in ``skipped`` and not imported, as Moodle imp
 Two things are read more widely than Moodle does: consecutive text lines make one question text
 (Moodle wants it on one line), and ``answer：ｂ`` (any case, full-width) is ``ANSWER: B``. An
 option without a space after its mark (``A)95598``) is an option inside a question, as in Moodle,
-but starts the question text where no question is open (``A.B.C 分类法…``).
+but starts the question text where no question is open (``A.B.C 分类法…``). As in Moodle, a line
+of a single ASCII character is passed over.
 
 The key is never guessed: the ``ANSWER:`` value must be exactly one of the question's option
 letters. ``ANSWER:`` with nothing after it leaves the item without answer; anything else (``E``
@@ -62,7 +63,7 @@ from exam_app.bank.validation import describe_labels
 
 OPTION_LINE = re.compile(r"([A-Z])(?:[.)]\s+|[．）、]\s*)(.*)")
 #: Moodle's option line: the letter and ``.`` or ``)``, a space or not.
-_TIGHT_OPTION = re.compile(r"([A-Z])[.)](\S.*)")
+_TIGHT_OPTION = re.compile(r"([A-Z])[.)](.*)")
 ANSWER_LINE = re.compile(r"ANSWER\s*[:：]\s*(.*)", re.IGNORECASE)
 
 
@@ -90,6 +91,8 @@ class _Reader:
         draft: _Draft | None = None
         for number, raw in enumerate(lines, start=1):
             line = raw.strip()
+            if line and len(line.encode()) < 2:
+                continue  # Moodle passes over lines shorter than two bytes
             answer = ANSWER_LINE.fullmatch(line)
             option = OPTION_LINE.fullmatch(line) or (
                 _TIGHT_OPTION.fullmatch(line) if draft is not None else None
@@ -132,6 +135,10 @@ class _Reader:
             options=tuple(OptionData(label, text) for label, text in draft.options),
             answer=(key,) if key in labels else (),
         )
+        empty = "、".join(label for label, text in draft.options if not text)
+        if empty:
+            message = _("第%(number)s题选项%(labels)s没有文字", number=self.count, labels=empty)
+            item = item.with_problem(Problem(ProblemCode.BAD_FIELD, message))
         if not value or key in labels:
             return item
         message = _(
