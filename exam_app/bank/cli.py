@@ -154,6 +154,10 @@ def export_command(path: Path) -> None:
         click.echo(f"left out {len(exported.left_out)} items the format cannot hold:")
         for left in exported.left_out:
             click.echo(f"  #{left.item_id}: {left.reason}")
+    if exported.notes:
+        click.echo(f"written, but mind {len(exported.notes)} items:")
+        for note in exported.notes:
+            click.echo(f"  #{note.item_id}: {note.reason}")
 
 
 @cli.command("load-shipped")

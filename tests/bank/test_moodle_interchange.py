@@ -1,5 +1,5 @@
 """Moodle files through the real CLI and the bank: unsupported types reported, good ones imported,
-non-UTF-8 refused, and bank → GIFT/XML/Aiken → bank gives the same items."""
+unknown encodings refused, and bank → GIFT/XML/Aiken → bank gives the same items."""
 
 from __future__ import annotations
 
@@ -57,11 +57,11 @@ def test_gift_unsupported_types_are_named(runner) -> None:  # type: ignore[no-un
     assert {"essay", "matching", "numerical"} <= kinds
 
 
-def test_non_utf8_gift_is_refused(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    path = tmp_path / "gbk.gift"
-    path.write_bytes("::题1:: 供电企业应答复 {=是 ~否}".encode("gb18030"))
+def test_an_unknown_encoding_is_refused(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "cp1252.gift"
+    path.write_bytes("::Q1:: Café crème {=oui ~non}".encode("cp1252"))
     result = runner.invoke(args=["bank", "import", str(path)])
-    assert result.exit_code == 1 and "UTF-8" in result.output
+    assert result.exit_code == 1 and "UTF-8" in result.output and "GB18030" in result.output
 
 
 @pytest.mark.parametrize("ending", ["gift", "xml", "csv", "xlsx"])
@@ -90,3 +90,21 @@ def test_aiken_export_holds_only_single_choice(client: FlaskClient, login_as, db
     assert [i.stem for i in again.items] == ["供电企业应在（ ）个工作日内答复客户投诉。"]
     report = archive.read("export_report.txt").decode("utf-8-sig")
     assert "已导出 1 题，未导出 2 题" in report and "Aiken 格式只能导出单选题" in report
+
+
+def test_a_file_with_grades_moodle_refuses_is_not_imported(runner) -> None:  # type: ignore[no-untyped-def]
+    path = DATA.parent / "moodle_invalid_grades.xml"
+    result = runner.invoke(args=["bank", "import", str(path)])
+    assert result.exit_code == 1
+    assert "得分不合规的题 x > 1 & x < 2" in result.output and "Grades (33)" in result.output
+    assert "简答题的得分" in result.output and "Grades (45)" in result.output
+
+
+def test_aiken_errors_are_reported_in_moodles_words_by_the_cli(runner) -> None:  # type: ignore[no-untyped-def]
+    path = DATA.parent / "aiken_errors.txt"
+    result = runner.invoke(args=["bank", "import", str(path), "--dry-run", "--json"])
+    report = json.loads(result.output)
+    assert report["summary"]["total"] == 3 and report["summary"]["skipped"] == 4
+    messages = [s["message"] for s in report["skipped"]]
+    assert any("Question not started on line 7" in m for m in messages)
+    assert all(i["answer"] in (["A"], ["B"]) for i in report["items"])

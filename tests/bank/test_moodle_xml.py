@@ -16,7 +16,8 @@ from exam_app.bank.importers._moodle_common import (
 from exam_app.bank.importers.moodle_xml import export_moodle_xml, parse_moodle_xml
 from exam_app.bank.parsed import JUDGE_OPTIONS, ItemType, OptionData, ParsedItem, ProblemCode
 
-SAMPLE = Path(__file__).parent / "data" / "moodle" / "sample.xml"
+DATA = Path(__file__).parent / "data"
+SAMPLE = DATA / "moodle" / "sample.xml"
 SAMPLE_TEXT = SAMPLE.read_text(encoding="utf-8")
 SINGLE, MULTIPLE, JUDGE = ItemType.SINGLE, ItemType.MULTIPLE, ItemType.JUDGE
 SERVICE, TARIFF = "客户服务/服务渠道", "电费电价/电价政策"
@@ -295,18 +296,75 @@ def test_question_types_map_to_ours(xml, type_, answer):
     assert (item.type, item.answer, item.line, item.number) == (type_, answer, 3, 1)
 
 
-def test_blank_answers_are_dropped_and_fractions_read_leniently():
+def test_blank_answers_are_dropped():
     xml = question(
         "multichoice",
         "题",
-        "100|甲",
+        "50|甲",
         "0|",
-        "abc|乙",
-        "100.0000000|丙",
+        "0|乙",
+        "50.0000000|丙",
         extra="<single>false</single>",
     )
     [item] = parse_moodle_xml(quiz(xml), "q.xml").items
     assert (texts(item), item.answer) == (["甲", "乙", "丙"], ("A", "C"))
+
+
+MOODLE_GRADES = ["100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", "40"]
+MOODLE_GRADES += ["33.33333", "30", "25", "20", "16.66667", "14.28571", "12.5", "11.11111", "10"]
+MOODLE_GRADES += ["5", "0"]
+
+
+@pytest.mark.parametrize(
+    "grade",
+    MOODLE_GRADES
+    + ["-" + grade for grade in MOODLE_GRADES if grade != "0"]
+    + ["100.0000000", "33.333", "33.3333", "-83.333333", "14.2857", " 50 ", "1e2"],
+)
+def test_every_grade_moodle_accepts_is_read(grade):
+    xml = question(
+        "multichoice", "题", f"{grade}|甲", "0|乙", "0|丙", extra="<single>false</single>"
+    )
+    result = parse_moodle_xml(quiz(xml), "q.xml")
+    assert result.file_problems == [] and len(result.items) == 1
+
+
+@pytest.mark.parametrize(
+    "grade", ["33", "33.33", "12", "15", "45", "99", "101", "-33", "-110", "abc", "", "nan", "inf"]
+)
+def test_a_grade_moodle_refuses_refuses_the_whole_file(grade):
+    good = question("multichoice", "好题", "100|甲", "0|乙", extra="<single>true</single>")
+    bad = question("multichoice", "坏题", f"{grade}|甲", "0|乙", extra="<single>false</single>")
+    result = parse_moodle_xml(quiz(good, bad), "题库.xml")
+    assert result.items == [] and result.skipped == []
+    header, detail = result.file_problems
+    assert "题库.xml" in header and "1 道题" in header
+    assert "第4行" in detail and "“题”" in detail and f"Grades ({grade})" in detail
+
+
+def test_the_invalid_grades_file_names_each_question_and_grade():
+    result = parse_moodle_xml((DATA / "moodle_invalid_grades.xml").read_bytes(), "bad.xml")
+    assert result.items == []
+    header, first, second = result.file_problems
+    assert "2 道题" in header
+    assert "第10行" in first and "“得分不合规的题 x > 1 & x < 2”" in first and "(33)" in first
+    assert "第19行" in second and "“简答题的得分”" in second and "(45)" in second
+
+
+def test_true_false_grades_are_not_checked_but_only_100_percent_is_the_key():
+    """Moodle reads a true/false answer as right only at 100 %, and checks no other grade."""
+    [odd] = parse_moodle_xml(
+        quiz(question("truefalse", "判断", "50|true", "0|false")), "q.xml"
+    ).items
+    assert odd.answer == () and [p.code for p in odd.problems] == [ProblemCode.NO_ANSWER]
+
+
+def test_a_single_choice_without_a_full_credit_answer_gets_no_key():
+    xml = question("multichoice", "单选", "50|甲", "0|乙", extra="<single>true</single>")
+    [item] = parse_moodle_xml(quiz(xml), "q.xml").items
+    assert item.answer == ()
+    assert [p.code for p in item.problems] == [ProblemCode.ANSWER_COUNT, ProblemCode.NO_ANSWER]
+    assert "最高 50%" in item.problems[0].message
 
 
 @pytest.mark.parametrize(
@@ -327,6 +385,7 @@ def test_every_other_type_is_skipped_with_its_line(kind):
         kind,
     )
     assert "第4行" in skipped.message and "第2题" in skipped.message
+    assert "“题”" in skipped.message and f"（{kind}）" in skipped.message  # its name, Moodle's type
 
 
 @pytest.mark.parametrize(
@@ -353,8 +412,6 @@ def test_a_question_without_text_is_skipped_and_the_others_import(bad):
         (b"not xml at all", "第1行"),
         (b"", "第1行"),
         (b'<?xml version="1.0"?>\n<items/>', "根元素是 <items>"),
-        (quiz().replace(b"\n</quiz>", "<!-- 中 -->\n</quiz>".encode("gb18030")), "不是 UTF-8 编码"),
-        ('<?xml version="1.0" encoding="UTF-16"?><quiz/>'.encode("utf-16"), "不是 UTF-8 编码"),
         (
             b'<?xml version="1.0"?>\n<!DOCTYPE quiz [<!ENTITY a "aaaaaaaaaa">'
             b'<!ENTITY b "&a;&a;&a;&a;">]>\n<quiz>&b;</quiz>',
@@ -614,3 +671,25 @@ def test_export_refuses_items_without_a_usable_key():
         export_moodle_xml([TRICKY[0], item(SINGLE, "无答案（ ）。", ["甲", "乙"], "")])
     with pytest.raises(ValueError, match="unknown item type"):
         export_moodle_xml([{"type": "essay", "stem": "论述"}])
+
+
+@pytest.mark.parametrize("count", [2, 7, 11, 13, 19, 20])
+def test_many_right_answers_export_as_grades_moodle_accepts(count):
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    many = ParsedItem(
+        1, 1, MULTIPLE, "多选（ ）。",
+        tuple(OptionData(letters[i], f"选项{i}") for i in range(count + 1)), tuple(letters[:count]),
+    )  # fmt: skip
+    result = parse_moodle_xml(export_moodle_xml([many]), "many.xml")
+    [read] = result.items
+    assert (read.answer, read.problems) == (many.answer, ())
+
+
+def test_more_right_answers_than_moodle_can_grade_are_not_exported():
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    many = ParsedItem(
+        1, 1, MULTIPLE, "多选（ ）。",
+        tuple(OptionData(letters[i], f"选项{i}") for i in range(22)), tuple(letters[:21]),
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="21 个正确选项"):
+        export_moodle_xml([many])

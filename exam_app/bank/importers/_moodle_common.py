@@ -2,8 +2,9 @@
 
 Conventions every Moodle reader and writer here follows:
 
-* A file must be UTF-8 (a UTF-8 BOM is allowed); anything else is refused as a whole. Line ends
-  (``\\r\\n``, ``\\r``) become ``\\n`` on the way in and on the way out.
+* A file is read in the encodings ``core.textfiles`` reads (UTF-8 with or without BOM, GB18030/GBK,
+  UTF-16 with BOM); anything else is refused as a whole, saying which encodings are read. Line
+  ends (``\\r\\n``, ``\\r``) become ``\\n`` on the way in and on the way out. Exports are UTF-8.
 * The question *name* (GIFT ``::title::``, XML ``<name>``) is kept as the item's ``source``,
   unless it is only the start of the question text (the name Moodle makes up when a question has
   none). Exports write ``source`` as the name, or the start of the stem when there is none.
@@ -17,6 +18,7 @@ Conventions every Moodle reader and writer here follows:
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -35,27 +37,35 @@ from exam_app.bank.parsed import (
     SkippedQuestion,
 )
 from exam_app.bank.validation import validate_items
+from exam_app.core import textfiles
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class MoodleFileError(Exception):
-    """The file cannot be read at all; ``message`` tells the trainer why."""
+    """The file cannot be read at all; ``message`` tells the trainer why, ``details`` (if any)
+    lists each place in the file that is wrong."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.message = message
+        self.details = tuple(details)
 
 
-def decode_utf8(data: bytes, filename: str) -> str:
-    """The file's text with ``\\n`` line ends; anything but UTF-8 raises ``MoodleFileError``."""
+def decode_file(data: bytes, filename: str) -> str:
+    """The file's text with ``\\n`` line ends (``core.textfiles.decode_text``, BOM removed); an
+    encoding not read there raises ``MoodleFileError``."""
     try:
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    except UnicodeDecodeError as exc:
+        text = textfiles.decode_text(data)
+    except textfiles.UnknownEncoding as exc:
         raise MoodleFileError(
-            _("文件“%(name)s”不是 UTF-8 编码，请以 UTF-8 另存后再导入", name=filename)
+            _(
+                "文件“%(name)s”的编码无法识别：只能读取 UTF-8（带或不带 BOM）、GB18030/GBK "
+                "和带 BOM 的 UTF-16，请另存为 UTF-8 后再导入",
+                name=filename,
+            )
         ) from exc
-    return unify_newlines(text)
+    return unify_newlines(text.removeprefix("\ufeff"))
 
 
 def unify_newlines(text: str) -> str:
@@ -174,6 +184,64 @@ def read_tags(raw: Iterable[str]) -> tuple[tuple[str, ...], str | None, int | No
     return tuple(tags), level, difficulty
 
 
+# ---------------------------------------------------------------- grades
+
+#: The grades Moodle accepts for an answer (``question_bank::fraction_options_full()``), as
+#: fractions of 1: none, 100 %, every p/q for q <= 6, p/10, 1/q for q <= 10 and 1/20, and the
+#: same negative. An import with any other grade stops in Moodle (``invalidgrade``).
+_POSITIVE_FRACTIONS = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4,
+                       0.3333333, 0.3, 0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111,
+                       0.1, 0.05)  # fmt: skip
+MOODLE_FRACTIONS = (0.0, *_POSITIVE_FRACTIONS, *(-f for f in reversed(_POSITIVE_FRACTIONS)))
+#: Moodle's ``match_grade_options``: a grade is an option when within 0.00001 of it (of 1).
+FRACTION_TOLERANCE = 0.00001
+
+
+def moodle_fraction(percent: str) -> float | None:
+    """The Moodle grade option (a fraction of 1) that ``percent`` (as written in a file: ``50``,
+    ``33.33333``) stands for, or None when Moodle accepts no such grade."""
+    try:
+        value = float(percent.strip()) / 100
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return next((f for f in MOODLE_FRACTIONS if abs(value - f) < FRACTION_TOLERANCE), None)
+
+
+@dataclass(frozen=True)
+class BadGrades:
+    """A question whose answers carry grades Moodle does not accept."""
+
+    line: int
+    name: str
+    grades: tuple[str, ...]  #: as written in the file
+
+
+def refuse_bad_grades(filename: str, bad: list[BadGrades]) -> None:
+    """Raise ``MoodleFileError`` naming every question and grade of ``bad``, if there are any:
+    Moodle imports nothing from such a file, and neither do we."""
+    if not bad:
+        return
+    message = _(
+        "文件“%(name)s”未导入：%(count)s 道题的得分比例不是 Moodle 允许的值"
+        "（Moodle 同样拒绝导入整个文件），请改正后再导入",
+        name=filename,
+        count=len(bad),
+    )
+    details = [
+        _(
+            "第%(line)s行的题目“%(question)s”：得分比例 %(grades)s 不是 Moodle 允许的值"
+            "（Grades (%(grades)s) do not match grade options）",
+            line=question.line,
+            question=question.name,
+            grades=", ".join(question.grades),
+        )
+        for question in bad
+    ]
+    raise MoodleFileError(message, details)
+
+
 # ---------------------------------------------------------------- items
 
 
@@ -219,15 +287,43 @@ def explanation_with_feedback(general: str, feedback: Iterable[tuple[str, str]])
     return "\n".join(lines)
 
 
+_LABELS = re.compile(r"labels\s*[:：]\s*(.+)", re.IGNORECASE)
+
+
+def labels_tag(item: ParsedItem) -> str | None:
+    """``labels:A,C,D`` for options not lettered A, B, C … in order (Moodle numbers answers by
+    position: the tag keeps the item's own letters, and what validation says of them)."""
+    labels = [option.label for option in item.options]
+    if item.type is ItemType.JUDGE or labels == list(LETTERS[: len(labels)]):
+        return None
+    return "labels:" + ",".join(labels)
+
+
+def _written_labels(tags: Iterable[str], count: int) -> list[str] | None:
+    """The labels of a ``labels:`` tag when it names one per option, else None."""
+    for tag in tags:
+        match = _LABELS.fullmatch(tag.strip())
+        labels = [label.strip() for label in match[1].split(",")] if match else []
+        if match and len(labels) == count and all(labels):
+            return labels
+    return None
+
+
 def make_item(
     where: tuple[int, int], item_type: ItemType, stem: str, options: list[str],
     correct: Iterable[int], meta: Meta,
 ) -> ParsedItem:  # fmt: skip
     """An item at ``where`` = (number, line); ``correct`` holds indexes into ``options``.
 
-    Past Z there are no letters: such a label makes validation report the options.
+    Past Z there are no letters: such a label makes validation report the options. A
+    ``labels:A,C,D`` tag (written by our exports for options that are not lettered A, B, C …)
+    gives the options those labels back, so validation reports them again.
     """
     labels = [LETTERS[i] if i < len(LETTERS) else f"#{i + 1}" for i in range(len(options))]
+    written = _written_labels(meta.tags, len(options)) if item_type is not ItemType.JUDGE else None
+    if written is not None:
+        labels = written
+        meta = replace(meta, tags=tuple(t for t in meta.tags if not _LABELS.fullmatch(t)))
     return ParsedItem(
         number=where[0],
         line=where[1],
@@ -257,9 +353,16 @@ def _kind_name(kind: str) -> str:
     return names.get(kind, _("“%(kind)s”题型", kind=kind))
 
 
-def unsupported(line: int, number: int, kind: str) -> SkippedQuestion:
-    message = _("第%(line)s行的第%(number)s题是%(kind)s，题库只有单选、多选和判断题，已跳过",
-                line=line, number=number, kind=_kind_name(kind))
+def unsupported(line: int, number: int, kind: str, name: str = "") -> SkippedQuestion:
+    """A question of a type the bank does not hold: its line, number, Moodle's type name and its
+    own name (when it has one) in the message."""
+    if name.strip():
+        message = _("第%(line)s行的第%(number)s题“%(name)s”是%(kind)s（%(type)s），"
+                    "题库只有单选、多选和判断题，已跳过", line=line, number=number,
+                    name=name.strip(), kind=_kind_name(kind), type=kind)
+    else:
+        message = _("第%(line)s行的第%(number)s题是%(kind)s，题库只有单选、多选和判断题，已跳过",
+                    line=line, number=number, kind=_kind_name(kind))
     return SkippedQuestion(line, "unsupported_type", message, number=number, kind=kind)
 
 
@@ -292,12 +395,12 @@ def read_questions(
     questions: Callable[[str], Iterable[ParsedItem | SkippedQuestion]],
 ) -> ParseResult:
     """A text file of one of these formats, read by ``questions`` (the text in; items and skipped
-    questions out, in file order), then ``finish``-ed. A file that is no UTF-8, or in which
+    questions out, in file order), then ``finish``-ed. A file in no encoding read, or in which
     ``questions`` raises ``MoodleFileError``, is refused as a whole."""
     try:
-        found = list(questions(decode_utf8(data, filename)))
+        found = list(questions(decode_file(data, filename)))
     except MoodleFileError as exc:
-        return refused(filename, exc.message)
+        return ParseResult(filename=filename, file_problems=[exc.message, *exc.details])
     result = ParseResult(filename=filename)
     for question in found:
         if isinstance(question, SkippedQuestion):
@@ -310,9 +413,20 @@ def read_questions(
 # ---------------------------------------------------------------- export
 
 
-def equal_share(count: int) -> str:
-    """100 split among ``count`` answers, as Moodle writes grade steps: 50, 33.33333, 12.5 …"""
-    return f"{100 / count:.5f}".rstrip("0").rstrip(".")
+#: Most right answers a multiple-choice key can have in Moodle: each needs at least 5 %.
+MAX_KEYS = 20
+
+
+def key_shares(count: int) -> list[str]:
+    """Grades for ``count`` right answers, as Moodle writes them, that are Moodle grade options
+    and add up to 100 %: an equal share (50, 33.33333, 12.5 …) up to 10 answers, else 10 % and
+    5 % (11 answers: nine 10 % and two 5 %). More than ``MAX_KEYS`` raises ``ValueError``."""
+    if not 1 <= count <= MAX_KEYS:
+        raise ValueError(f"no Moodle grades for {count} right answers")
+    if count <= 10:
+        return [f"{100 / count:.5f}".rstrip("0").rstrip(".")] * count
+    tens = 20 - count
+    return ["10"] * tens + ["5"] * (count - tens)
 
 
 def export_views(items: Iterable[ParsedItem | Mapping[str, Any]]) -> list[ParsedItem]:
@@ -364,8 +478,12 @@ def export_item(item: ParsedItem | Mapping[str, Any], position: int) -> ParsedIt
 
 
 def meta_tags(item: ParsedItem) -> list[str]:
-    """Tags plus ``level:…`` and ``difficulty:…``, how Moodle carries those two."""
+    """Tags plus ``level:…`` and ``difficulty:…``, how Moodle carries those two, and
+    ``labels:…`` for options not lettered A, B, C … (``labels_tag``)."""
     tags = list(item.tags)
+    labels = labels_tag(item)
+    if labels:
+        tags.append(labels)
     if item.level:
         tags.append(f"level:{item.level}")
     if item.difficulty is not None:
@@ -391,6 +509,9 @@ def export_problem(item: ParsedItem) -> str | None:
                  count=len(item.answer))
     if len(item.options) < 2:
         return _("第%(number)s题少于 2 个选项，无法导出", number=n)
+    if len(item.answer) > MAX_KEYS:
+        return _("第%(number)s题有 %(count)s 个正确选项，Moodle 最多 %(max)s 个，无法导出",
+                 number=n, count=len(item.answer), max=MAX_KEYS)
     if empty:
         return _("第%(number)s题选项%(labels)s为空，无法导出", number=n, labels=empty)
     return None

@@ -30,16 +30,20 @@ from flask_babel import gettext as _
 from exam_app.bank.importers._moodle_common import (
     JUDGE_TEXTS,
     LETTERS,
+    BadGrades,
     Meta,
     category_from_moodle,
     category_to_moodle,
-    equal_share,
+    default_name,
     export_views,
+    key_shares,
     make_item,
     malformed,
     meta_tags,
+    moodle_fraction,
     question_meta,
     read_questions,
+    refuse_bad_grades,
     text_in_format,
     unsupported,
 )
@@ -50,18 +54,27 @@ _HIDDEN = dict(zip("\\:#={}~", "\ue000\ue001\ue002\ue003\ue004\ue005\ue006", str
 _SHOWN = str.maketrans({v: k for k, v in _HIDDEN.items()})
 _ESCAPE = re.compile(r"\\([\\:#={}~n])")
 _FORMAT = re.compile(r"\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
-_WEIGHT = re.compile(r"%\s*(-?\d+(?:\.\d*)?)\s*%")
+#: What Moodle's GIFT reader takes for a weight (``$giftanswerweightregex``); anything else
+#: between ``%`` signs is answer text, as in Moodle.
+_WEIGHT = re.compile(r"%(-*[0-9]{1,2}\.?[0-9]*)%")
 _TAG = re.compile(r"\[tag:((?:\\\]|[^\]\n])+)\]")
 _TRUE, _FALSE = ("T", "TRUE"), ("F", "FALSE")
 
 
 def parse_gift(data: bytes, filename: str) -> ParseResult:
     """Read a GIFT file into validated items; other question types are listed in ``skipped``."""
-    return read_questions(data, filename, _questions)
+    return read_questions(data, filename, lambda text: _questions(text, filename))
 
 
-def _questions(text: str) -> Iterator[ParsedItem | SkippedQuestion]:
-    """Every question of the file in order, numbered 1, 2, 3 … whether read or skipped."""
+def _questions(text: str, filename: str) -> Iterator[ParsedItem | SkippedQuestion]:
+    """Every question of the file in order, numbered 1, 2, 3 … whether read or skipped; a weight
+    Moodle refuses refuses the whole file (as Moodle does), naming every such question."""
+    found = list(_read(text))
+    refuse_bad_grades(filename, [bad for _question, bad in found if bad is not None])
+    return (question for question, _bad in found)
+
+
+def _read(text: str) -> Iterator[tuple[ParsedItem | SkippedQuestion, BadGrades | None]]:
     category: str | None = None
     count = 0
     for block in _blocks(text.split("\n")):
@@ -72,7 +85,8 @@ def _questions(text: str) -> Iterator[ParsedItem | SkippedQuestion]:
             body = body[1:]
         if body:
             count += 1
-            yield _question(body, count, category, _comment_tags(comments))
+            question = _question(body, count, category, _comment_tags(comments))
+            yield question, _bad_weights(body, question)
 
 
 def _blocks(lines: list[str]) -> Iterable[list[tuple[int, str]]]:
@@ -119,7 +133,7 @@ def _question(
         name, text = text[2:end].translate(_SHOWN).strip(), text[end + 2 :].strip()
     start, close = text.find("{"), text.find("}")
     if start < 0 and close < 0:
-        return unsupported(line, number, "description")
+        return unsupported(line, number, "description", name)
     if start < 0 or close < start:
         return malformed(line, number, _("答案块的“{”和“}”不成对（特殊字符请写成 \\{ \\}）"))
     answers, general = text[start + 1 : close], ""
@@ -127,7 +141,7 @@ def _question(
         answers, general = answers[: answers.rfind("####")], answers[answers.rfind("####") + 4 :]
     kind = _kind(answers.strip())
     if kind not in ("multichoice", "truefalse"):
-        return unsupported(line, number, kind)
+        return unsupported(line, number, kind, name)
     gap = "（ ）" + text[close + 1 :] if text[close + 1 :].strip() else ""  # missing-word format
     fmt, stem = _split_format((text[:start] + gap).strip(), "moodle")
     stem = _plain(stem, fmt)
@@ -142,6 +156,44 @@ def _question(
     if kind == "truefalse":
         return _judge(answers, fmt, (number, line), stem, meta)
     return _choice(answers, fmt, (number, line), stem, meta)
+
+
+def _bad_weights(
+    body: list[tuple[int, str]], question: ParsedItem | SkippedQuestion
+) -> BadGrades | None:
+    """The ``%weight%`` marks of a question's answers that are no Moodle grade option, or None.
+
+    Moodle reads a weight where its GIFT reader does (``~%50%`` in a multiple choice, where ``=``
+    is 100 % as written; ``=%50%`` in short answer and numerical questions) and checks it as it
+    checks every grade; true/false, essay and matching questions carry none."""
+    text = _protect("\n".join(text for _n, text in body))
+    name = ""
+    if text.startswith("::") and text.find("::", 2) >= 0:
+        end = text.find("::", 2)
+        name, text = text[2:end].translate(_SHOWN).strip(), text[end + 2 :]
+    start, close = text.find("{"), text.find("}")
+    if start < 0 or close < start:
+        return None
+    answers = text[start + 1 : close].split("####", 1)[0].strip()
+    marker = {"multichoice": "~", "shortanswer": "=", "numerical": "="}.get(_kind(answers))
+    weights = [
+        match[1]
+        for part in re.split(r"(?=[=~])", answers.removeprefix("#"))
+        if part[:1] == marker and (match := _WEIGHT.match(part[1:].strip()))
+    ]
+    bad = tuple(weight for weight in weights if moodle_fraction(weight) is None)
+    if not bad:
+        return None
+    stem = question.stem if isinstance(question, ParsedItem) else text[:start]
+    return BadGrades(body[0][0], name or default_name(_plain(stem, "moodle")), bad)
+
+
+def _fraction_of(weight: str) -> float:
+    """A weight's value (one Moodle refuses, ``--50``, refused the file before)."""
+    try:
+        return float(weight)
+    except ValueError:
+        return 0.0
 
 
 def _kind(answers: str) -> str:
@@ -181,7 +233,7 @@ def _choice(
         weight = _WEIGHT.match(rest) if marker == "~" else None
         if weight:
             rest = rest[weight.end() :].strip()
-            weighted += [index] if float(weight[1]) > 0 else []
+            weighted += [index] if _fraction_of(weight[1]) > 0 else []
         elif marker == "=":
             equals.append(index)
         option, _hash, note = rest.partition("#")
@@ -237,12 +289,12 @@ def _write_question(view: ParsedItem) -> str:
         lines.append(f"{head}{_escape(view.stem)}{{{key}{feedback}}}")
         return "\n".join(lines) + "\n"
     lines.append(f"{head}{_escape(view.stem)}{{")
-    share = equal_share(len(view.answer))
+    shares = iter(key_shares(len(view.answer)))
     for label, text in ((o.label, o.text) for o in view.options):
         if view.type is ItemType.SINGLE:
             marker = "=" if label in view.answer else "~%0%" if text.startswith("%") else "~"
         else:
-            marker = f"~%{share}%" if label in view.answer else "~%-100%"
+            marker = f"~%{next(shares)}%" if label in view.answer else "~%-100%"
         lines.append(f"\t{marker}{_write_text(text)}")
     if feedback:
         lines.append(f"\t{feedback}")

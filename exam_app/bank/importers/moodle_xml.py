@@ -1,24 +1,32 @@
 """Moodle XML question files (.xml) to and from items.
 
 Reading: ``<question type="multichoice">`` is single choice with ``<single>true</single>`` (key:
-the answers with the highest positive ``fraction``) and multiple choice with ``false`` (key: every
-answer with ``fraction`` > 0); the ``multichoiceset`` plugin (all-or-nothing) is multiple choice;
-``truefalse`` is a true/false item. ``<question type="category">`` sets the category of the
-questions after it; ``<name>`` is kept as ``source``, ``<generalfeedback>`` is the explanation and
-``<tags>`` the tags (see ``_moodle_common``). HTML texts become plain text; images cannot come
+the answers worth 100 %; none makes an item without key that says so) and multiple choice with
+``false`` (key: every answer with ``fraction`` > 0); the ``multichoiceset`` plugin
+(all-or-nothing) is multiple choice; ``truefalse`` is a true/false item (key: the answer worth
+100 %, as in Moodle). ``<question type="category">`` sets the category of the questions after
+it; ``<name>`` is kept as ``source``, ``<generalfeedback>`` is the explanation and ``<tags>`` the
+tags (see ``_moodle_common``). HTML texts become plain text; images cannot come
 along and leave ``[图片]`` in the text. Any other type (essay, matching, cloze …) is reported in
 ``skipped`` with its line, as is a question without text.
+
+Grades follow Moodle's: an answer's ``fraction`` must be one of Moodle's grade options
+(``_moodle_common.MOODLE_FRACTIONS``, within Moodle's tolerance). Moodle refuses to import a file
+in which any question (true/false aside, whose grades Moodle does not check) has another grade,
+so such a file is refused as a whole, naming each question (its ``<name>`` and line) and grade.
 
 The file is read with expat and must not declare a DOCTYPE, so no entity can be defined or
 expanded (no "billion laughs", no external files).
 
 Writing: every text is written as ``plain_text`` (Moodle shows it exactly as typed, ``<`` and
 line breaks included), answers keep their order (``shuffleanswers`` false, numbered ABCD), a
-multiple-choice key gives each right answer an equal share of 100% and each wrong one -100%.
+multiple-choice key gives each right answer a share of 100% in Moodle's grade options
+(``key_shares``) and each wrong one -100%.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,24 +36,36 @@ from xml.sax.saxutils import escape, quoteattr
 from flask_babel import gettext as _
 
 from exam_app.bank.importers._moodle_common import (
+    FRACTION_TOLERANCE,
     JUDGE_TEXTS,
     LETTERS,
+    BadGrades,
     Meta,
     MoodleFileError,
     category_from_moodle,
     category_to_moodle,
     default_name,
-    equal_share,
     export_views,
+    html_to_text,
+    key_shares,
     make_item,
     malformed,
     meta_tags,
+    moodle_fraction,
     question_meta,
     read_questions,
+    refuse_bad_grades,
     text_in_format,
     unsupported,
 )
-from exam_app.bank.parsed import ItemType, ParsedItem, ParseResult, SkippedQuestion
+from exam_app.bank.parsed import (
+    ItemType,
+    ParsedItem,
+    ParseResult,
+    Problem,
+    ProblemCode,
+    SkippedQuestion,
+)
 
 _CHOICE_KINDS = ("multichoice", "multichoiceset", "truefalse")
 _TRUE_WORDS = frozenset({"true", "t", "正确", "对", "是"})
@@ -102,7 +122,7 @@ def _tree(text: str) -> _Node:
 
 def parse_moodle_xml(data: bytes, filename: str) -> ParseResult:
     """Read a Moodle XML file into validated items; other question types go to ``skipped``."""
-    return read_questions(data, filename, lambda text: _questions(_quiz(text, filename)))
+    return read_questions(data, filename, lambda text: _questions(_quiz(text, filename), filename))
 
 
 def _quiz(text: str, filename: str) -> _Node:
@@ -132,9 +152,10 @@ def _quiz(text: str, filename: str) -> _Node:
     return quiz
 
 
-def _questions(quiz: _Node) -> Iterator[ParsedItem | SkippedQuestion]:
+def _questions(quiz: _Node, filename: str) -> Iterator[ParsedItem | SkippedQuestion]:
     """Every question in order, numbered 1, 2, 3 … whether read or skipped; categories set the
-    category of the questions after them."""
+    category of the questions after them. A grade Moodle refuses refuses the whole file."""
+    refuse_bad_grades(filename, [bad for node in quiz.all("question") if (bad := _bad(node))])
     category: str | None = None
     count = 0
     for node in quiz.all("question"):
@@ -144,6 +165,23 @@ def _questions(quiz: _Node) -> Iterator[ParsedItem | SkippedQuestion]:
             continue
         count += 1
         yield _question(node, kind, count, category)
+
+
+def _bad(node: _Node) -> BadGrades | None:
+    """The grades of ``node`` Moodle would refuse, or None (categories and true/false: none)."""
+    if node.attrs.get("type", "").strip().lower() in ("category", "truefalse"):
+        return None
+    grades = [a.attrs.get("fraction", "0") for a in node.all("answer")]
+    bad = tuple(grade for grade in grades if moodle_fraction(grade) is None)
+    if not bad:
+        return None
+    return BadGrades(node.line, _name(node) or default_name(_rich(node.child("questiontext"))), bad)
+
+
+def _name(node: _Node) -> str:
+    """The question's ``<name>`` as plain text."""
+    name = node.text("name", "text")
+    return html_to_text(name) if "<" in name else name.strip()
 
 
 def _rich(node: _Node | None) -> str:
@@ -157,7 +195,7 @@ def _question(
     node: _Node, kind: str, number: int, category: str | None
 ) -> ParsedItem | SkippedQuestion:
     if kind not in _CHOICE_KINDS:
-        return unsupported(node.line, number, kind or "?")
+        return unsupported(node.line, number, kind or "?", _name(node))
     stem = _rich(node.child("questiontext"))
     if not stem:
         return malformed(node.line, number, _("缺少题干（<questiontext> 为空）"))
@@ -171,22 +209,35 @@ def _question(
     answers = [
         (_rich(a), _fraction(a.attrs.get("fraction", "0")), _rich(a.child("feedback")))
         for a in node.all("answer")
-    ]
+    ]  # grades Moodle refuses were refused with the file, true/false aside
     where = (number, node.line)
     if kind == "truefalse":
         return _judge(answers, where, stem, meta)
     answers = [answer for answer in answers if answer[0]]  # Moodle ignores blank answers too
     single = kind == "multichoice" and node.text("single").strip().lower() not in ("false", "0")
-    best = max((fraction for _t, fraction, _f in answers), default=0.0)
     correct = [
         index
         for index, (_text, fraction, _fb) in enumerate(answers)
-        if fraction > 0 and (fraction == best or not single)
+        if (_full(fraction) if single else fraction > 0)
     ]
     feedback = [(LETTERS[i % 26], fb) for i, (_t, _f, fb) in enumerate(answers)]
     item_type = ItemType.SINGLE if single else ItemType.MULTIPLE
     texts = [t for t, _f, _fb in answers]
-    return make_item(where, item_type, stem, texts, correct, meta.with_feedback(feedback))
+    item = make_item(where, item_type, stem, texts, correct, meta.with_feedback(feedback))
+    best = max((fraction for _t, fraction, _f in answers), default=0.0)
+    if not single or correct or best <= 0:
+        return item
+    message = _(
+        "第%(number)s题是单选题，却没有得分 100%% 的选项（最高 %(best)s%%），未定答案",
+        number=number,
+        best=f"{best * 100:.5f}".rstrip("0").rstrip("."),
+    )
+    return item.with_problem(Problem(ProblemCode.ANSWER_COUNT, message))
+
+
+def _full(fraction: float) -> bool:
+    """Worth 100 %, within Moodle's tolerance."""
+    return abs(fraction - 1) < FRACTION_TOLERANCE
 
 
 def _judge(
@@ -197,7 +248,7 @@ def _judge(
     for position, (text, fraction, note) in enumerate(answers[:2]):
         word = text.strip().lower()
         index = 0 if word in _TRUE_WORDS else 1 if word in _FALSE_WORDS else position
-        key = index if fraction > 0 else key
+        key = index if _full(fraction) else key
         feedback.append(("AB"[index], note))
     correct = [] if key is None else [key]
     return make_item(
@@ -216,10 +267,12 @@ def _children(node: _Node, *path: str) -> list[_Node]:
 
 
 def _fraction(raw: str) -> float:
+    """A grade in percent as a fraction of 1; what is no number counts for nothing."""
     try:
-        return float(raw)
+        value = float(raw) / 100
     except ValueError:
         return 0.0
+    return value if math.isfinite(value) else 0.0
 
 
 # ---------------------------------------------------------------- writing
@@ -279,10 +332,10 @@ def _write_question(item: ParsedItem) -> list[str]:
             "    <shuffleanswers>false</shuffleanswers>",
             "    <answernumbering>ABCD</answernumbering>",
         ]
-        share = equal_share(len(item.answer))
+        shares = iter(key_shares(len(item.answer))) if not single else iter(())
         for option in item.options:
             right = option.label in item.answer
-            fraction = ("100" if single else share) if right else ("0" if single else "-100")
+            fraction = ("100" if single else next(shares)) if right else ("0" if single else "-100")
             lines.append(f'    <answer fraction="{fraction}" format="plain_text">')
             lines.append(f"      {_text(option.text)}{_rich_out('feedback', '')}</answer>")
     tags = meta_tags(item)
