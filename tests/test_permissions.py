@@ -48,6 +48,7 @@ EXPECTED: dict[str, frozenset[object]] = {
     "bank.show": BANK,
     "bank.import_upload": BANK,
     "bank.import_confirm": BANK,
+    "bank.import_report": BANK,
     "bank.template": BANK,
     "bank.export": BANK,
     "bank.create": BANK,

@@ -15,6 +15,7 @@ from exam_app.accounts.permissions import allow
 from exam_app.bank import browse, importing, item_flags, review
 from exam_app.bank.exporters import EXPORTERS, export_items
 from exam_app.bank.forms import ImportForm, SendBackForm, category_choices
+from exam_app.bank.import_report import report_text
 from exam_app.bank.importers import read_file
 from exam_app.bank.importers.spreadsheet import Format, template_spreadsheet
 from exam_app.bank.models import EVENT_LABELS, Category, Exposure, Item, ItemStatus, Level
@@ -132,6 +133,19 @@ def import_upload() -> ResponseReturnValue:
     return render_template(
         "bank/import.html", form=form, result=result, staged=staged, confirm_form=ConfirmForm()
     ), status
+
+
+@bp.route("/import/<int:upload_id>/report.txt")
+@allow(*BANK_ROLES)
+def import_report(upload_id: int) -> ResponseReturnValue:
+    """The staged file's whole accounting, every unread line included, as text."""
+    session = get_session()
+    try:
+        staged = uploads.peek(session, upload_id, current_user.id, "bank")
+    except DomainError:
+        abort(404)
+    body = report_text(read_file(staged.data, staged.filename)).encode("utf-8")
+    return attachment(body, f"import-report-{upload_id}.txt", "text/plain; charset=utf-8")
 
 
 @bp.route("/import/<int:upload_id>/confirm", methods=["POST"])

@@ -48,3 +48,19 @@ def take(session: Session, upload_id: int, owner_id: int, kind: str, now: dateti
         raise NotFound("staged upload not found")
     upload.consumed_at = now
     return upload
+
+
+def peek(session: Session, upload_id: int, owner_id: int, kind: str) -> StagedUpload:
+    """The owner's unconsumed upload of that kind, left waiting (to report on it again).
+
+    :raises NotFound: as ``take``
+    """
+    upload = session.get(StagedUpload, upload_id)
+    if (
+        upload is None
+        or upload.owner_id != owner_id
+        or upload.kind != kind
+        or upload.consumed_at is not None
+    ):
+        raise NotFound("staged upload not found")
+    return upload
