@@ -108,11 +108,11 @@ def check_may_start(session: Session, exam: Exam, user: User, now: datetime) -> 
         raise AttemptRefused(_("考试尚未开始，开放时间：%(t)s。", t=_local(exam.opens_at)))
     if state == "closed":
         raise AttemptRefused(_("考试已于 %(t)s 结束。", t=_local(exam.closes_at)))
-    running = in_progress(session, user.id)
-    if any(a.exam.mode == ExamMode.CERTIFICATION for a in running):
+    # A certification already running (the one definition: in progress and not past deadline
+    # + grace) is the only thing that stops another. A practice round left open does not: it
+    # is closed while the certification runs (saves, its result, the 错题本) and resumes after.
+    if open_certification(session, user.id, now) is not None:
         raise AttemptRefused(_("您有一场认证考试正在进行，请先完成它。"))
-    if running:
-        raise AttemptRefused(_("您有一场练习正在进行，请先交卷再开始认证考试。"))
     done = list(
         session.scalars(
             select(Attempt)
@@ -134,6 +134,17 @@ def check_may_start(session: Session, exam: Exam, user: User, now: datetime) -> 
             )
 
 
+def lock_person(session: Session, user_id: int) -> None:
+    """Lock the person's row until the commit: every start of theirs checks, then writes,
+    inside this lock, so concurrent starts run one after the other and the second sees the
+    first's attempt. PostgreSQL: ``FOR NO KEY UPDATE`` (it conflicts with itself, not with the
+    key-share locks that rows pointing at the user take). SQLite: the statement opens the
+    IMMEDIATE transaction, which holds the database's one write lock."""
+    session.execute(
+        select(User.id).where(User.id == user_id).with_for_update(key_share=True)
+    ).one_or_none()
+
+
 def _local(value: datetime | None) -> str:
     return local_text(value)
 
@@ -143,8 +154,13 @@ def start_attempt(
 ) -> Attempt:
     """Draw this candidate's paper from a fresh seed and fix the deadline.
 
-    A practice attempt already in progress is resumed rather than duplicated.
+    A practice attempt already in progress is resumed rather than duplicated. The person's
+    starts are serialised (``lock_person``), so two clicks or two tabs can neither start the
+    same practice twice nor two certifications side by side; their overdue attempts are graded
+    first, so the checks count them as done.
     """
+    lock_person(session, user.id)
+    close_overdue_for(session, user.id, now)
     check_may_start(session, exam, user, now)
     if exam.mode == ExamMode.PRACTICE:
         running = in_progress(session, user.id, exam.id)

@@ -13,7 +13,12 @@ from exam_app.accounts.models import User
 from exam_app.bank.models import Category
 from exam_app.errors import DomainError
 from exam_app.exams import assembly
-from exam_app.exams.attempts import ensure_no_certification, in_progress, start_attempt
+from exam_app.exams.attempts import (
+    ensure_no_certification,
+    in_progress,
+    lock_person,
+    start_attempt,
+)
 from exam_app.exams.definitions import pool_for
 from exam_app.exams.models import (
     Attempt,
@@ -122,6 +127,7 @@ def start_weakest_practice(
     :raises DomainError: no graded answers yet, no such category, nothing to practise, or a
         certification runs
     """
+    lock_person(session, user.id)  # two clicks: the second resumes the first's round
     ensure_no_certification(session, user.id, now)
     if category_id is not None:
         if session.get(Category, category_id) is None:
