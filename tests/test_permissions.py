@@ -55,6 +55,7 @@ EXPECTED: dict[str, frozenset[object]] = {
     "study.index": SIGNED_IN,
     "exams.index": TAKER,
     "exams.start": TAKER,
+    "exams.start_page": TAKER,
     "exams.practice_weakest": TAKER,
     "exams.attempt": TAKER,
     "exams.save_answer": TAKER,

@@ -36,8 +36,10 @@ from exam_app.exams.models import (
     AttemptStatus,
     Exam,
     ExamMode,
+    ExamStatus,
     ReviewPolicy,
 )
+from exam_app.exams.standing import standings, start_facts
 from exam_app.exams.wrong_book import answer_wrong_book, entries_of, wrong_book_questions
 from exam_app.forms import ConfirmForm
 from exam_app.i18n import local_text
@@ -81,6 +83,7 @@ def index() -> ResponseReturnValue:
         return (0, not need.late, need.by or date.max)
 
     offers.sort(key=offer_order)
+    standing_of = standings(session, user.id, [exam for exam, _reason in offers])
     mine = session.scalars(
         select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.id.desc()).limit(50)
     ).all()
@@ -95,10 +98,34 @@ def index() -> ResponseReturnValue:
     return render_template(
         "exams/index.html",
         offers=offers,
+        standing_of=standing_of,
         needs=needs,
         mine=mine,
         wrong_count=len(wrong),
         weakest=weakest,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/<int:exam_id>/start")
+@allow(*TAKERS)
+def start_page(exam_id: int) -> ResponseReturnValue:
+    """Before the clock: duration, questions, pass mark, attempts used and left, the window,
+    what the result will show. Its 开始答题 button POSTs to ``start``; only that starts the
+    timer."""
+    session, now = get_session(), utcnow()
+    exam = session.get(Exam, exam_id)
+    user = signed_in_user(session)
+    if exam is None or exam.status == ExamStatus.DRAFT or not is_assigned(session, exam, user):
+        abort(404)
+    closed = attempts.close_overdue_for(session, user.id, now)
+    if closed:
+        session.commit()
+    return render_template(
+        "exams/start.html",
+        exam=exam,
+        facts=start_facts(session, exam, user, now),
+        review=ReviewPolicy.FULL if exam.mode == ExamMode.PRACTICE else exam.review_policy,
         form=ConfirmForm(),
     )
 

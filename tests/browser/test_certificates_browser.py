@@ -34,7 +34,8 @@ def demo(runner, app: Flask, live_server: str, tmp_path: Path) -> Iterator[None]
 
 def _pass_certification(page: Page, base: str, db_session) -> int:  # type: ignore[no-untyped-def]
     page.goto(f"{base}/exams/")
-    page.locator("tr", has_text="中级工 认证考试").get_by_role("button").click()
+    page.locator("tr", has_text="中级工 认证考试").get_by_role("link", name="开始").click()
+    page.get_by_role("button", name="开始答题").click()  # the start page comes first
     expect(page.locator("#attempt")).to_be_visible()
     attempt_id = int(page.url.rstrip("/").split("/")[-1])
     attempt = db_session.get(Attempt, attempt_id)
@@ -44,8 +45,8 @@ def _pass_certification(page: Page, base: str, db_session) -> int:  # type: igno
         for label in key:
             inputs.nth(item.option_order.index(label)).check()
     expect(page.locator("#save-state")).to_contain_text("已保存")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="交卷").click()
+    page.get_by_role("button", name="确认交卷").click()
     expect(page.get_by_test_id("percent")).to_be_visible()
     db_session.rollback()
     return attempt_id

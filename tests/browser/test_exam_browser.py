@@ -31,9 +31,11 @@ def _answer(page: Page, position: int, option: int = 0) -> None:
 
 
 def _start(page: Page, base: str, title: str) -> None:
+    """The list links to the exam's start page; its 开始答题 button starts the clock."""
     page.goto(f"{base}/exams/")
     row = page.locator("tr", has_text=title)
-    row.get_by_role("button").click()
+    row.get_by_role("link", name="开始").click()
+    page.get_by_role("button", name="开始答题").click()
     expect(page.locator("#attempt")).to_be_visible()
 
 
@@ -116,8 +118,8 @@ def test_practice_feedback_and_wrong_question_book(
         expect(options.nth(0)).to_be_disabled()  # the key is shown: the answer is final
     wrong = page.locator(".feedback.wrong").count()
     assert wrong > 0, "the first option cannot be right for every question"
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="交卷").click()
+    page.get_by_role("button", name="交卷").click()  # the confirmation lists what is left
+    page.get_by_role("button", name="确认交卷").click()
     expect(page.get_by_test_id("percent")).to_be_visible()
 
     page.goto(f"{live_server}/exams/wrong-book")

@@ -17,7 +17,15 @@ from exam_app.bank.categories import ensure_category
 from exam_app.bank.models import Item
 from exam_app.exams.models import Attempt, AttemptStatus, ExamMode
 from tests.factories import key_positions, wrong_choice
-from tests.web import client_for, csrf_token, page_token, save_answer, start_exam, submit_exam
+from tests.web import (
+    client_for,
+    csrf_from,
+    csrf_token,
+    page_token,
+    save_answer,
+    start_exam,
+    submit_exam,
+)
 
 RUNNING_CERTIFICATION = "您有一场认证考试正在进行"
 
@@ -151,3 +159,89 @@ def test_weakest_practice_appears_after_a_graded_attempt_and_starts(
     assert all(db_session.get(Item, i.item_id).category_id == weak.id for i in targeted.items)
     count = db_session.scalar(select(func.count()).select_from(Attempt))
     assert count == 2
+
+
+# --- item 3: the start page, and the submit confirmation ------------------------------------
+
+
+def _answer_everything(client: FlaskClient, db_session, attempt_id: int, right: bool) -> None:  # type: ignore[no-untyped-def]
+    attempt = _attempt(db_session, attempt_id)
+    keys = key_positions(db_session, attempt)
+    token = page_token(client, f"/exams/attempts/{attempt_id}")
+    for item in attempt.items:
+        chosen = keys[item.position] if right else wrong_choice(item, keys[item.position])
+        saved = save_answer(client, attempt_id, token, position=item.position, chosen=chosen)
+        assert saved.status_code == 200
+
+
+def test_the_list_leads_to_a_start_page_and_only_its_button_starts_the_clock(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    exam = make_exam(title="中级工认证", max_attempts=2, pass_percent=75, duration_minutes=60)
+    home = client.get("/exams/").get_data(as_text=True)
+    assert f'href="/exams/{exam.id}/start"' in home
+    assert f'action="/exams/{exam.id}/start"' not in home, "no one-click start in the list"
+
+    page = client.get(f"/exams/{exam.id}/start").get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(Attempt)) == 0, "no clock yet"
+    for fact in (
+        "60 分钟",
+        "8 道题",
+        "得分率 75% 及以上为通过",
+        "已用 0 次，剩余 2 次（共 2 次）",
+        "答案、标准答案及解析",  # what the result will show
+        'data-testid="window"',
+    ):
+        assert fact in page, fact
+    form = re.search(rf'<form method="post" action="/exams/{exam.id}/start".*?</form>', page, re.S)
+    assert form and ">开始答题</button>" in form.group(0)
+    token = csrf_from(form.group(0))  # the button posts with its CSRF token
+    no_token = client.post(f"/exams/{exam.id}/start")
+    assert no_token.status_code == 400
+    started = client.post(f"/exams/{exam.id}/start", data={"csrf_token": token})
+    attempt_id = int(re.search(r"/attempts/(\d+)", started.headers["Location"]).group(1))
+    assert _attempt(db_session, attempt_id).exam_id == exam.id
+
+    again = client.get(f"/exams/{exam.id}/start").get_data(as_text=True)
+    assert f'href="/exams/attempts/{attempt_id}"' in again and "继续答题" in again
+    assert "已用 1 次，剩余 1 次" in again
+
+
+def test_the_start_page_says_why_not_and_offers_no_button(
+    client: FlaskClient, login_as, make_exam
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from exam_app.db import utcnow
+
+    login_as(Role.OPERATOR)
+    later = make_exam(opens_at=utcnow() + timedelta(days=1), closes_at=utcnow() + timedelta(days=2))
+    page = client.get(f"/exams/{later.id}/start").get_data(as_text=True)
+    assert "考试尚未开始" in page and ">开始答题</button>" not in page
+    assert client.get("/exams/999999/start").status_code == 404
+
+
+def test_the_submit_confirmation_lists_unanswered_and_flagged_by_number(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    attempt_id = start_exam(client, make_exam().id)
+    token = page_token(client, f"/exams/attempts/{attempt_id}")
+    for position in (1, 2, 4):
+        save_answer(client, attempt_id, token, position=position, chosen=[0])
+    save_answer(client, attempt_id, token, position=2, chosen=[0], flagged=True, base_revision=1)
+    save_answer(client, attempt_id, token, position=5, chosen=[], flagged=True)
+    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    box = re.search(r'<section class="card submit-confirm".*?</section>', page, re.S)
+    assert box, "the confirmation is on the page"
+
+    def listed(name: str) -> list[int]:
+        row = re.search(rf'data-list="{name}".*?</p>', box.group(0), re.S)
+        assert row
+        return [int(n) for n in re.findall(r'<a href="#q(\d+)">\1</a>', row.group(0))]
+
+    assert listed("unanswered") == [3, 5, 6, 7, 8]
+    assert listed("flagged") == [2, 5]
+    assert "共 8 题，未答 5 题，标记 2 题" in box.group(0)
+    assert "data-submit-confirmed" in box.group(0)

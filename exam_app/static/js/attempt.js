@@ -14,6 +14,8 @@
   const storeKey = `attempt:${d.attempt}:queue`;
   const cards = new Map([...root.querySelectorAll(".question-card")].map((c) => [c.dataset.position, c]));
   const stateBox = document.getElementById("save-state");
+  const submitForm = document.getElementById("submit-form");
+  const confirmBox = document.getElementById("submit-confirm");
   let queue = JSON.parse(localStorage.getItem(storeKey) || "{}"); // position -> pending answer
   let flushing = false;
   let retryDelay = 2000;
@@ -44,6 +46,7 @@
     });
     document.getElementById("answered-count").textContent = answered;
     document.getElementById("answered-bar").value = answered;
+    if (!confirmBox.hidden) fillConfirmation(); // answered from its links: keep it true
   }
 
   function applyToCard(card, chosen, flagged) {
@@ -211,15 +214,46 @@
     lockCard(card, true);
     enqueue(card, true);
   });
-  document.getElementById("submit-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (!window.confirm(d.msgConfirm)) return;
+  // 交卷 first shows what is left: the unanswered and flagged questions by number, each a link
+  // to its card; 确认交卷 then sends what waits and hands the paper in.
+  function fillList(name, positions) {
+    const row = confirmBox.querySelector(`[data-list="${name}"]`);
+    const links = row.querySelector(".question-links");
+    links.replaceChildren(...positions.map((pos) => {
+      const a = document.createElement("a");
+      a.href = `#q${pos}`;
+      a.textContent = pos;
+      return a;
+    }));
+    row.hidden = positions.length === 0;
+  }
+  function fillConfirmation() {
+    const all = [...cards.keys()];
+    const unanswered = all.filter((pos) => !chosenOf(cards.get(pos)).length);
+    const flagged = all.filter((pos) => cards.get(pos).querySelector("[data-flag]").checked);
+    fillList("unanswered", unanswered);
+    fillList("flagged", flagged);
+    confirmBox.querySelector("[data-summary]").textContent = d.msgSummary
+      .replace("__N__", all.length).replace("__U__", unanswered.length).replace("__F__", flagged.length);
+  }
+  function showConfirmation() {
+    fillConfirmation();
+    confirmBox.hidden = false;
+    confirmBox.focus();
+  }
+  async function submitNow() {
     await flush();
     if (pendingCount()) { showState(d.msgOffline.replace("__N__", pendingCount()), "offline"); return; }
     finished = true;
     localStorage.removeItem(storeKey);
-    event.target.submit();
+    submitForm.submit();
+  }
+  submitForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    showConfirmation();
   });
+  confirmBox.querySelector("[data-submit-confirmed]").addEventListener("click", submitNow);
+  confirmBox.querySelector("[data-submit-cancel]").addEventListener("click", () => { confirmBox.hidden = true; });
   document.addEventListener("visibilitychange", () => heartbeat(!document.hidden));
   window.addEventListener("online", flush);
   window.addEventListener("beforeunload", (event) => { if (pendingCount() && !finished) event.preventDefault(); });
