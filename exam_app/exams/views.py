@@ -309,12 +309,20 @@ def result(attempt_id: int) -> ResponseReturnValue:
         _closed_during_certification(session, now)  # keys of other papers wait till it ends
     review = papers.reviewed_paper(session, attempt) if policy == ReviewPolicy.FULL else []
     names = {str(c.id): c.path for c in session.scalars(select(Category))}
+    exam = attempt.exam
+    try:  # what happens next: may they sit again, and if not, why
+        attempts.check_may_start(session, exam, signed_in_user(session), now)
+        again = None
+    except DomainError as exc:
+        again = exc.message
     return render_template(
         "exams/result.html",
         attempt=attempt,
         policy=policy.value,
         review=review,
         category_names=names,
+        standing=standings(session, current_user.id, [exam])[exam.id],
+        again=again,
     )
 
 

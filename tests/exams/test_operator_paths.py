@@ -245,3 +245,56 @@ def test_the_submit_confirmation_lists_unanswered_and_flagged_by_number(
     assert listed("flagged") == [2, 5]
     assert "共 8 题，未答 5 题，标记 2 题" in box.group(0)
     assert "data-submit-confirmed" in box.group(0)
+
+
+# --- item 4: where a certification stands --------------------------------------------------
+
+
+def test_a_passed_certification_says_so_in_the_list_and_the_result(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    exam = make_exam(max_attempts=3, pass_percent=80, certificate_months=24)
+    attempt_id = start_exam(client, exam.id)
+    _answer_everything(client, db_session, attempt_id, right=True)
+    result = submit_exam(client, attempt_id)
+    page = client.get(result.headers["Location"]).get_data(as_text=True)
+    assert "及格线：得分率 80% 及以上为通过；您的得分率为 100.0%" in page
+    assert "您已通过本次认证考试" in page and "有效期 24 个月" in page
+
+    home = client.get("/exams/").get_data(as_text=True)
+    row = re.search(rf'<tr data-exam="{exam.id}">.*?</tr>', home, re.S)
+    assert row
+    assert "已通过" in row.group(0) and "80%" in row.group(0)
+    assert "剩余 2 次（共 3 次）" in row.group(0)
+    assert f'href="/exams/attempts/{attempt_id}/result"' in row.group(0)
+    assert ">开始<" not in row.group(0), "a passed certification is not offered as new"
+
+
+def test_a_failed_last_chance_says_what_happens_next(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    exam = make_exam(max_attempts=1)
+    attempt_id = start_exam(client, exam.id)
+    _answer_everything(client, db_session, attempt_id, right=False)
+    submit_exam(client, attempt_id)
+    page = client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "及格线：得分率 60% 及以上为通过" in page
+    assert "您已用完该考试的 1 次机会" in page and "请联系培训管理员" in page
+    home = client.get("/exams/").get_data(as_text=True)
+    row = re.search(rf'<tr data-exam="{exam.id}">.*?</tr>', home, re.S)
+    assert row and "剩余 0 次（共 1 次）" in row.group(0) and "已通过" not in row.group(0)
+
+
+def test_a_failed_certification_with_chances_left_offers_the_start_page(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.OPERATOR)
+    exam = make_exam(max_attempts=2)
+    attempt_id = start_exam(client, exam.id)
+    _answer_everything(client, db_session, attempt_id, right=False)
+    submit_exam(client, attempt_id)
+    page = client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "您还有 1 次机会（共 2 次）" in page
+    assert f'href="/exams/{exam.id}/start"' in page
