@@ -79,7 +79,9 @@ def test_starting_the_same_practice_again_resumes_it(
     practice = make_exam(ExamMode.PRACTICE)
     first = start_exam(client, practice.id)
     assert start_exam(client, practice.id) == first
-    assert client.get("/exams/").get_data(as_text=True).count("继续：") == 1
+    home = client.get("/exams/").get_data(as_text=True)
+    assert home.count("继续") == 1, "one 继续 entry"
+    assert home.count(f'href="/exams/attempts/{first}"') == 1
 
 
 def test_concurrent_starts_of_one_person_make_one_attempt(
