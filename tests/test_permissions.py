@@ -60,7 +60,7 @@ EXPECTED: dict[str, frozenset[object]] = {
     "exams.save_answer": TAKER,
     "exams.heartbeat": TAKER,
     "exams.submit": TAKER,
-    "exams.result": TAKER,
+    "exams.result": frozenset({Role.OPERATOR, Role.HR, Role.ADMIN}),
     "exams.wrong_book": TAKER,
     "exams.wrong_book_answer": TAKER,
     "exams.manage_index": OVERSEER,

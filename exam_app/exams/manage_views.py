@@ -17,7 +17,7 @@ from exam_app.errors import DomainError
 from exam_app.exams import definitions, papers, proctoring
 from exam_app.exams.forms import ExamForm, ExtraTimeForm
 from exam_app.exams.models import Attempt, Exam
-from exam_app.exams.views import bp
+from exam_app.exams.views import RESULT_READERS, bp
 from exam_app.forms import ConfirmForm, tree_choices
 from exam_app.web import run_service
 
@@ -103,6 +103,7 @@ def manage_show(exam_id: int) -> ResponseReturnValue:
         counts=counts,
         fairness=fairness,
         attempts=taken,
+        may_read_results=current_user.has_role(*RESULT_READERS),
         form=ConfirmForm(),
     )
 

@@ -1,0 +1,66 @@
+"""HR's and trainers' pages over HTTP (issue 17): results, the exam page, the form, the log."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from exam_app.accounts.models import Role
+from tests.factories import make_attempt
+from tests.web import client_for
+
+# --- HR reads every result (item 10) -------------------------------------------------------
+
+
+def test_hr_reads_a_candidates_result_without_the_keys(
+    app: Flask, client: FlaskClient, login_as, make_user, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    exam = make_exam(review_policy="full", counts=(1, 1, 1))
+    candidate = make_user(Role.OPERATOR, name="张三")
+    attempt = make_attempt(db_session, exam, candidate.id, "submitted", "key")
+    login_as(Role.HR)
+    page = client.get(f"/exams/attempts/{attempt.id}/result")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "张三" in html and 'data-testid="percent">100.0%' in html
+    assert "各分类得分" in html, "HR sees how the candidate did per category"
+    assert 'class="key"' not in html and "解析秘文" not in html, "never the keys"
+    assert f"/exams/attempts/{attempt.id}/log" in html
+    # the exam page links the score to the result
+    show = client.get(f"/exams/manage/{exam.id}").get_data(as_text=True)
+    assert f'href="/exams/attempts/{attempt.id}/result"' in show
+
+
+def test_admin_reads_results_an_operator_or_trainer_does_not(
+    app: Flask, make_user, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    exam = make_exam(counts=(1, 1, 1))
+    attempt = make_attempt(db_session, exam, make_user(Role.OPERATOR).id, "submitted", "wrong")
+    url = f"/exams/attempts/{attempt.id}/result"
+    assert client_for(app, make_user(Role.ADMIN)).get(url).status_code == 200
+    assert client_for(app, make_user(Role.OPERATOR)).get(url).status_code == 404
+    assert client_for(app, make_user(Role.TRAINER)).get(url).status_code == 403
+    trainer_show = client_for(app, make_user(Role.TRAINER)).get(f"/exams/manage/{exam.id}")
+    assert url not in trainer_show.get_data(as_text=True)
+
+
+def test_hr_on_a_running_attempts_result_goes_to_its_log(
+    client: FlaskClient, login_as, make_user, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    attempt = make_attempt(db_session, make_exam(), make_user(Role.OPERATOR).id)
+    login_as(Role.HR)
+    response = client.get(f"/exams/attempts/{attempt.id}/result")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/exams/attempts/{attempt.id}/log")
+    assert client.get("/exams/attempts/999999/result").status_code == 404
+
+
+def test_hr_who_also_sits_exams_keeps_their_own_review(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    me = login_as(Role.OPERATOR, Role.HR)
+    done = make_attempt(db_session, make_exam(review_policy="full"), me.id, "submitted")
+    assert 'class="key"' in client.get(f"/exams/attempts/{done.id}/result").get_data(as_text=True)
+    running = make_attempt(db_session, make_exam(title="另一场"), me.id)
+    response = client.get(f"/exams/attempts/{running.id}/result")
+    assert response.headers["Location"].endswith(f"/exams/attempts/{running.id}")
