@@ -64,3 +64,28 @@ def test_hr_who_also_sits_exams_keeps_their_own_review(
     running = make_attempt(db_session, make_exam(title="另一场"), me.id)
     response = client.get(f"/exams/attempts/{running.id}/result")
     assert response.headers["Location"].endswith(f"/exams/attempts/{running.id}")
+
+
+# --- HR's home and navigation (item 9) -----------------------------------------------------
+
+
+def test_hr_home_and_navigation_lead_to_what_hr_does(client: FlaskClient, login_as) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.HR)
+    html = client.get("/").get_data(as_text=True)
+    card = html[html.index('data-role="hr"') :]
+    for testid, url in (
+        ("hr-tracking", "/tracking/"),
+        ("hr-certificates", "/certificates/"),
+        ("hr-stats", "/stats/"),
+        ("hr-results", "/exams/manage"),
+    ):
+        assert f'href="{url}" data-testid="{testid}"' in card, testid
+        assert client.get(url).status_code == 200, url
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    for url, label in (
+        ("/tracking/", "培训达标"),
+        ("/certificates/", "证书登记"),
+        ("/stats/", "统计分析"),
+        ("/exams/manage", "考试管理"),
+    ):
+        assert f'href="{url}">{label}</a>' in nav, label
