@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from exam_app.accounts.models import Role
+from exam_app.accounts.models import OrgUnit, Role
 from exam_app.accounts.permissions import allow
 from exam_app.accounts.services import org_tree
 from exam_app.bank.categories import category_tree
+from exam_app.bank.models import Category
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
 from exam_app.exams import definitions, papers, proctoring
@@ -95,9 +96,18 @@ def manage_show(exam_id: int) -> ResponseReturnValue:
     taken = session.scalars(
         select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.id.desc()).limit(200)
     ).all()
+    wanted = {r.category_id for r in exam.rules if r.category_id is not None}
+    categories = {c.id: c.path for c in session.scalars(select(Category))} if wanted else {}
+    units = [
+        unit.path
+        for a in exam.assignments
+        if a.org_unit_id is not None and (unit := session.get(OrgUnit, a.org_unit_id)) is not None
+    ]
     return render_template(
         "exams/manage_show.html",
         exam=exam,
+        category_names=categories,
+        unit_paths=sorted(units),
         problems=problems,
         warnings=warnings,
         counts=counts,

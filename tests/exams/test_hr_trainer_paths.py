@@ -6,7 +6,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from exam_app.accounts.models import Role
-from tests.factories import make_attempt
+from exam_app.bank.categories import ensure_category
+from exam_app.exams.models import ExamAssignment
+from tests.factories import make_attempt, make_org_tree
 from tests.web import client_for
 
 # --- HR reads every result (item 10) -------------------------------------------------------
@@ -89,3 +91,32 @@ def test_hr_home_and_navigation_lead_to_what_hr_does(client: FlaskClient, login_
         ("/exams/manage", "考试管理"),
     ):
         assert f'href="{url}">{label}</a>' in nav, label
+
+
+# --- the exam page (item 7) ----------------------------------------------------------------
+
+
+def test_exam_page_describes_rules_and_settings(
+    client: FlaskClient, login_as, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    unit = make_org_tree(db_session)["GD-GZ-TH"]
+    category, _ = ensure_category(db_session, "业扩报装/低压")
+    exam = make_exam(
+        duration_minutes=45, pass_percent=80, max_attempts=2, wait_minutes=30,
+        review_policy="category",
+    )  # fmt: skip
+    exam.rules[0].category_id = category.id
+    exam.rules[0].difficulty_min, exam.rules[0].difficulty_max = 2, 4
+    exam.assignments = [ExamAssignment(org_unit_id=unit.id)]
+    db_session.commit()
+    login_as(Role.HR)
+    html = client.get(f"/exams/manage/{exam.id}").get_data(as_text=True)
+    rules = html[html.index('data-testid="rules"') :]
+    first = rules[rules.index('data-rule="r1"') : rules.index('data-rule="r2"')]
+    assert category.path in first and "单选" in first and "2–4" in first and ">4<" in first
+    second = rules[rules.index('data-rule="r2"') :]
+    assert "任意分类" in second and "多选" in second and "任意难度" in second
+    settings = html[html.index('data-testid="exam-settings"') : html.index('data-testid="rules"')]
+    for text in ("45 分钟", "80%", "最多 2 次", "30 分钟", "分数及各分类得分", unit.path):
+        assert text in settings, text
+    assert "中级工" in settings and "认证考试" in settings
