@@ -65,6 +65,7 @@ EXPECTED: dict[str, frozenset[object]] = {
     "exams.wrong_book_answer": TAKER,
     "exams.manage_index": OVERSEER,
     "exams.manage_edit": BANK,
+    "exams.manage_supply": BANK,
     "exams.manage_show": OVERSEER,
     "exams.manage_publish": BANK,
     "exams.attempt_log": OVERSEER,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from exam_app.accounts.models import Role
 from exam_app.bank.categories import ensure_category
-from exam_app.exams.models import ExamAssignment
+from exam_app.exams.models import Exam, ExamAssignment
 from tests.factories import make_attempt, make_org_tree
-from tests.web import client_for
+from tests.web import client_for, csrf_from
 
 # --- HR reads every result (item 10) -------------------------------------------------------
 
@@ -120,3 +123,79 @@ def test_exam_page_describes_rules_and_settings(
     for text in ("45 分钟", "80%", "最多 2 次", "30 分钟", "分数及各分类得分", unit.path):
         assert text in settings, text
     assert "中级工" in settings and "认证考试" in settings
+
+
+# --- the exam form (item 7) ----------------------------------------------------------------
+
+
+def _controls(html: str) -> list[str]:
+    """The form's controls a person fills in (not hidden ones, not buttons)."""
+    form = html[html.index('<form method="post" class="card"') :]
+    form = form[: form.index("</form>")]
+    tags = re.findall(r"<(?:input|select|textarea)\b[^>]*>", form)
+    return [t for t in tags if not re.search(r'type="(hidden|submit|button)"', t)]
+
+
+def test_every_field_of_the_exam_form_has_a_label(client: FlaskClient, login_as, bank) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.TRAINER)
+    html = client.get("/exams/manage/new").get_data(as_text=True)
+    labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
+    controls = _controls(html)
+    assert len(controls) > 20
+    for tag in controls:
+        ident = re.search(r'\bid="([^"]+)"', tag)
+        wrapped = tag.startswith("<input") and 'type="checkbox"' in tag
+        assert wrapped or (ident and ident.group(1) in labelled), tag
+    # the rule rows say which row and which field: "规则 2 题数"
+    assert re.search(
+        r'<label class="sr-only" for="rules-1-count">规则 <span data-n>2</span> 题数', html
+    )
+    assert 'for="rules-1-difficulty_max">规则 <span data-n>2</span> 难度到' in html
+    assert "js/exam_rules.js" in html and 'id="add-rule"' in html
+
+
+def test_rule_rows_may_have_gaps_after_one_is_removed(
+    client: FlaskClient, login_as, db_session, bank
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.TRAINER)
+    page = client.get("/exams/manage/new").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_from(page), "title": "三条规则", "mode": "practice", "level": "",
+        "duration_minutes": "30", "pass_percent": "60", "points_single": "1",
+        "points_multiple": "2", "points_judge": "1", "review_policy": "full",
+        "certificate_title": "用电客户受理员",
+    }  # fmt: skip
+    for index, (count, kind) in {0: ("2", "single"), 2: ("1", "judge"), 5: ("1", "")}.items():
+        data |= {f"rules-{index}-count": count, f"rules-{index}-type": kind,
+                 f"rules-{index}-category_id": "0", f"rules-{index}-difficulty_min": "1",
+                 f"rules-{index}-difficulty_max": "5"}  # fmt: skip
+    response = client.post("/exams/manage/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    exam = db_session.scalar(select(Exam).where(Exam.title == "三条规则"))
+    assert [(r.count, r.type) for r in exam.rules] == [(2, "single"), (1, "judge"), (1, None)]
+
+
+def test_the_live_supply_check_counts_one_rows_items(
+    app: Flask, client: FlaskClient, login_as, make_user, bank
+) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.TRAINER)
+
+    def supply(**args: str) -> dict[str, object]:
+        response = client.get("/exams/manage/supply", query_string=args)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    assert supply(mode="certification", type="single", count="3") == {
+        "ok": True, "available": 12, "needed": 3,
+    }  # fmt: skip
+    assert supply(mode="certification", type="judge", count="9")["available"] == 6
+    assert supply(mode="practice", level="senior", count="1")["available"] == 0
+    assert (
+        supply(mode="practice", difficulty_min="4", difficulty_max="5", count="1")["available"] == 0
+    )
+    assert supply(item_ids="1，2, x")["needed"] == 2
+    bad = client.get("/exams/manage/supply?type=essay")
+    assert bad.status_code == 400 and bad.get_json()["ok"] is False
+    assert client.get("/exams/manage/supply?category_id=99999999999").status_code == 400
+    hr = client_for(app, make_user(Role.HR))
+    assert hr.get("/exams/manage/supply").status_code == 403
