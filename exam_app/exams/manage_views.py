@@ -16,7 +16,7 @@ from exam_app.bank.models import Category, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import definitions, papers, proctoring
+from exam_app.exams import definitions, events, papers, proctoring
 from exam_app.exams.definitions import RuleSpec
 from exam_app.exams.forms import ExamForm, ExtraTimeForm, item_ids_from
 from exam_app.exams.models import Attempt, Exam, ExamMode
@@ -163,11 +163,15 @@ def _attempt(attempt_id: int) -> Attempt:
 
 
 def _render_log(attempt: Attempt, form: ExtraTimeForm, **extra: object) -> str:
+    record = events.proctor_record(get_session(), attempt)
     return render_template(
         "exams/attempt_log.html",
         attempt=attempt,
+        record=record,
+        summary=events.summarize(record, len(attempt.items)),
         form=form,
         may_grant=current_user.has_role(*TIME_GIVERS),
+        may_read_result=current_user.has_role(*RESULT_READERS),
         kind=request.args.get("kind", ""),
         **extra,
     )

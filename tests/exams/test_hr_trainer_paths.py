@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -10,9 +11,18 @@ from sqlalchemy import select
 
 from exam_app.accounts.models import Role
 from exam_app.bank.categories import ensure_category
-from exam_app.exams.models import Exam, ExamAssignment
+from exam_app.db import utcnow
+from exam_app.exams import proctoring
+from exam_app.exams.events import device_of
+from exam_app.exams.models import Attempt, Exam, ExamAssignment
 from tests.factories import make_attempt, make_org_tree
-from tests.web import client_for, csrf_from
+from tests.web import (
+    client_for,
+    csrf_from,
+    csrf_token,
+    save_answer,
+    start_exam,
+)
 
 # --- HR reads every result (item 10) -------------------------------------------------------
 
@@ -199,3 +209,87 @@ def test_the_live_supply_check_counts_one_rows_items(
     assert client.get("/exams/manage/supply?category_id=99999999999").status_code == 400
     hr = client_for(app, make_user(Role.HR))
     assert hr.get("/exams/manage/supply").status_code == 403
+
+
+# --- the attempt log as a proctor's record (item 11) ---------------------------------------
+
+WINDOWS_CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0 Safari/537.36"
+)
+ANDROID_WECHAT = (
+    "Mozilla/5.0 (Linux; Android 13; V2183A) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.47"
+)
+
+
+def _outside_details(html: str) -> str:
+    """The page above its technical details, as text (tags dropped)."""
+    return re.sub(r"<(?!details)[^>]+>", "", html[: html.index('<details data-testid="technical"')])
+
+
+def test_the_attempt_log_reads_as_a_proctors_record(
+    app: Flask, client: FlaskClient, login_as, make_user, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    operator = login_as(Role.OPERATOR)
+    attempt_id = start_exam(client, make_exam().id)
+    page_url = f"/exams/attempts/{attempt_id}"
+    client.get(page_url, headers={"User-Agent": WINDOWS_CHROME})
+    reload = client.get(page_url, headers={"User-Agent": WINDOWS_CHROME}).get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', reload).group(1)
+    client.get(page_url, headers={"User-Agent": ANDROID_WECHAT})  # another device
+    for chosen, base, flagged in (([0], 0, False), ([1], 1, True), ([0], 0, False)):  # last: stale
+        save_answer(client, attempt_id, token, position=1, chosen=chosen, base_revision=base,
+                    flagged=flagged)  # fmt: skip
+    save_answer(client, attempt_id, token, position=2, chosen=[], base_revision=0, flagged=True)
+    db_session.rollback()
+    attempt = db_session.get(Attempt, attempt_id)
+    later = utcnow() + timedelta(minutes=3)
+    proctoring.heartbeat(db_session, attempt, later, False)  # 3 minutes silent, then away
+    proctoring.heartbeat(db_session, attempt, later + timedelta(seconds=45), True)
+    db_session.commit()
+    hr = client_for(app, make_user(Role.HR, name="李人事"))
+    log_url = f"/exams/attempts/{attempt_id}/log"
+    grant = hr.post(
+        f"/exams/attempts/{attempt_id}/extra-time",
+        data={"csrf_token": csrf_token(hr, log_url), "minutes": "5", "reason": "停电"},
+    )
+    assert grant.status_code == 302
+    html = hr.get(log_url).get_data(as_text=True)
+    record = _outside_details(html)
+    assert operator.name in record and "开始作答，试卷共 8 题" in record
+    assert "打开试卷：Chrome · Windows" in record
+    assert "再次打开试卷（刷新或另一标签页）" in record
+    assert "在另一浏览器或设备上打开试卷：WeChat · Android" in record
+    assert "第 1 题：选择 A" in record and "第 1 题：由 A 改为 B，标记为待检查" in record
+    assert "第 1 题：另一标签页的旧答案未保存" in record and "第 2 题，标记为待检查" in record
+    assert re.search(r"与服务器失去联系 3 分 0 秒（自 \d\d:\d\d:\d\d 起）", record)
+    assert "回到考试页面，离开了 45 秒" in record
+    assert "加时 5 分 0 秒：停电（李人事）" in record
+    summary = record[record.index("概况") :]
+    assert "作答 1 / 8 题，改答 1 次" in summary and "在另外 1 个浏览器或设备上打开" in summary
+    # what a proctor does not need stays folded away
+    for raw in ("agent=", "Mozilla/5.0", "revision=", "position=", "started", str(attempt.seed)):
+        assert raw not in record, raw
+    technical = html[html.index('<details data-testid="technical"') :]
+    assert str(attempt.seed) in technical and "agent=Mozilla/5.0" in technical
+    assert "按种子重建试卷核对" in technical
+
+
+def test_the_record_of_a_finished_attempt_links_its_result(
+    client: FlaskClient, login_as, make_user, make_exam, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    attempt = make_attempt(db_session, make_exam(), make_user(Role.OPERATOR).id, "overdue", "key")
+    login_as(Role.HR)
+    client.get(f"/exams/attempts/{attempt.id}/result")  # grades the overdue attempt
+    html = client.get(f"/exams/attempts/{attempt.id}/log").get_data(as_text=True)
+    assert "考试时间到，系统按已保存的答案自动交卷，得分 100.0%" in _outside_details(html)
+    assert f'href="/exams/attempts/{attempt.id}/result" data-testid="result-link"' in html
+
+
+def test_devices_are_named_from_their_user_agents() -> None:
+    assert device_of(WINDOWS_CHROME) == "Chrome · Windows"
+    assert device_of(ANDROID_WECHAT) == "WeChat · Android"
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Safari/604.1"
+    assert device_of(iphone) == "Safari · iOS"
+    assert device_of("curl/8.0") == "curl/8.0"
