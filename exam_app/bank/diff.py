@@ -6,6 +6,7 @@ words changed. Pure: takes plain field texts, returns segments that the template
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -30,15 +31,23 @@ class FieldDiff:
         return any(s.op != "equal" for s in self.left + self.right)
 
 
-def version_fields(version: Any) -> dict[str, str]:
-    """An item version's content as one text per field."""
+def version_fields(
+    version: Any, labels: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, str]:
+    """An item version's content as one text per field. ``labels``: per field, the words a
+    reader sees for its stored codes (``{"type": {"judge": "判断题"}, "level": …}``)."""
+    labels = labels or {}
+
+    def shown(name: str, code: str | None) -> str:
+        return "" if not code else labels.get(name, {}).get(code, code)
+
     return {
-        "type": version.type,
+        "type": shown("type", version.type),
         "stem": version.stem,
         "options": "\n".join(f"{o['label']}、{o['text']}" for o in version.options),
         "answer": "、".join(version.answer),
         "explanation": version.explanation,
-        "level": version.level or "",
+        "level": shown("level", version.level),
         "difficulty": "" if version.difficulty is None else str(version.difficulty),
         "source": version.source,
         "tags": "；".join(version.tags),

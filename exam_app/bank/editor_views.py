@@ -21,7 +21,7 @@ from exam_app.accounts.permissions import allow
 from exam_app.bank import authoring, browse, review
 from exam_app.bank.diff import diff_versions, version_fields
 from exam_app.bank.forms import ItemForm, SendBackForm, category_choices
-from exam_app.bank.models import Category, Exposure, Item, Level
+from exam_app.bank.models import LEVEL_LABELS, TYPE_LABELS, Category, Exposure, Item, Level
 from exam_app.bank.parsed import ItemType
 from exam_app.bank.views import (
     BANK_ROLES,
@@ -261,7 +261,12 @@ def diff(item_id: int) -> ResponseReturnValue:
     if left_no not in by_number or right_no not in by_number:
         abort(404)
     left, right = by_number[left_no], by_number[right_no]
-    rows = diff_versions(version_fields(left), version_fields(right))
+    # the codes stored for type and level, in the words every other page shows
+    labels = {
+        "type": {k.value: str(v) for k, v in TYPE_LABELS.items()},
+        "level": {k.value: str(v) for k, v in LEVEL_LABELS.items()},
+    }
+    rows = diff_versions(version_fields(left, labels), version_fields(right, labels))
     return render_template(
         "bank/diff.html",
         item=item,

@@ -59,7 +59,12 @@ EXPOSED_TO = {
 
 def pool_for(session: Session, exam: Exam) -> list[PoolItem]:
     """Published items of the exam's level exposed to its mode, current versions: what new
-    papers may draw.
+    papers may draw."""
+    return pool_of(session, ExamMode(exam.mode), exam.level)
+
+
+def pool_of(session: Session, mode: ExamMode, level: str | None) -> list[PoolItem]:
+    """Published items of ``level`` (None: any) exposed to ``mode``, current versions.
 
     Only numbers leave the database (the option count, not the options): a start on a
     100,000-item bank reads integers, not 100,000 JSON documents.
@@ -77,11 +82,11 @@ def pool_for(session: Session, exam: Exam) -> list[PoolItem]:
         .join(ItemVersion, Item.current_version_id == ItemVersion.id)
         .where(
             Item.status == ItemStatus.PUBLISHED.value,
-            Item.exposure.in_(EXPOSED_TO[ExamMode(exam.mode)]),
+            Item.exposure.in_(EXPOSED_TO[mode]),
         )
     )
-    if exam.level:
-        stmt = stmt.where(ItemVersion.level == exam.level)
+    if level:
+        stmt = stmt.where(ItemVersion.level == level)
     # Published items always have options lettered A, B, C … in order (validation refuses gaps).
     return [
         PoolItem(item_id, version_id, kind, category_id, difficulty, LABELS[:n], exposure.value)
@@ -107,6 +112,26 @@ def rules_for(session: Session, exam: Exam) -> list[Rule]:
             )
         )
     return rules
+
+
+def rule_supply(session: Session, mode: ExamMode, level: str | None, spec: RuleSpec) -> int:
+    """How many items of today's bank one rule could draw for an exam of ``mode`` and
+    ``level``: the editor's live check of a row, before anything is saved."""
+    categories = (
+        frozenset(descendant_ids(session, spec.category_id))
+        if spec.category_id is not None
+        else None
+    )
+    rule = Rule(
+        key="r",
+        count=len(spec.item_ids) or spec.count,
+        item_ids=spec.item_ids,
+        category_ids=categories,
+        type=spec.type,
+        difficulty_min=spec.difficulty_min,
+        difficulty_max=spec.difficulty_max,
+    )
+    return len(candidates(rule, pool_of(session, mode, level)))
 
 
 def check_exam(session: Session, exam: Exam) -> list[RuleProblem]:

@@ -30,12 +30,17 @@ from exam_app.i18n import from_local_input, to_local_input
 from exam_app.web import INT_MAX
 
 
+def item_ids_from(text: str) -> tuple[int, ...]:
+    """A fixed rule's item numbers as typed: commas (also full-width) between them."""
+    return tuple(int(x) for x in text.replace("，", ",").split(",") if x.strip().isdigit())
+
+
 class RuleForm(Form):
     count = IntegerField(_l("题数"), validators=[Optional(), NumberRange(min=0, max=500)])
     category_id = SelectField(_l("分类"), coerce=int, default=0)
     type = SelectField(_l("题型"), default="")
     difficulty_min = IntegerField(_l("难度从"), default=1, validators=[NumberRange(1, 5)])
-    difficulty_max = IntegerField(_l("到"), default=5, validators=[NumberRange(1, 5)])
+    difficulty_max = IntegerField(_l("难度到"), default=5, validators=[NumberRange(1, 5)])
     item_ids = StringField(
         _l("固定试题编号（逗号分隔）"), validators=[Optional(), Length(max=2000)]
     )
@@ -120,11 +125,7 @@ class ExamForm(FlaskForm):
         return [
             RuleSpec(
                 count=row.form.count.data or 0,
-                item_ids=tuple(
-                    int(x)
-                    for x in (row.form.item_ids.data or "").replace("，", ",").split(",")
-                    if x.strip().isdigit()
-                ),
+                item_ids=item_ids_from(row.form.item_ids.data or ""),
                 category_id=row.form.category_id.data or None,
                 type=ItemType(row.form.type.data) if row.form.type.data else None,
                 difficulty_min=row.form.difficulty_min.data or 1,

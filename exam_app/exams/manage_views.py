@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from exam_app.accounts.models import Role
+from exam_app.accounts.models import OrgUnit, Role
 from exam_app.accounts.permissions import allow
 from exam_app.accounts.services import org_tree
 from exam_app.bank.categories import category_tree
+from exam_app.bank.models import Category, Level
+from exam_app.bank.parsed import ItemType
 from exam_app.db import get_session, utcnow
 from exam_app.errors import DomainError
-from exam_app.exams import definitions, papers, proctoring
-from exam_app.exams.forms import ExamForm, ExtraTimeForm
-from exam_app.exams.models import Attempt, Exam
-from exam_app.exams.views import bp
+from exam_app.exams import definitions, events, papers, proctoring
+from exam_app.exams.definitions import RuleSpec
+from exam_app.exams.forms import ExamForm, ExtraTimeForm, item_ids_from
+from exam_app.exams.models import Attempt, Exam, ExamMode
+from exam_app.exams.views import RESULT_READERS, bp
 from exam_app.forms import ConfirmForm, tree_choices
-from exam_app.web import run_service
+from exam_app.web import bounded_int, run_service
 
 BUILDERS = (Role.TRAINER, Role.ADMIN)
 OVERSEERS = (Role.HR, Role.TRAINER, Role.ADMIN)
@@ -82,6 +85,29 @@ def manage_edit(exam_id: int | None) -> ResponseReturnValue:
     return render_template("exams/manage_edit.html", form=form, exam=exam)
 
 
+@bp.route("/manage/supply")
+@allow(*BUILDERS)
+def manage_supply() -> ResponseReturnValue:
+    """The editor's live check of one rule row: how many items today's bank has for it
+    (``mode``, ``level``, and the row's ``category_id``, ``type``, ``difficulty_min``,
+    ``difficulty_max``, ``item_ids``, ``count``)."""
+    args = request.args
+    try:
+        mode = ExamMode(args.get("mode") or ExamMode.CERTIFICATION)
+        level = Level(args["level"]).value if args.get("level") else None
+        item_type = ItemType(args["type"]) if args.get("type") else None
+        category_id = bounded_int(args.get("category_id") or 0) or None
+        low = bounded_int(args.get("difficulty_min") or 1)
+        high = bounded_int(args.get("difficulty_max") or 5)
+        item_ids = item_ids_from(args.get("item_ids", "")[:2000])
+        count = bounded_int(args.get("count") or 0)
+    except (TypeError, ValueError):
+        return jsonify(ok=False, error=_("请求格式错误。")), 400
+    spec = RuleSpec(count, item_ids, category_id, item_type, low, high)
+    available = definitions.rule_supply(get_session(), mode, level, spec)
+    return jsonify(ok=True, available=available, needed=len(item_ids) or count)
+
+
 @bp.route("/manage/<int:exam_id>")
 @allow(*OVERSEERS)
 def manage_show(exam_id: int) -> ResponseReturnValue:
@@ -95,14 +121,24 @@ def manage_show(exam_id: int) -> ResponseReturnValue:
     taken = session.scalars(
         select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.id.desc()).limit(200)
     ).all()
+    wanted = {r.category_id for r in exam.rules if r.category_id is not None}
+    categories = {c.id: c.path for c in session.scalars(select(Category))} if wanted else {}
+    units = [
+        unit.path
+        for a in exam.assignments
+        if a.org_unit_id is not None and (unit := session.get(OrgUnit, a.org_unit_id)) is not None
+    ]
     return render_template(
         "exams/manage_show.html",
         exam=exam,
+        category_names=categories,
+        unit_paths=sorted(units),
         problems=problems,
         warnings=warnings,
         counts=counts,
         fairness=fairness,
         attempts=taken,
+        may_read_results=current_user.has_role(*RESULT_READERS),
         form=ConfirmForm(),
     )
 
@@ -127,11 +163,15 @@ def _attempt(attempt_id: int) -> Attempt:
 
 
 def _render_log(attempt: Attempt, form: ExtraTimeForm, **extra: object) -> str:
+    record = events.proctor_record(get_session(), attempt)
     return render_template(
         "exams/attempt_log.html",
         attempt=attempt,
+        record=record,
+        summary=events.summarize(record, len(attempt.items)),
         form=form,
         may_grant=current_user.has_role(*TIME_GIVERS),
+        may_read_result=current_user.has_role(*RESULT_READERS),
         kind=request.args.get("kind", ""),
         **extra,
     )

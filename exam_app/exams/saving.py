@@ -178,6 +178,8 @@ def save_answer(
         now,
         position=position,
         revision=revision,
+        chosen=response,  # original labels: the proctor's record shows the letters seen
+        flagged=flagged,
     )
     feedback = None
     if step.feedback:

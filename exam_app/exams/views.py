@@ -48,6 +48,9 @@ from exam_app.web import bounded_int, json_object, run_service
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 TAKERS = (Role.OPERATOR,)
+#: who reads anyone's result: the score and the categories, never the keys. A supervisor's
+#: subtree is tracking's scope (who works where now), which exams cannot see.
+RESULT_READERS = (Role.HR, Role.ADMIN)
 
 
 def _mine(attempt_id: int) -> Attempt:
@@ -290,39 +293,55 @@ def submit(attempt_id: int) -> ResponseReturnValue:
     return redirect(url_for("exams.result", attempt_id=attempt.id))
 
 
+def _readable(attempt_id: int) -> Attempt:
+    """The caller's own attempt, or anyone's for HR and administrators."""
+    if not current_user.has_role(*RESULT_READERS):
+        return _mine(attempt_id)
+    attempt = get_session().get(Attempt, attempt_id)
+    if attempt is None:
+        raise attempts.no_such_attempt()
+    return attempt
+
+
 @bp.route("/attempts/<int:attempt_id>/result")
-@allow(*TAKERS)
+@allow(*TAKERS, *RESULT_READERS)
 def result(attempt_id: int) -> ResponseReturnValue:
     session, now = get_session(), utcnow()
-    attempt = _mine(attempt_id)
+    attempt = _readable(attempt_id)
+    own = attempt.user_id == current_user.id
     if attempt.status == AttemptStatus.IN_PROGRESS:
         try:
             attempts.ensure_open(session, attempt, now)
         except DomainError:
             session.commit()
         else:
-            return redirect(url_for("exams.attempt", attempt_id=attempt.id))
+            target = "exams.attempt" if own else "exams.attempt_log"
+            return redirect(url_for(target, attempt_id=attempt.id))
     policy = ReviewPolicy(attempt.exam.review_policy)
     if attempt.exam.mode == ExamMode.PRACTICE:
         policy = ReviewPolicy.FULL
+    if not own:  # a reader sees how the candidate did, not the keys
+        policy = ReviewPolicy.BY_CATEGORY
     if policy == ReviewPolicy.FULL:
         _closed_during_certification(session, now)  # keys of other papers wait till it ends
     review = papers.reviewed_paper(session, attempt) if policy == ReviewPolicy.FULL else []
     names = {str(c.id): c.path for c in session.scalars(select(Category))}
     exam = attempt.exam
-    try:  # what happens next: may they sit again, and if not, why
-        attempts.check_may_start(session, exam, signed_in_user(session), now)
-        again = None
-    except DomainError as exc:
-        again = exc.message
+    again = None
+    if own:  # what happens next: may they sit again, and if not, why
+        try:
+            attempts.check_may_start(session, exam, signed_in_user(session), now)
+        except DomainError as exc:
+            again = exc.message
     return render_template(
         "exams/result.html",
         attempt=attempt,
         policy=policy.value,
         review=review,
         category_names=names,
-        standing=standings(session, current_user.id, [exam])[exam.id],
+        standing=standings(session, attempt.user_id, [exam])[exam.id],
         again=again,
+        own=own,
     )
 
 
