@@ -46,7 +46,7 @@ def test_hr_compares_two_halls_and_downloads_the_workbook(
     page = new_page(browser)
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, live_server, data.hr.employee_no, PASSWORD)
-    page.get_by_role("link", name="统计分析").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="统计分析").click()
     page.get_by_test_id("cohort-links").get_by_role("link", name="群体统计").click()
     page.get_by_test_id("exam").select_option(str(data.exam.id))
     page.get_by_test_id("group-0").select_option(f"unit:{th.id}")
