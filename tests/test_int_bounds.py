@@ -53,13 +53,17 @@ def test_ids_beyond_the_database_range_name_nothing(
     token = csrf_token(client, "/accounts/password")
     routes = list(_int_routes(app))
     assert len(routes) > 30
+    # werkzeug rules out a route on its method before its converters: a path that a GET and
+    # a POST route share answers the other method's request 405, naming nothing either
+    shared = {rule for _e, _m, rule in routes if sum(r == rule for _x, _y, r in routes) > 1}
     wrong = []
     for endpoint, method, rule in routes:
         for number in (*TOO_BIG, INT_MAX):
             url = _INT_ARGUMENT.sub(str(number), rule)
             status = _open(client, method, url, token)
             # Beyond the range: no route matches. At the top of it: a 500 is the only failure.
-            if status == 500 or (number > INT_MAX and status != 404):
+            refused = {404, 405} if rule in shared else {404}
+            if status == 500 or (number > INT_MAX and status not in refused):
                 wrong.append((endpoint, number, status))
     assert wrong == []
     # More digits than Python's int() reads from text (4,300) must not get that far either.
