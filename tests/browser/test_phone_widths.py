@@ -77,9 +77,7 @@ def _data(app: Flask, db_session: Session) -> dict[Role, User]:
             db_session, Role.TRAINER, employee_no="T0375", name="李培训"
         ),
         Role.HR: factories.make_user(db_session, Role.HR, employee_no="H0375", name="王人资"),
-        Role.ADMIN: factories.make_user(
-            db_session, Role.ADMIN, employee_no="A0375", name="赵管理"
-        ),
+        Role.ADMIN: factories.make_user(db_session, Role.ADMIN, employee_no="A0375", name="赵管理"),
     }
     factories.make_attempt(db_session, practice, people[Role.OPERATOR], "submitted", "wrong")
     return people
