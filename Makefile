@@ -9,7 +9,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 # certificates embed only the glyphs they use, poppler to read PDFs back); once, as root.
 SYSTEM_PACKAGES := chromium fonts-wqy-microhei libharfbuzz-subset0 poppler-utils
 
-.PHONY: install translations system-deps db run serve test test-pg lint clean
+.PHONY: install translations system-deps axe db run serve test test-pg lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
+# axe-core, the accessibility checker the browser tests run: one pinned tarball from the npm
+# registry (integrity checked), kept under .cache/ (ignored by git).
+axe: $(STAMP)
+	$(BIN)/python scripts/fetch_axe.py
+
 db: install
 	@# Certificates need the CJK font; without root this warns and certificates wait for it.
 	-@$(MAKE) --no-print-directory system-deps
@@ -47,10 +52,10 @@ run: db
 serve: install
 	$(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8000 --access-logfile - wsgi:app
 
-test: install system-deps
+test: install system-deps axe
 	$(BIN)/python -m pytest
 
-test-pg: install system-deps
+test-pg: install system-deps axe
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
 lint: install

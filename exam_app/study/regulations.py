@@ -6,7 +6,8 @@ One file holds one regulation (format: ``question_bank/regulations/README.md``):
     简称: 客户服务管理办法
     编号: Q/CSG…            (optional)
     来源: 种子文档 …
-    备注: …                 (optional, repeatable)
+    备注: …                 (optional, repeatable: for maintainers, what the source lacks)
+    说明: …                 (optional, repeatable: for readers, shown above the text)
 
     ## 2 职责分工            (a heading; ### for a heading one level down)
     > paragraph             (more text of the entry above: a heading's body, a clause's paragraph)
@@ -42,7 +43,14 @@ _PARAGRAPH_LINE = re.compile(r"> ?(.*)")
 _PARTS = re.compile(_PART)
 _REF = re.compile(rf"(\S.*?)\s*§\s*({_NUMBER})")
 
-_FIELDS = {"简称": "short_title", "编号": "code", "来源": "source", "备注": "notes"}
+_REPEATABLE = frozenset({"备注", "说明"})
+_FIELDS = {
+    "简称": "short_title",
+    "编号": "code",
+    "来源": "source",
+    "备注": "notes",
+    "说明": "reader_notes",
+}
 _REQUIRED_FIELDS = ("简称", "来源")
 
 
@@ -85,7 +93,8 @@ class Regulation:
     code: str | None  #: Q/CSG number, when the document has one
     source: str
     clauses: tuple[Clause, ...]
-    notes: tuple[str, ...] = ()  #: 备注 lines: what the source lacks or gets wrong
+    notes: tuple[str, ...] = ()  #: 备注 lines: what the source lacks or gets wrong (maintainers')
+    reader_notes: tuple[str, ...] = ()  #: 说明 lines: the same told to a reader, shown on the page
     filename: str = ""
 
     def clause(self, number: str) -> Clause | None:
@@ -163,7 +172,7 @@ def _read_field(state: _State, line: str, number: int) -> bool:
     if key not in _FIELDS:
         known = "、".join(_FIELDS)
         raise state.error(number, _("未知的字段“%(key)s”（可用：%(known)s）", key=key, known=known))
-    if key in state.fields and key != "备注":
+    if key in state.fields and key not in _REPEATABLE:
         raise state.error(number, _("字段“%(key)s”出现了不止一次", key=key))
     if not value:
         raise state.error(number, _("字段“%(key)s”为空", key=key))
@@ -250,6 +259,7 @@ def _finish(state: _State, last_line: int) -> Regulation:
         source=values["source"][0],
         clauses=clauses,
         notes=tuple(values.get("notes", ())),
+        reader_notes=tuple(values.get("reader_notes", ())),
         filename=state.filename,
     )
 
