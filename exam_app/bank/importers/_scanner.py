@@ -12,12 +12,16 @@ of sections the bank cannot hold (简答题, 计算题 …) are reported as ``Sk
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
 from exam_app.bank.importers._drafts import Draft, build_item, difficulty_of
+from exam_app.bank.importers._noise import normalised
 from exam_app.bank.importers._segments import (
+    BLANK,
     Mark,
     find_answer,
     find_bracket_field,
@@ -48,6 +52,24 @@ MAX_SKIPPED_NUMBERS = 3
 #: Same start: a header wins over a field, a field over a number, and so on.
 _PRIORITY = {"header": 0, "type": 1, "stem": 1, "question": 2, "answer": 3, "explanation": 4}
 _SENTENCE_END = frozenset("。.？?！!；;)）")
+_DECLARED_COUNT = re.compile(r"共\s*(\d+)\s*(?:道|小)?题")
+
+
+@dataclass
+class Section:
+    """A run of questions under one header (or bank title): what the report checks per section.
+
+    ``first_line``/``last_line`` bound its lines, so that the report can count the key lines
+    in it independently of what the scanner made of them."""
+
+    first_line: int
+    header: str | None  #: the header as written (``一、单选题（共200题）``), None before any
+    kind: ItemType | None
+    declared: int | None  #: the count the header declares, to cross-check
+    source: str | None
+    last_line: int = 0
+    numbers: list[tuple[int, int]] = field(default_factory=list)  #: (number, line) read
+    repeated_headers: int = 0
 
 
 def scan_lines(lines: list[str]) -> tuple[list[ParsedItem], list[SkippedQuestion]]:
@@ -74,6 +96,11 @@ class Scanner:
         self.draft: Draft | None = None
         self.phase: str | None = None  # stem, option, answer, explanation; None between items
         self.index = 0  # of the line being scanned
+        #: 1-based line -> what it was used for: "question", "structure" (title, header),
+        #: "page_header" (a header or title repeated inside a section). Lines not here are unread.
+        self.used: dict[int, str] = {}
+        self.sections: list[Section] = []
+        self.stray: list[int] = []  #: lines between a finished stem and its options
 
     def run(self) -> list[ParsedItem]:
         for index, line in enumerate(self.lines):
@@ -81,27 +108,77 @@ class Scanner:
             if line:
                 self._scan_line(index, line)
         self._finish()
+        if self.sections:
+            self.sections[-1].last_line = len(self.lines)
         return self.items
+
+    def _open_section(self, line_number: int, header: str | None, kind: ItemType | None) -> None:
+        if self.sections:
+            self.sections[-1].last_line = line_number - 1
+        match = _DECLARED_COUNT.search(header or "")
+        declared = int(match.group(1)) if match else None
+        self.sections.append(Section(line_number, header, kind, declared, self.source))
+
+    def _section(self) -> Section:
+        if not self.sections:
+            self._open_section(1, None, None)
+        return self.sections[-1]
 
     # ------------------------------------------------------------ lines
 
     def _scan_line(self, index: int, line: str) -> None:
         start, after = 0, None
         end = title_end(line)
+        if end == len(line) and (self.draft or self.last_number) and not self._bank_follows(index):
+            end = None  # title-like words inside a bank ("…安全考试题") open no new bank
         if end is not None:
             self._open_bank(line[:end].strip())
             start, after = end, "title"
+        elif self.draft is not None and self._stray_line(index, line):
+            self.stray.append(index + 1)
+            return
         elif self.draft is not None and not self._continues_draft(index, line):
             self._finish()
         self._scan_marks(index + 1, line, start, after)
 
+    def _bank_follows(self, index: int) -> bool:
+        """After a title line inside a bank: does a new bank begin (a header, or question 1)?"""
+        if self.lines[index].strip() == self.source:
+            return True  # the title again: a page header, which _open_bank counts as such
+        for ahead in self.lines[index + 1 : index + 1 + LOOKAHEAD_LINES]:
+            if not ahead:
+                continue
+            header = find_header(ahead, 0)
+            if header is not None and header.start == 0:
+                return True
+            return any(start == 0 for start, _end in find_number(ahead, 0, 1))
+        return False
+
+    def _stray_line(self, index: int, line: str) -> bool:
+        """A line with no mark between a stem that is complete (its blank written, its
+        sentence ended) and the options that follow, itself no sentence (a document name, a
+        web address): not the stem's, so reported as unread. A further sentence ("路径标志应
+        清晰。") is the stem going on."""
+        if self.phase != "stem" or line.endswith(tuple(_SENTENCE_END | set("，,、"))):
+            return False
+        if self._starts_with_mark(line) or is_title_like(line):
+            return False
+        assert self.draft is not None
+        stem = self.draft.stem_text()
+        if not (BLANK.search(stem) and stem.endswith(("。", "？", "?", "：", ":"))):
+            return False
+        return self._stem_goes_on(index)
+
     def _open_bank(self, title: str) -> None:
         if title == self.source and (self.draft is not None or self.last_number):
-            return  # the title repeated as a page header: the bank goes on
+            self.used[self.index + 1] = "page_header"  # the title repeated: the bank goes on
+            return
         self._finish()
+        self.used[self.index + 1] = "structure"
         self.source, self.level, self.section = title, level_of(title), None
         self.unsupported = None
         self.last_number, self.restart_ok, self.in_context = 0, True, False
+        self._open_section(self.index + 1, None, None)
 
     def _continues_draft(self, index: int, line: str) -> bool:
         """Does a line that begins with no mark of its own still belong to the current draft?"""
@@ -272,11 +349,26 @@ class Scanner:
     def _take(self, mark: Mark, line_number: int) -> None:
         handler = getattr(self, f"_on_{mark.kind}")
         handler(mark, line_number)
+        if self.draft is not None and mark.kind != "header":
+            self.draft.lines.add(line_number)
 
     def _on_header(self, mark: Mark, line_number: int) -> None:
+        text = self.lines[line_number - 1][mark.start : mark.end].strip()
+        current = self.sections[-1] if self.sections else None
+        if (
+            current is not None
+            and current.header
+            and normalised(current.header) == normalised(text)
+        ):
+            # The same header again inside its section: a page header, not a new section.
+            current.repeated_headers += 1
+            self.used.setdefault(line_number, "page_header")
+            return
         self._finish()
+        self.used[line_number] = "structure"
         self.section, self.unsupported = mark.item_type, mark.unsupported_kind
         self.restart_ok, self.in_context = True, True
+        self._open_section(line_number, text, mark.item_type)
 
     def _on_question(self, mark: Mark, line_number: int) -> None:
         self._finish()
@@ -307,7 +399,7 @@ class Scanner:
         assert self.draft is not None
         self.draft.answer_seen = True
         self.draft.key = self.draft.key if mark.value is None else mark.text
-        self.phase = "answer"
+        self.phase = "answer" if mark.value is not None else "unread_key"
 
     def _on_explanation(self, mark: Mark, line_number: int) -> None:
         self.phase = "explanation"
@@ -332,7 +424,13 @@ class Scanner:
             draft.options[-1][1].append((line_number, text))
         elif self.phase == "explanation":
             draft.explanation.append((line_number, text))
+        elif self.phase == "unread_key":
+            if draft.key is None and draft.unreadable_key is None:
+                draft.unreadable_key = text.strip()
+            self.phase = "answer"
         # text after a key on its line ("答案：A。") belongs to nothing
+        if draft is not None:
+            draft.lines.add(line_number)
 
     # ------------------------------------------------------------ drafts
 
@@ -361,6 +459,7 @@ class Scanner:
         if not keep:
             self.in_context = False
             return
+        self._account(draft)
         self.items.append(build_item(draft))
         self.last_number, self.restart_ok, self.in_context = draft.number, False, True
 
@@ -370,6 +469,7 @@ class Scanner:
         The section header vouches for it, so it need not prove itself with options."""
         if not draft.stem:
             return
+        self._account(draft)
         message = _(
             "第%(number)s题是%(kind)s，题库只收单选、多选和判断题，未导入",
             number=draft.number,
@@ -379,6 +479,11 @@ class Scanner:
             SkippedQuestion(draft.line, "unsupported_type", message, draft.number, kind)
         )
         self.last_number, self.restart_ok, self.in_context = draft.number, False, True
+
+    def _account(self, draft: Draft) -> None:
+        for line in draft.lines:
+            self.used.setdefault(line, "question")
+        self._section().numbers.append((draft.number, draft.line))
 
 
 def _char_before(line: str, start: int) -> str:

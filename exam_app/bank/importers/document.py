@@ -5,7 +5,10 @@ The documents are what trainers find on document-sharing sites: question-bank ex
 options and answers glued on one line (``…D、用户正确答案:A2.用钳形万用表…``) and excerpts that
 stop in the middle of a question. ``_segments`` finds the marks in a line, ``_scanner`` decides
 which of them open questions, ``_drafts`` builds each item, and ``bank.validation`` reports what
-is wrong with it. Nothing here invents an answer.
+is wrong with it. Banks extracted from PDF, Word or course systems carry page furniture (running
+headers, page counters, the candidate's own answer) that ``_noise`` takes out first; and
+``_accounting`` reports where every line went, so nothing is dropped without a word. Nothing
+here invents an answer.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from flask_babel import gettext as _
 
-from exam_app.bank.importers._scanner import scan_lines
-from exam_app.bank.importers._segments import clean_lines
+from exam_app.bank.importers._accounting import build_report
+from exam_app.bank.importers._noise import remove_noise
+from exam_app.bank.importers._scanner import Scanner
+from exam_app.bank.importers._segments import clean_document
 from exam_app.bank.parsed import ParseResult
 from exam_app.bank.validation import validate_items
 from exam_app.core import textfiles, upload_limits
@@ -36,10 +41,16 @@ class DocumentError(Exception):
 
 
 def parse_document_text(text: str, filename: str) -> ParseResult:
-    """Read the questions in ``text`` (the content of ``filename``), validated."""
-    items, skipped = scan_lines(clean_lines(text))
-    result = ParseResult(filename=filename, items=validate_items(items), skipped=skipped)
-    if not items and not skipped:
+    """Read the questions in ``text`` (the content of ``filename``), validated, with the
+    report of where every line went (``ParseResult.report``)."""
+    cleaned, adverts = clean_document(text)
+    lines, noise = remove_noise(cleaned)
+    noise.lines.update(dict.fromkeys(adverts, "advert"))
+    scanner = Scanner(lines)
+    items = validate_items(scanner.run())
+    result = ParseResult(filename=filename, items=items, skipped=scanner.skipped)
+    result.report = build_report(lines, noise, scanner, items, scanner.skipped)
+    if not items and not scanner.skipped:
         result.file_problems.append(_("文件“%(name)s”中没有找到题目", name=filename))
     return result
 
