@@ -155,12 +155,13 @@ class SectionReport:
     resets: tuple[int, ...]  #: lines where the numbering starts again at 1 without a header
     no_key: tuple[int, ...]  #: numbers of the questions read without a usable key
     key_marks: int  #: answer marks in its lines, counted apart from the questions
+    answered: int  #: questions read that took their key from an answer mark
     message: str
 
     @property
     def faults(self) -> bool:
         declared_differs = self.declared is not None and self.declared != self.count
-        keys_differ = self.key_marks > 0 and self.key_marks != self.count
+        keys_differ = self.key_marks != self.answered  # a key mark outside every question
         return bool(self.missing or self.repeated or self.resets or self.no_key) or (
             declared_differs or keys_differ
         )
@@ -180,6 +181,7 @@ class SectionReport:
             "resets": list(self.resets),
             "no_key": list(self.no_key),
             "key_marks": self.key_marks,
+            "answered": self.answered,
             "message": self.message,
         }
 
@@ -209,8 +211,10 @@ class DocumentReport:
 
     @property
     def clean(self) -> bool:
-        """Every line read into a question or recognised, and every section's numbers whole."""
-        return not self.unread and not any(section.faults for section in self.sections)
+        """Nothing for a person to look at: every line read into a question or recognised,
+        every section's numbers whole, no question needing review."""
+        review = any(row.get("needs_review") for row in self.by_type.values())
+        return not (self.unread or review or any(section.faults for section in self.sections))
 
     def as_dict(self) -> dict[str, object]:
         return {

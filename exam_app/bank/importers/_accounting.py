@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from flask_babel import gettext as _
 
@@ -121,22 +122,24 @@ def _check(
         if line
     )
     kind = section.kind or _common_type(items)
-    values = {
-        "first_line": section.first_line,
-        "header": section.header,
-        "type": str(kind) if kind else None,
-        "source": section.source,
-        "count": len(numbers),
-        "first": numbers[0] if numbers else None,
-        "last": numbers[-1] if numbers else None,
-        "declared": section.declared,
-        "missing": missing,
-        "repeated": repeated,
-        "resets": resets,
-        "no_key": no_key,
-        "key_marks": key_marks,
-    }
-    return SectionReport(**values, message=_section_message(values, len(items)))  # type: ignore[arg-type]
+    report = SectionReport(
+        first_line=section.first_line,
+        header=section.header,
+        type=str(kind) if kind else None,
+        source=section.source,
+        count=len(numbers),
+        first=numbers[0] if numbers else None,
+        last=numbers[-1] if numbers else None,
+        declared=section.declared,
+        missing=missing,
+        repeated=repeated,
+        resets=resets,
+        no_key=no_key,
+        key_marks=key_marks,
+        answered=section.answered,
+        message="",
+    )
+    return replace(report, message=_section_message(report))
 
 
 def _common_type(items: list[ParsedItem]) -> ItemType | None:
@@ -175,31 +178,31 @@ def _numbers(numbers: Sequence[object], limit: int = 20) -> str:
     return shown + ("…" if len(numbers) > limit else "")
 
 
-def _section_message(values: dict[str, object], items: int) -> str:
-    label = values["header"] or type_name(values["type"])  # type: ignore[arg-type]
-    count = values["count"]
-    head = _("%(label)s：%(first)s–%(last)s，读到 %(count)s 题", label=label, count=count,
-             first=values["first"] or "-", last=values["last"] or "-")  # fmt: skip
-    parts = [head]
-    if values["no_key"]:
-        parts.append(_("第%(numbers)s题没有可用答案", numbers=_numbers(values["no_key"])))  # type: ignore[arg-type]
-    if values["missing"]:
-        parts.append(_("缺少第%(numbers)s题", numbers=_numbers(values["missing"])))  # type: ignore[arg-type]
+def _section_message(section: SectionReport) -> str:
+    label = section.header or type_name(section.type)
+    first, last = section.first or "-", section.last or "-"
+    parts = [_("%(label)s：%(first)s–%(last)s，读到 %(count)s 题", label=label, count=section.count,
+               first=first, last=last)]  # fmt: skip
+    if section.no_key:
+        parts.append(_("第%(numbers)s题没有可用答案", numbers=_numbers(section.no_key)))
+    if section.missing:
+        parts.append(_("缺少第%(numbers)s题", numbers=_numbers(_runs(list(section.missing)))))
     else:
         parts.append(_("没有缺号"))
-    if values["repeated"]:
-        parts.append(_("编号重复：%(numbers)s", numbers=_numbers(values["repeated"])))  # type: ignore[arg-type]
-    if values["resets"]:
-        lines = _numbers(values["resets"])  # type: ignore[arg-type]
-        parts.append(_("编号在第%(lines)s行重新从 1 开始", lines=lines))
-    declared = values["declared"]
-    if declared is not None and declared != count:
+    if section.repeated:
+        parts.append(_("编号重复：%(numbers)s", numbers=_numbers(section.repeated)))
+    if section.resets:
+        parts.append(_("编号在第%(lines)s行重新从 1 开始", lines=_numbers(section.resets)))
+    if section.declared is not None and section.declared != section.count:
         parts.append(
-            _("标题写明 %(declared)s 题，读到 %(count)s 题", declared=declared, count=count)
-        )
-    key_marks = values["key_marks"]
-    if key_marks and key_marks != count:
-        parts.append(_("答案标记 %(keys)s 处，题目 %(count)s 道", keys=key_marks, count=count))
+            _("标题写明 %(declared)s 题，读到 %(count)s 题", declared=section.declared,
+              count=section.count)
+        )  # fmt: skip
+    if section.key_marks != section.answered:
+        parts.append(
+            _("答案标记 %(keys)s 处，带答案标记的题目 %(count)s 道", keys=section.key_marks,
+              count=section.answered)
+        )  # fmt: skip
     return "；".join(parts)
 
 

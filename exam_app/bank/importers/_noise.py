@@ -72,10 +72,10 @@ def remove_noise(lines: list[str]) -> tuple[list[str], Noise]:
     noise = Noise()
     lines = [_repair(index + 1, line, noise) for index, line in enumerate(lines)]
     _blank_counters(lines, noise)
-    _blank_running_headers(lines, noise)
     for index, line in enumerate(lines):
         if line and _SCORE_LINE.match(line):
             _blank(lines, index, "score_line", noise)
+    _blank_running_headers(lines, noise)
     return lines, noise
 
 
@@ -98,7 +98,8 @@ def _repair(number: int, line: str, noise: Noise) -> str:
         noise.fragments.append((number, "auto_numbering"))
         line = f"{last}、{line[auto.end() :]}"
     if match := _DISPLACED_STOP.match(line):  # "87（. ）的…": the stop of "87." slipped in
-        line = f"{match['number']}.{match['open']}{line[match.end() :]}"
+        rest = line[match.end() :]
+        line = f"{match['number']}.{match['open']}{' ' if rest[:1] in ')）' else ''}{rest}"
     return line
 
 

@@ -52,6 +52,8 @@ MAX_SKIPPED_NUMBERS = 3
 #: Same start: a header wins over a field, a field over a number, and so on.
 _PRIORITY = {"header": 0, "type": 1, "stem": 1, "question": 2, "answer": 3, "explanation": 4}
 _SENTENCE_END = frozenset("。.？?！!；;)）")
+_OPTION_SEPARATOR = re.compile(r"\s*[.．;；,，]\s*$")
+_OPENING_NUMBER = re.compile(r"(?P<digits>\d{1,5})\s*[.、．]")
 _DECLARED_COUNT = re.compile(r"共\s*(\d+)\s*(?:道|小)?题")
 
 
@@ -70,6 +72,7 @@ class Section:
     last_line: int = 0
     numbers: list[tuple[int, int]] = field(default_factory=list)  #: (number, line) read
     repeated_headers: int = 0
+    answered: int = 0  #: questions that took their key from an answer mark
 
 
 def scan_lines(lines: list[str]) -> tuple[list[ParsedItem], list[SkippedQuestion]]:
@@ -239,7 +242,10 @@ class Scanner:
     def _scan_marks(self, line_number: int, line: str, pos: int, after: str | None) -> None:
         while True:
             mark = self._next_mark(line, pos, after)
-            self._add_text(line_number, line[pos : mark.start if mark else len(line)])
+            text = line[pos : mark.start if mark else len(line)]
+            if mark is not None and mark.kind == "option" and self.phase == "option":
+                text = _OPTION_SEPARATOR.sub("", text)  # "A.应急措施. B.救援预案"
+            self._add_text(line_number, text)
             if mark is None:
                 return
             self._take(mark, line_number)
@@ -305,7 +311,19 @@ class Scanner:
             for start, end in find_number(line, pos, number):
                 if self._opens_question(line, start, end, pos, after):
                     return Mark("question", start, end, number)
-        return self._skipped_number(line, pos, current)
+        return self._skipped_number(line, pos, current) or self._excerpt_start(line, pos)
+
+    def _excerpt_start(self, line: str, pos: int) -> Mark | None:
+        """Right after a header or title, an excerpt may begin at any number ("86.…"), when
+        options or a key follow; the report then names the numbers before it as missing."""
+        if pos != 0 or not self.restart_ok or self.draft is not None:
+            return None
+        match = _OPENING_NUMBER.match(line)
+        if match is None or line[match.end() : match.end() + 1].isdigit():
+            return None
+        if not self._item_marks_soon(self.index, MAX_STEM_CHARS):
+            return None
+        return Mark("question", 0, match.end(), int(match.group("digits")))
 
     def _skipped_number(self, line: str, pos: int, current: int) -> Mark | None:
         """A source that skips a number (1, 2, 4) resumes at a line opening with a later number,
@@ -483,7 +501,9 @@ class Scanner:
     def _account(self, draft: Draft) -> None:
         for line in draft.lines:
             self.used.setdefault(line, "question")
-        self._section().numbers.append((draft.number, draft.line))
+        section = self._section()
+        section.numbers.append((draft.number, draft.line))
+        section.answered += draft.answer_seen
 
 
 def _char_before(line: str, start: int) -> str:

@@ -28,7 +28,7 @@ _WIDE_ALNUM = {
 # Document-sharing sites add disclaimers and page footers; they are never part of a question.
 _ADVERT = re.compile(
     r"下载文档前请自行甄别|仅部分预览|如文档侵犯您的权益|文件素材和资料部分来自网络"
-    r"|请预览后才下载|期待你的好评与关注|本文档由.{0,20}提供|^第\s*\d+\s*页(\s*[,，]?\s*共\s*\d+\s*页)?$"
+    r"|请预览后才下载|期待你的好评与关注|本文档由.{0,20}提供"
     r"|^[)）]\s*[。.]?$"
 )
 
