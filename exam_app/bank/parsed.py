@@ -162,8 +162,9 @@ class SectionReport:
     def faults(self) -> bool:
         declared_differs = self.declared is not None and self.declared != self.count
         keys_differ = self.key_marks != self.answered  # a key mark outside every question
+        empty = self.header is not None and self.count == 0  # a header over no question
         return bool(self.missing or self.repeated or self.resets or self.no_key) or (
-            declared_differs or keys_differ
+            declared_differs or keys_differ or empty
         )
 
     def as_dict(self) -> dict[str, object]:

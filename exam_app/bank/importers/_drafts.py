@@ -154,8 +154,8 @@ def _take_bracket_key(stem: str, written: str | None, has_options: bool) -> tupl
 
 
 def _usable_key(key: str, has_options: bool) -> bool:
-    if _judge_word(key) is not None:
-        return not has_options
+    if _judge_word(key) is not None and not (has_options and key.strip() in ("T", "F")):
+        return not has_options  # with options, "(F)" is option F, not "false"
     letters = _letters(key)
     return has_options and list(letters) == sorted(set(letters))  # "DC" is a word, not a key
 

@@ -22,6 +22,8 @@ from exam_app.bank.importers._drafts import Draft, build_item, difficulty_of
 from exam_app.bank.importers._noise import normalised
 from exam_app.bank.importers._segments import (
     BLANK,
+    BRACKET_KEY,
+    JUDGE_BRACKET,
     Mark,
     find_answer,
     find_bracket_field,
@@ -144,13 +146,32 @@ class Scanner:
             self._finish()
         self._scan_marks(index + 1, line, start, after)
 
+    def _next_number_follows(self, index: int) -> bool:
+        """The last option wrapped onto a line of its own, right before the next question
+        (a key in the stem's brackets leaves no answer line between them)."""
+        assert self.draft is not None
+        if is_title_like(self.lines[index]):
+            return False
+        wanted = self.draft.number + 1
+        following = self._following(index + 1, 1)
+        return bool(following) and any(s == 0 for s, _e in find_number(following[0], 0, wanted))
+
+    def _following(self, index: int, count: int) -> list[str]:
+        """The next ``count`` non-empty lines from ``index`` on: blanked noise (a page header
+        between a stem and its options) does not push the options out of sight."""
+        found: list[str] = []
+        lines = self.lines
+        while index < len(lines) and len(found) < count:
+            if lines[index]:
+                found.append(lines[index])
+            index += 1
+        return found
+
     def _bank_follows(self, index: int) -> bool:
         """After a title line inside a bank: does a new bank begin (a header, or question 1)?"""
         if self.lines[index].strip() == self.source:
             return True  # the title again: a page header, which _open_bank counts as such
-        for ahead in self.lines[index + 1 : index + 1 + LOOKAHEAD_LINES]:
-            if not ahead:
-                continue
+        for ahead in self._following(index + 1, 1):
             header = find_header(ahead, 0)
             if header is not None and header.start == 0:
                 return True
@@ -166,11 +187,18 @@ class Scanner:
             return False
         if self._starts_with_mark(line) or is_title_like(line):
             return False
-        assert self.draft is not None
-        stem = self.draft.stem_text()
-        if not (BLANK.search(stem) and stem.endswith(("。", "？", "?", "：", ":"))):
+        return self._stem_complete() and self._stem_goes_on(index)
+
+    def _stem_complete(self) -> bool:
+        """The stem has its blank (or its key in brackets) and ends a sentence."""
+        if self.draft is None:
             return False
-        return self._stem_goes_on(index)
+        stem = self.draft.stem_text()
+        key_last = JUDGE_BRACKET.search(stem[-6:]) or BRACKET_KEY.search(stem[-12:])
+        if key_last and stem.endswith((")", "）")):
+            return True  # "…。（√）", "…（AB）": the key closes the stem
+        written = BLANK.search(stem) or BRACKET_KEY.search(stem) or JUDGE_BRACKET.search(stem)
+        return bool(written) and stem.endswith(("。", "？", "?", "：", ":"))
 
     def _open_bank(self, title: str) -> None:
         if title == self.source and (self.draft is not None or self.last_number):
@@ -190,7 +218,7 @@ class Scanner:
         if self.phase == "stem":
             return self._stem_goes_on(index)
         if self.phase == "option":
-            return self._ahead(index, starts_item_part)
+            return self._ahead(index, starts_item_part) or self._next_number_follows(index)
         if self.phase == "explanation":
             return self._explanation_goes_on(index)
         return False
@@ -205,7 +233,7 @@ class Scanner:
 
     def _item_marks_soon(self, index: int, room: int) -> bool:
         """Options or a key on this line or the next few, before anything new opens."""
-        for offset, ahead in enumerate(self.lines[index : index + LOOKAHEAD_LINES]):
+        for offset, ahead in enumerate(self._following(index, LOOKAHEAD_LINES)):
             room -= len(ahead)
             if room < 0 or offset and self._opens_something(ahead):
                 return False
@@ -214,7 +242,7 @@ class Scanner:
         return False
 
     def _explanation_goes_on(self, index: int) -> bool:
-        following = self.lines[index + 1 : index + LOOKAHEAD_LINES + 1]
+        following = self._following(index + 1, LOOKAHEAD_LINES)
         for ahead in following:
             if is_title_like(ahead):
                 return False
@@ -223,7 +251,7 @@ class Scanner:
         return len(following) < LOOKAHEAD_LINES  # the file ends: the last explanation goes on
 
     def _ahead(self, index: int, belongs: Callable[[str], bool]) -> bool:
-        for ahead in self.lines[index + 1 : index + LOOKAHEAD_LINES + 1]:
+        for ahead in self._following(index + 1, LOOKAHEAD_LINES):
             if self._opens_something(ahead):
                 return False
             if belongs(ahead):
@@ -282,7 +310,7 @@ class Scanner:
     def _opens_options(self, line: str, mark: Mark) -> bool:
         """An ``A`` inside a stem line opens the options only if B (or a key) comes after it:
         in ``10kV A、B两相短路时()`` it is the stem's own wording."""
-        if not first_option_plausible(line, mark):
+        if not first_option_plausible(line, mark, self._next_nonempty_line()):
             return False
         if find_answer(line, mark.end) or first_option_after(line, mark.end, "A"):
             return True
@@ -319,8 +347,8 @@ class Scanner:
         if pos != 0 or not self.restart_ok or self.draft is not None:
             return None
         match = _OPENING_NUMBER.match(line)
-        if match is None or line[match.end() : match.end() + 1].isdigit():
-            return None
+        if match is None:
+            return None  # "3.20～50mm…" opening a line after a header is question 3
         if not self._item_marks_soon(self.index, MAX_STEM_CHARS):
             return None
         return Mark("question", 0, match.end(), int(match.group("digits")))
@@ -332,7 +360,9 @@ class Scanner:
             return None
         for number in range(current + 2, current + 2 + MAX_SKIPPED_NUMBERS):
             start, end = next(iter(find_number(line, 0, number)), (-1, -1))
-            if start == 0 and not line[end : end + 1].isdigit():
+            # No stem going on (or it is complete): "4.20～50mm" is question 4.
+            between = self.phase != "stem" or self._stem_complete()
+            if start == 0 and (between or not line[end : end + 1].isdigit()):
                 found = self._item_marks_soon(self.index, MAX_STEM_CHARS)
                 return Mark("question", 0, end, number) if found else None
         return None
@@ -343,7 +373,8 @@ class Scanner:
             return True  # "1.10千伏…" right after a header: the 10 belongs to the stem
         if start == 0:
             # A line opening "2.5倍…" inside an unfinished stem is the stem going on.
-            return not (self.phase == "stem" and following.isdigit())
+            # A stem that is complete ("…。（√）") is not going on: "4.20～50mm" is question 4.
+            return not (self.phase == "stem" and following.isdigit() and not self._stem_complete())
         if self.draft is None:
             return False  # between items only a line start (or a header) opens a question
         before = line[start - 1]

@@ -328,8 +328,9 @@ def _plain_option_plausible(line: str, match: re.Match[str]) -> bool:
     return not (before == "选" and line[match.start() - 2 : match.start()] == "选项")
 
 
-def first_option_plausible(line: str, mark: Mark) -> bool:
-    """Is this ``A`` mark, in the middle of a stem line, really where the options begin?"""
+def first_option_plausible(line: str, mark: Mark, next_line: str = "") -> bool:
+    """Is this ``A`` mark, in the middle of a stem line, really where the options begin?
+    (``next_line``: the line after, where a ``(B)`` may go on.)"""
     before = line[mark.start - 1] if mark.start else ""
     if before.isascii() and before.isalnum():
         return False  # "5A、10A" is a current, "IEC A.1" a clause
@@ -337,7 +338,8 @@ def first_option_plausible(line: str, mark: Mark) -> bool:
     if not rest or _PLAIN.match(rest):
         return False  # "A、B、C三相": letters listed in the stem, no option text
     if line[mark.start] in "(（":
-        return _PAREN.search(line, mark.end) is not None  # "(A)…(B)…", not a key "(A)。"
+        # "(A)…(B)…", or "(B)…" on the next line; not a key "(A)。"
+        return _PAREN.search(line, mark.end) is not None or _PAREN.match(next_line) is not None
     return True
 
 
