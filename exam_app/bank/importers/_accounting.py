@@ -119,7 +119,7 @@ def _check(
     key_marks = sum(
         len(answer_marks(line))
         for line in lines[section.first_line - 1 : section.last_line]
-        if line
+        if "答案" in line or line[:1] in "(（【["  # every answer mark holds one or the other
     )
     kind = section.kind or _common_type(items)
     report = SectionReport(

@@ -356,13 +356,15 @@ class Scanner:
     def _skipped_number(self, line: str, pos: int, current: int) -> Mark | None:
         """A source that skips a number (1, 2, 4) resumes at a line opening with a later number,
         if that line holds options or a key: otherwise one gap would lose the rest."""
-        if pos != 0 or not current:
+        if pos != 0 or not current or not line[:1].isdigit():
             return None
         for number in range(current + 2, current + 2 + MAX_SKIPPED_NUMBERS):
             start, end = next(iter(find_number(line, 0, number)), (-1, -1))
+            if start != 0:
+                continue
             # No stem going on (or it is complete): "4.20～50mm" is question 4.
             between = self.phase != "stem" or self._stem_complete()
-            if start == 0 and (between or not line[end : end + 1].isdigit()):
+            if between or not line[end : end + 1].isdigit():
                 found = self._item_marks_soon(self.index, MAX_STEM_CHARS)
                 return Mark("question", 0, end, number) if found else None
         return None
