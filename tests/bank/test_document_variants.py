@@ -54,6 +54,19 @@ CASES = {
          (4, "single", "电能表属于（ ）计量器具。", "A=强制检定 B=非强制检定", "A"),
          (5, "single", "用户违约用电应承担（ ）。", "A=违约责任 B=刑事责任", "A")],
         noise={"page_counter": 2, "page_header": 4}, says=["一、单选题：1–5，读到 5 题；没有缺号"]),
+    "pdf_running_header_numbered.txt": Case(  # the header carries the page number
+        [(1, "single", "供电企业应当在（ ）内答复客户。",
+          "A=3个工作日 B=5个工作日 C=7个工作日", "B"),
+         (2, "single", "客户申请暂停用电，应提前（ ）提出。", "A=3天 B=5天", "B"),
+         (3, "single", "供电服务热线是（ ）。", "A=95598 B=12345", "A")],
+        noise={"page_header": 3}),
+    "option_looks_like_title.txt": Case(  # "B、安全生产模拟考试题库" is an option, not a bank
+        [(1, "single", "下列属于年度培训内容的是（ ）。",
+          "A=电力安全工作规程考试 B=安全生产模拟考试题库 C=营销服务技能测试", "B"),
+         (2, "single", "热线是（ ）。", "A=95598 B=12345", "A"),
+         (3, "single", "电费应按（ ）交纳。", "A=月 B=年", "A"),
+         (4, "judge", "客户可以通过95598报修。", J, "A")],
+        says=["一、单选题：1–3，读到 3 题；没有缺号"]),
     "pdf_wrapped_digits.txt": Case(
         [(1, "single", "电缆保护管的内径与电缆外径之比不得小于1.5倍，埋设深度一般为20～50mm 以上，"
           "下列说法正确的是（ ）。", "A=正确 B=不正确", "A"),
