@@ -14,6 +14,7 @@ here invents an answer.
 from __future__ import annotations
 
 import io
+import re
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -22,6 +23,7 @@ from docx.text.paragraph import Paragraph
 from flask_babel import gettext as _
 
 from exam_app.bank.importers._accounting import build_report
+from exam_app.bank.importers._docx_numbering import ListNumbers
 from exam_app.bank.importers._noise import remove_noise
 from exam_app.bank.importers._scanner import Scanner
 from exam_app.bank.importers._segments import clean_document
@@ -30,6 +32,8 @@ from exam_app.bank.validation import validate_items
 from exam_app.core import textfiles, upload_limits
 
 _ENCODINGS = ("UTF-8", "UTF-16", "GB18030")
+#: A list paragraph whose text already starts with its number gets no second one.
+_TYPED_NUMBER = re.compile(r"\s*(?:\d{1,5}|[一二三四五六七八九十]{1,3})\s*[.、．]")
 
 
 class DocumentError(Exception):
@@ -73,31 +77,34 @@ def docx_text(data: bytes, filename: str) -> str:
         document = Document(io.BytesIO(data))
     except Exception as exc:  # no document part, broken XML: all unreadable
         raise DocumentError(not_a_document) from exc
-    return "\n".join(_block_lines(document))
+    return "\n".join(_block_lines(document, ListNumbers(document)))
 
 
-def _block_lines(block: DocxDocument | _Cell) -> list[str]:
-    """Paragraph texts of the body or of a table cell, tables included, in document order.
+def _block_lines(block: DocxDocument | _Cell, numbers: ListNumbers) -> list[str]:
+    """Paragraph texts of the body or of a table cell, tables included, in document order,
+    each list paragraph with the number Word draws in front of it (not part of its text).
 
     python-docx renders a manual line break as a line feed: it starts a new line, as in Word.
     """
     lines: list[str] = []
     for part in block.iter_inner_content():
         if isinstance(part, Paragraph):
-            lines.extend(part.text.split("\n"))
+            prefix = numbers.prefix(part)  # counted even when the text repeats it
+            text = part.text if _TYPED_NUMBER.match(part.text) else prefix + part.text
+            lines.extend(text.split("\n"))
         else:
-            lines.extend(_table_lines(part))
+            lines.extend(_table_lines(part, numbers))
     return lines
 
 
-def _table_lines(table: Table) -> list[str]:
+def _table_lines(table: Table, numbers: ListNumbers) -> list[str]:
     lines: list[str] = []
     seen: set[object] = set()  # a merged cell is returned again for every grid position
     for row in table.rows:
         for cell in row.cells:
             if cell._tc not in seen:
                 seen.add(cell._tc)
-                lines.extend(_block_lines(cell))
+                lines.extend(_block_lines(cell, numbers))
     return lines
 
 
