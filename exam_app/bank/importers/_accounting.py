@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from exam_app.bank.importers._noise import Noise
 from exam_app.bank.importers._scanner import Scanner, Section
-from exam_app.bank.importers._segments import answer_marks
+from exam_app.bank.importers._segments import count_answer_marks
 from exam_app.bank.parsed import (
     DocumentReport,
     ItemType,
@@ -117,7 +117,7 @@ def _check(
     missing, repeated, resets = _numbering(section.numbers, expected)
     no_key = tuple(i.number for i in items if any(p.code in _NO_KEY for p in i.problems))
     key_marks = sum(
-        len(answer_marks(line))
+        count_answer_marks(line)
         for line in lines[section.first_line - 1 : section.last_line]
         if "答案" in line or line[:1] in "(（【["  # every answer mark holds one or the other
     )

@@ -54,6 +54,7 @@ MAX_SKIPPED_NUMBERS = 3
 #: Same start: a header wins over a field, a field over a number, and so on.
 _PRIORITY = {"header": 0, "type": 1, "stem": 1, "question": 2, "answer": 3, "explanation": 4}
 _SENTENCE_END = frozenset("。.？?！!；;)）")
+_NOT_STRAY_ENDINGS = tuple(_SENTENCE_END | set("，,、"))
 _OPTION_SEPARATOR = re.compile(r"\s*[.．;；,，]\s*$")
 _OPENING_NUMBER = re.compile(r"(?P<digits>\d{1,5})\s*[.、．]")
 _DECLARED_COUNT = re.compile(r"共\s*(\d+)\s*(?:道|小)?题")
@@ -106,6 +107,7 @@ class Scanner:
         self.used: dict[int, str] = {}
         self.sections: list[Section] = []
         self.stray: list[int] = []  #: lines between a finished stem and its options
+        self._opening_mark = (-1, False)  # (line index, does a mark open it)
 
     def run(self) -> list[ParsedItem]:
         for index, line in enumerate(self.lines):
@@ -183,11 +185,11 @@ class Scanner:
         sentence ended) and the options that follow, itself no sentence (a document name, a
         web address): not the stem's, so reported as unread. A further sentence ("路径标志应
         清晰。") is the stem going on."""
-        if self.phase != "stem" or line.endswith(tuple(_SENTENCE_END | set("，,、"))):
+        if self.phase != "stem" or line.endswith(_NOT_STRAY_ENDINGS):
             return False
-        if self._starts_with_mark(line) or is_title_like(line):
+        if not self._stem_complete() or self._starts_with_mark(line) or is_title_like(line):
             return False
-        return self._stem_complete() and self._stem_goes_on(index)
+        return self._stem_goes_on(index)
 
     def _stem_complete(self) -> bool:
         """The stem has its blank (or its key in brackets) and ends a sentence."""
@@ -224,8 +226,12 @@ class Scanner:
         return False
 
     def _starts_with_mark(self, line: str) -> bool:
+        if self._opening_mark[0] == self.index:  # asked twice for a line, before any change
+            return self._opening_mark[1]
         mark = self._next_mark(line, 0, None)
-        return mark is not None and mark.start == 0
+        opens = mark is not None and mark.start == 0
+        self._opening_mark = (self.index, opens)
+        return opens
 
     def _stem_goes_on(self, index: int) -> bool:
         assert self.draft is not None
@@ -271,7 +277,8 @@ class Scanner:
         while True:
             mark = self._next_mark(line, pos, after)
             text = line[pos : mark.start if mark else len(line)]
-            if mark is not None and mark.kind == "option" and self.phase == "option":
+            separated = text[-1:] in ".．;；,， "
+            if separated and mark is not None and mark.kind == "option" and self.phase == "option":
                 text = _OPTION_SEPARATOR.sub("", text)  # "A.应急措施. B.救援预案"
             self._add_text(line_number, text)
             if mark is None:

@@ -223,9 +223,9 @@ _EXPLANATION = re.compile(
 )
 
 
-def answer_marks(line: str) -> list[Mark]:
-    """Every answer mark in ``line`` (the report counts them apart from the scanner)."""
-    return _index(line).answers
+def count_answer_marks(line: str) -> int:
+    """How many answer marks ``line`` holds (the report counts them apart from the scanner)."""
+    return 1 if _BARE_KEY_LINE.fullmatch(line) else len(_ANSWER.findall(line))
 
 
 def find_answer(line: str, pos: int) -> Mark | None:
