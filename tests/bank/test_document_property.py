@@ -195,6 +195,8 @@ def _wrap(line: str, style: Style, draw: st.DrawFn) -> list[str]:
     first, rest = line[:cut], line[cut:]
     if rest[:1].isascii() and rest[:1].isalnum() and rest[1:2] in "、.．:)":
         return [line]  # "A、…" opening a line would be an option in any reader
+    if first[-1:] in "0123456789.．" and rest[:1] in "0123456789.．":
+        return [line]  # nor inside a number: "1.5倍" is never "1" and ".5倍"
     if first.endswith(" ") or rest.startswith(" "):
         return [line]  # the space at a line break is lost in extraction: "15 日" stays whole
     if rest[:1] in "(（" and rest[1:2].isalpha():

@@ -319,6 +319,10 @@ class Scanner:
         in ``10kV A、B两相短路时()`` it is the stem's own wording."""
         if not first_option_plausible(line, mark, self._next_nonempty_line()):
             return False
+        if line[mark.start] in "(（" and any(
+            line[later.start] in "(（" for later in options_lettered(line, mark.end, "A")
+        ):
+            return False  # "…（A）…。(A)甲" then "(B)乙": the first (A) is the stem's key
         if find_answer(line, mark.end) or first_option_after(line, mark.end, "A"):
             return True
         following = self._next_nonempty_line()
