@@ -29,6 +29,7 @@ def _report_json(result: ParseResult, batch_summary: dict[str, object] | None) -
             "items": [i.as_dict() for i in result.items],
             "skipped": [q.as_dict() for q in result.skipped],
             "summary": {**result.summary(), **(batch_summary or {})},
+            "report": result.report.as_dict() if result.report else None,
         },
         ensure_ascii=False,
         indent=2,
@@ -43,6 +44,11 @@ def _report_text(result: ParseResult) -> None:
             click.echo(f"{result.filename}:{item.line}: [{p.code}] {p.message}", err=True)
     for q in result.skipped:
         click.echo(f"{result.filename}:{q.line}: [{q.code}] {q.message}", err=True)
+    if result.report is not None:
+        for message in result.report.messages:
+            click.echo(f"{result.filename}: {message}", err=True)
+        for unread in result.report.unread:
+            click.echo(f"{result.filename}:{unread.line}: [unread] {unread.text}", err=True)
 
 
 @cli.command("import")

@@ -26,6 +26,8 @@ JUDGE_OPTIONS: tuple[tuple[str, str], ...] = (("A", "正确"), ("B", "错误"))
 class ProblemCode(StrEnum):
     CUT_OFF = "cut_off"  # the item stops before its options
     NO_ANSWER = "no_answer"
+    UNREADABLE_KEY = "unreadable_key"  # an answer line naming no option (答案：全错。)
+    EMPTY_OPTION = "empty_option"  # an option label with no text
     ANSWER_NOT_IN_OPTIONS = "answer_not_in_options"
     OPTION_SEQUENCE = "option_sequence"  # A, C, D ... or A, B, B
     NOT_A_JUDGEMENT = "not_a_judgement"  # a 判断 item whose key is not 对/错
@@ -136,6 +138,97 @@ class SkippedQuestion:
         }
 
 
+@dataclass(frozen=True)
+class SectionReport:
+    """One section's numbering, checked: what a trainer compares with the source file."""
+
+    first_line: int
+    header: str | None  #: as written, None for questions before any header
+    type: str | None
+    source: str | None  #: the bank title it is under
+    count: int  #: questions read in it (those of unsupported types included)
+    first: int | None
+    last: int | None
+    declared: int | None  #: the count its header declares (``共200题``)
+    missing: tuple[int, ...]
+    repeated: tuple[int, ...]
+    resets: tuple[int, ...]  #: lines where the numbering starts again at 1 without a header
+    no_key: tuple[int, ...]  #: numbers of the questions read without a usable key
+    key_marks: int  #: answer marks in its lines, counted apart from the questions
+    answered: int  #: questions read that took their key from an answer mark
+    message: str
+
+    @property
+    def faults(self) -> bool:
+        declared_differs = self.declared is not None and self.declared != self.count
+        keys_differ = self.key_marks != self.answered  # a key mark outside every question
+        empty = self.header is not None and self.count == 0  # a header over no question
+        return bool(self.missing or self.repeated or self.resets or self.no_key) or (
+            declared_differs or keys_differ or empty
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "first_line": self.first_line,
+            "header": self.header,
+            "type": self.type,
+            "source": self.source,
+            "count": self.count,
+            "first": self.first,
+            "last": self.last,
+            "declared": self.declared,
+            "missing": list(self.missing),
+            "repeated": list(self.repeated),
+            "resets": list(self.resets),
+            "no_key": list(self.no_key),
+            "key_marks": self.key_marks,
+            "answered": self.answered,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class UnreadLine:
+    """A line that is neither part of a question nor recognised noise."""
+
+    line: int
+    text: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "text": self.text}
+
+
+@dataclass(frozen=True)
+class DocumentReport:
+    """Where every line of a document went: questions by type and status, numbering per
+    section, noise lines by kind, and the lines read as nothing (with their numbers)."""
+
+    lines: int  #: non-empty lines in the file
+    by_type: dict[str, dict[str, int]]
+    sections: tuple[SectionReport, ...]
+    noise: dict[str, int]  #: kind -> lines (or fragments) taken out as page/system furniture
+    unread: tuple[UnreadLine, ...]
+    messages: tuple[str, ...]  #: the report in sentences, in the reader's language
+
+    @property
+    def clean(self) -> bool:
+        """Nothing for a person to look at: every line read into a question or recognised,
+        every section's numbers whole, no question needing review."""
+        review = any(row.get("needs_review") for row in self.by_type.values())
+        return not (self.unread or review or any(section.faults for section in self.sections))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "clean": self.clean,
+            "lines": self.lines,
+            "by_type": self.by_type,
+            "sections": [section.as_dict() for section in self.sections],
+            "noise": self.noise,
+            "unread": [line.as_dict() for line in self.unread],
+            "messages": list(self.messages),
+        }
+
+
 @dataclass
 class ParseResult:
     """What an importer read from one file."""
@@ -146,6 +239,8 @@ class ParseResult:
     file_problems: list[str] = field(default_factory=list)
     #: Questions found but not importable (a type we do not have, or too broken to read).
     skipped: list[SkippedQuestion] = field(default_factory=list)
+    #: Where every line went (exam documents only; None for the structured formats).
+    report: DocumentReport | None = None
 
     def summary(self) -> dict[str, int]:
         return {

@@ -86,11 +86,26 @@ def _choice_problems(item: ParsedItem) -> Iterator[Problem]:
             count=len(item.options),
         )
         yield Problem(ProblemCode.TOO_FEW_OPTIONS, message)
+    yield from _empty_option_problems(item)
     if not item.answer:
-        yield _no_answer(item)
+        if not _has(item, ProblemCode.UNREADABLE_KEY):
+            yield _no_answer(item)
         return
     yield from _answer_label_problems(item)
     yield from _answer_count_problems(item)
+
+
+def _has(item: ParsedItem, code: ProblemCode) -> bool:
+    return any(problem.code is code for problem in item.problems)
+
+
+def _empty_option_problems(item: ParsedItem) -> Iterator[Problem]:
+    empty = [option.label for option in item.options if not option.text.strip()]
+    if empty:
+        message = _(
+            "第%(number)s题选项 %(labels)s 没有内容", number=item.number, labels="、".join(empty)
+        )
+        yield Problem(ProblemCode.EMPTY_OPTION, message)
 
 
 def _no_answer(item: ParsedItem) -> Problem:
@@ -173,7 +188,8 @@ def _judgement_problems(item: ParsedItem) -> Iterator[Problem]:
         )
         yield Problem(ProblemCode.NOT_A_JUDGEMENT, message)
     if not item.answer:
-        yield _no_answer(item)
+        if not _has(item, ProblemCode.UNREADABLE_KEY):
+            yield _no_answer(item)
     elif len(item.answer) != 1 or item.answer[0] not in _JUDGE_KEYS:
         message = _(
             "第%(number)s题是判断题，答案“%(key)s”却不是对/错",

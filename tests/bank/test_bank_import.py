@@ -298,3 +298,29 @@ def test_web_refuses_a_bomb_with_the_limit_and_stores_nothing(
     assert fragment in page and f"文件“{name}”" in page
     assert time.perf_counter() - started < 5
     assert _count(db_session, StagedUpload) == 0 and _count(db_session) == 0
+
+
+def test_web_upload_shows_where_every_line_went(client: FlaskClient, login_as) -> None:  # type: ignore[no-untyped-def]
+    login_as(Role.TRAINER)
+    text = (
+        "某公司题库\n一、单选题\n1.热线是（ ）。\n某公司题库\nA、95598\nB、12345\n答案：A\n"
+        "某公司题库\n2.电费应按（ ）交纳。\nwww.example.com\nA、月\nB、年\n答案：A\n某公司题库\n"
+    )
+    page = _upload(client, text.encode(), "pdf.txt").get_data(as_text=True)
+    assert "文件读取情况" in page and "有需要核对的地方" in page
+    assert "页眉页脚（重复行） 3" in page
+    assert "未读取的行 1 行" in page and "<td>10</td><td>www.example.com</td>" in page
+    assert "一、单选题：1–2，读到 2 题；没有缺号" in page
+
+
+def test_cli_dry_run_json_carries_the_read_report(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bank.txt"
+    path.write_text(
+        "一、单选题（共 3 题）\n1.热线是（ ）。A、95598 B、12345 答案：A\n", encoding="utf-8"
+    )
+    result = runner.invoke(args=["bank", "import", str(path), "--dry-run", "--json"])
+    report = json.loads(result.output)["report"]
+    assert report["clean"] is False
+    (section,) = report["sections"]
+    assert (section["declared"], section["count"], section["first"]) == (3, 1, 1)
+    assert "标题写明 3 题，读到 1 题" in section["message"]

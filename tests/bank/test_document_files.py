@@ -107,3 +107,23 @@ def test_bytes_that_are_no_text_are_refused(data: bytes) -> None:
 def test_gbk_text_parses_like_utf8() -> None:
     from_gbk = parse_document_text(decode_text(BANK.encode("gbk"), "a.txt"), "a.txt").items
     assert _dicts(from_gbk) == _dicts(parse_document_text(BANK, "a.txt").items)
+
+
+def test_word_list_numbers_are_read_as_question_numbers(tmp_path: Path) -> None:
+    """Word's automatic numbering is not in the paragraphs' text; it is the question number."""
+    document = docx.Document()
+    document.add_paragraph("一、单选题")
+    for stem, options, key in [("热线是（ ）。", ("95598", "12345"), "A"),
+                               ("电费应按（ ）交纳。", ("月", "年"), "A")]:  # fmt: skip
+        document.add_paragraph(stem, style="List Number")
+        for label, text in zip("AB", options, strict=True):
+            document.add_paragraph(f"{label}、{text}")
+        document.add_paragraph(f"答案：{key}")
+    data = _save(document, tmp_path)
+    assert docx_text(data, "bank.docx").split("\n")[1] == "1.热线是（ ）。"
+    result = parse_docx(data, "bank.docx")
+    assert [(i.number, i.stem, "".join(i.answer)) for i in result.items] == [
+        (1, "热线是（ ）。", "A"),
+        (2, "电费应按（ ）交纳。", "A"),
+    ]
+    assert result.report is not None and result.report.clean

@@ -11,8 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from exam_app.bank.importers._segments import BLANK, BRACKET_KEY, JUDGE_BRACKET
-from exam_app.bank.parsed import JUDGE_OPTION_DATA, ItemType, OptionData, ParsedItem
+from exam_app.bank.parsed import (
+    JUDGE_OPTION_DATA,
+    ItemType,
+    OptionData,
+    ParsedItem,
+    Problem,
+    ProblemCode,
+)
 
 Piece = tuple[int, str]  # (line number, text found on that line)
 
@@ -39,6 +48,9 @@ class Draft:
     difficulty: int | None = None
     has_fields: bool = False  #: read from a learning platform's 题型/题干 export
     unsupported: str | None = None  #: 简答题 …: reported as skipped, not built
+    #: What an answer mark held when it named no option or truth value (``答案：全错。``).
+    unreadable_key: str | None = None
+    lines: set[int] = field(default_factory=set)  #: every line that gave it something
 
     def stem_text(self) -> str:
         return join_pieces(self.stem)
@@ -101,7 +113,20 @@ def build_item(draft: Draft) -> ParsedItem:
         level=draft.level,
         difficulty=draft.difficulty,
         source=draft.source,
+        problems=_key_problems(draft, answer),
     )
+
+
+def _key_problems(draft: Draft, answer: tuple[str, ...]) -> tuple[Problem, ...]:
+    """An answer line whose words name no key is reported with those words, never guessed."""
+    if answer or not draft.unreadable_key:
+        return ()
+    message = _(
+        "第%(number)s题的答案“%(key)s”不是选项字母或对/错，需人工确认",
+        number=draft.number,
+        key=draft.unreadable_key,
+    )
+    return (Problem(ProblemCode.UNREADABLE_KEY, message),)
 
 
 def _clean_option(text: str) -> str:
@@ -129,8 +154,8 @@ def _take_bracket_key(stem: str, written: str | None, has_options: bool) -> tupl
 
 
 def _usable_key(key: str, has_options: bool) -> bool:
-    if _judge_word(key) is not None:
-        return not has_options
+    if _judge_word(key) is not None and not (has_options and key.strip() in ("T", "F")):
+        return not has_options  # with options, "(F)" is option F, not "false"
     letters = _letters(key)
     return has_options and list(letters) == sorted(set(letters))  # "DC" is a word, not a key
 

@@ -12,12 +12,18 @@ of sections the bank cannot hold (简答题, 计算题 …) are reported as ``Sk
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
 from exam_app.bank.importers._drafts import Draft, build_item, difficulty_of
+from exam_app.bank.importers._noise import normalised
 from exam_app.bank.importers._segments import (
+    BLANK,
+    BRACKET_KEY,
+    JUDGE_BRACKET,
     Mark,
     find_answer,
     find_bracket_field,
@@ -48,6 +54,28 @@ MAX_SKIPPED_NUMBERS = 3
 #: Same start: a header wins over a field, a field over a number, and so on.
 _PRIORITY = {"header": 0, "type": 1, "stem": 1, "question": 2, "answer": 3, "explanation": 4}
 _SENTENCE_END = frozenset("。.？?！!；;)）")
+_NOT_STRAY_ENDINGS = tuple(_SENTENCE_END | set("，,、"))
+_OPTION_SEPARATOR = re.compile(r"\s*[.．;；,，]\s*$")
+_OPENING_NUMBER = re.compile(r"(?P<digits>\d{1,5})\s*[.、．]")
+_DECLARED_COUNT = re.compile(r"共\s*(\d+)\s*(?:道|小)?题")
+
+
+@dataclass
+class Section:
+    """A run of questions under one header (or bank title): what the report checks per section.
+
+    ``first_line``/``last_line`` bound its lines, so that the report can count the key lines
+    in it independently of what the scanner made of them."""
+
+    first_line: int
+    header: str | None  #: the header as written (``一、单选题（共200题）``), None before any
+    kind: ItemType | None
+    declared: int | None  #: the count the header declares, to cross-check
+    source: str | None
+    last_line: int = 0
+    numbers: list[tuple[int, int]] = field(default_factory=list)  #: (number, line) read
+    repeated_headers: int = 0
+    answered: int = 0  #: questions that took their key from an answer mark
 
 
 def scan_lines(lines: list[str]) -> tuple[list[ParsedItem], list[SkippedQuestion]]:
@@ -74,6 +102,12 @@ class Scanner:
         self.draft: Draft | None = None
         self.phase: str | None = None  # stem, option, answer, explanation; None between items
         self.index = 0  # of the line being scanned
+        #: 1-based line -> what it was used for: "question", "structure" (title, header),
+        #: "page_header" (a header or title repeated inside a section). Lines not here are unread.
+        self.used: dict[int, str] = {}
+        self.sections: list[Section] = []
+        self.stray: list[int] = []  #: lines between a finished stem and its options
+        self._opening_mark = (-1, False)  # (line index, does a mark open it)
 
     def run(self) -> list[ParsedItem]:
         for index, line in enumerate(self.lines):
@@ -81,27 +115,103 @@ class Scanner:
             if line:
                 self._scan_line(index, line)
         self._finish()
+        if self.sections:
+            self.sections[-1].last_line = len(self.lines)
         return self.items
+
+    def _open_section(self, line_number: int, header: str | None, kind: ItemType | None) -> None:
+        if self.sections:
+            self.sections[-1].last_line = line_number - 1
+        match = _DECLARED_COUNT.search(header or "")
+        declared = int(match.group(1)) if match else None
+        self.sections.append(Section(line_number, header, kind, declared, self.source))
+
+    def _section(self) -> Section:
+        if not self.sections:
+            self._open_section(1, None, None)
+        return self.sections[-1]
 
     # ------------------------------------------------------------ lines
 
     def _scan_line(self, index: int, line: str) -> None:
         start, after = 0, None
         end = title_end(line)
+        if end == len(line) and (self.draft or self.last_number) and not self._bank_follows(index):
+            end = None  # title-like words inside a bank ("…安全考试题") open no new bank
         if end is not None:
             self._open_bank(line[:end].strip())
             start, after = end, "title"
+        elif self.draft is not None and self._stray_line(index, line):
+            self.stray.append(index + 1)
+            return
         elif self.draft is not None and not self._continues_draft(index, line):
             self._finish()
         self._scan_marks(index + 1, line, start, after)
 
+    def _next_number_follows(self, index: int) -> bool:
+        """The last option wrapped onto a line of its own, right before the next question
+        (a key in the stem's brackets leaves no answer line between them)."""
+        assert self.draft is not None
+        if is_title_like(self.lines[index]):
+            return False
+        wanted = self.draft.number + 1
+        following = self._following(index + 1, 1)
+        return bool(following) and any(s == 0 for s, _e in find_number(following[0], 0, wanted))
+
+    def _following(self, index: int, count: int) -> list[str]:
+        """The next ``count`` non-empty lines from ``index`` on: blanked noise (a page header
+        between a stem and its options) does not push the options out of sight."""
+        found: list[str] = []
+        lines = self.lines
+        while index < len(lines) and len(found) < count:
+            if lines[index]:
+                found.append(lines[index])
+            index += 1
+        return found
+
+    def _bank_follows(self, index: int) -> bool:
+        """After a title line inside a bank: does a new bank begin (a header, or question 1)?"""
+        if self.lines[index].strip() == self.source:
+            return True  # the title again: a page header, which _open_bank counts as such
+        for ahead in self._following(index + 1, 1):
+            header = find_header(ahead, 0)
+            if header is not None and header.start == 0:
+                return True
+            return any(start == 0 for start, _end in find_number(ahead, 0, 1))
+        return False
+
+    def _stray_line(self, index: int, line: str) -> bool:
+        """A line with no mark between a stem that is complete (its blank written, its
+        sentence ended) and the options that follow, itself no sentence (a document name, a
+        web address): not the stem's, so reported as unread. A further sentence ("路径标志应
+        清晰。") is the stem going on."""
+        if self.phase != "stem" or line.endswith(_NOT_STRAY_ENDINGS):
+            return False
+        if not self._stem_complete() or self._starts_with_mark(line) or is_title_like(line):
+            return False
+        return self._stem_goes_on(index)
+
+    def _stem_complete(self) -> bool:
+        """The stem has its blank (or its key in brackets) and ends a sentence."""
+        if self.draft is None:
+            return False
+        stem = self.draft.stem_text()
+        key_last = JUDGE_BRACKET.search(stem[-6:]) or BRACKET_KEY.search(stem[-12:])
+        if key_last and stem.endswith((")", "）")):
+            return True  # "…。（√）", "…（AB）": the key closes the stem
+        written = BLANK.search(stem) or BRACKET_KEY.search(stem) or JUDGE_BRACKET.search(stem)
+        return bool(written) and stem.endswith(("。", "？", "?", "：", ":"))
+
     def _open_bank(self, title: str) -> None:
         if title == self.source and (self.draft is not None or self.last_number):
-            return  # the title repeated as a page header: the bank goes on
+            self.used[self.index + 1] = "page_header"  # the title repeated: the bank goes on
+            return
         self._finish()
+        self.used[self.index + 1] = "structure"
         self.source, self.level, self.section = title, level_of(title), None
         self.unsupported = None
         self.last_number, self.restart_ok, self.in_context = 0, True, False
+        self._open_section(self.index + 1, None, None)
 
     def _continues_draft(self, index: int, line: str) -> bool:
         """Does a line that begins with no mark of its own still belong to the current draft?"""
@@ -110,14 +220,18 @@ class Scanner:
         if self.phase == "stem":
             return self._stem_goes_on(index)
         if self.phase == "option":
-            return self._ahead(index, starts_item_part)
+            return self._ahead(index, starts_item_part) or self._next_number_follows(index)
         if self.phase == "explanation":
             return self._explanation_goes_on(index)
         return False
 
     def _starts_with_mark(self, line: str) -> bool:
+        if self._opening_mark[0] == self.index:  # asked twice for a line, before any change
+            return self._opening_mark[1]
         mark = self._next_mark(line, 0, None)
-        return mark is not None and mark.start == 0
+        opens = mark is not None and mark.start == 0
+        self._opening_mark = (self.index, opens)
+        return opens
 
     def _stem_goes_on(self, index: int) -> bool:
         assert self.draft is not None
@@ -125,7 +239,7 @@ class Scanner:
 
     def _item_marks_soon(self, index: int, room: int) -> bool:
         """Options or a key on this line or the next few, before anything new opens."""
-        for offset, ahead in enumerate(self.lines[index : index + LOOKAHEAD_LINES]):
+        for offset, ahead in enumerate(self._following(index, LOOKAHEAD_LINES)):
             room -= len(ahead)
             if room < 0 or offset and self._opens_something(ahead):
                 return False
@@ -134,7 +248,7 @@ class Scanner:
         return False
 
     def _explanation_goes_on(self, index: int) -> bool:
-        following = self.lines[index + 1 : index + LOOKAHEAD_LINES + 1]
+        following = self._following(index + 1, LOOKAHEAD_LINES)
         for ahead in following:
             if is_title_like(ahead):
                 return False
@@ -143,7 +257,7 @@ class Scanner:
         return len(following) < LOOKAHEAD_LINES  # the file ends: the last explanation goes on
 
     def _ahead(self, index: int, belongs: Callable[[str], bool]) -> bool:
-        for ahead in self.lines[index + 1 : index + LOOKAHEAD_LINES + 1]:
+        for ahead in self._following(index + 1, LOOKAHEAD_LINES):
             if self._opens_something(ahead):
                 return False
             if belongs(ahead):
@@ -162,7 +276,11 @@ class Scanner:
     def _scan_marks(self, line_number: int, line: str, pos: int, after: str | None) -> None:
         while True:
             mark = self._next_mark(line, pos, after)
-            self._add_text(line_number, line[pos : mark.start if mark else len(line)])
+            text = line[pos : mark.start if mark else len(line)]
+            separated = text[-1:] in ".．;；,， "
+            if separated and mark is not None and mark.kind == "option" and self.phase == "option":
+                text = _OPTION_SEPARATOR.sub("", text)  # "A.应急措施. B.救援预案"
+            self._add_text(line_number, text)
             if mark is None:
                 return
             self._take(mark, line_number)
@@ -199,8 +317,12 @@ class Scanner:
     def _opens_options(self, line: str, mark: Mark) -> bool:
         """An ``A`` inside a stem line opens the options only if B (or a key) comes after it:
         in ``10kV A、B两相短路时()`` it is the stem's own wording."""
-        if not first_option_plausible(line, mark):
+        if not first_option_plausible(line, mark, self._next_nonempty_line()):
             return False
+        if line[mark.start] in "(（" and any(
+            line[later.start] in "(（" for later in options_lettered(line, mark.end, "A")
+        ):
+            return False  # "…（A）…。(A)甲" then "(B)乙": the first (A) is the stem's key
         if find_answer(line, mark.end) or first_option_after(line, mark.end, "A"):
             return True
         following = self._next_nonempty_line()
@@ -228,16 +350,32 @@ class Scanner:
             for start, end in find_number(line, pos, number):
                 if self._opens_question(line, start, end, pos, after):
                     return Mark("question", start, end, number)
-        return self._skipped_number(line, pos, current)
+        return self._skipped_number(line, pos, current) or self._excerpt_start(line, pos)
+
+    def _excerpt_start(self, line: str, pos: int) -> Mark | None:
+        """Right after a header or title, an excerpt may begin at any number ("86.…"), when
+        options or a key follow; the report then names the numbers before it as missing."""
+        if pos != 0 or not self.restart_ok or self.draft is not None:
+            return None
+        match = _OPENING_NUMBER.match(line)
+        if match is None:
+            return None  # "3.20～50mm…" opening a line after a header is question 3
+        if not self._item_marks_soon(self.index, MAX_STEM_CHARS):
+            return None
+        return Mark("question", 0, match.end(), int(match.group("digits")))
 
     def _skipped_number(self, line: str, pos: int, current: int) -> Mark | None:
         """A source that skips a number (1, 2, 4) resumes at a line opening with a later number,
         if that line holds options or a key: otherwise one gap would lose the rest."""
-        if pos != 0 or not current:
+        if pos != 0 or not current or not line[:1].isdigit():
             return None
         for number in range(current + 2, current + 2 + MAX_SKIPPED_NUMBERS):
             start, end = next(iter(find_number(line, 0, number)), (-1, -1))
-            if start == 0 and not line[end : end + 1].isdigit():
+            if start != 0:
+                continue
+            # No stem going on (or it is complete): "4.20～50mm" is question 4.
+            between = self.phase != "stem" or self._stem_complete()
+            if between or not line[end : end + 1].isdigit():
                 found = self._item_marks_soon(self.index, MAX_STEM_CHARS)
                 return Mark("question", 0, end, number) if found else None
         return None
@@ -248,7 +386,8 @@ class Scanner:
             return True  # "1.10千伏…" right after a header: the 10 belongs to the stem
         if start == 0:
             # A line opening "2.5倍…" inside an unfinished stem is the stem going on.
-            return not (self.phase == "stem" and following.isdigit())
+            # A stem that is complete ("…。（√）") is not going on: "4.20～50mm" is question 4.
+            return not (self.phase == "stem" and following.isdigit() and not self._stem_complete())
         if self.draft is None:
             return False  # between items only a line start (or a header) opens a question
         before = line[start - 1]
@@ -272,11 +411,26 @@ class Scanner:
     def _take(self, mark: Mark, line_number: int) -> None:
         handler = getattr(self, f"_on_{mark.kind}")
         handler(mark, line_number)
+        if self.draft is not None and mark.kind != "header":
+            self.draft.lines.add(line_number)
 
     def _on_header(self, mark: Mark, line_number: int) -> None:
+        text = self.lines[line_number - 1][mark.start : mark.end].strip()
+        current = self.sections[-1] if self.sections else None
+        if (
+            current is not None
+            and current.header
+            and normalised(current.header) == normalised(text)
+        ):
+            # The same header again inside its section: a page header, not a new section.
+            current.repeated_headers += 1
+            self.used.setdefault(line_number, "page_header")
+            return
         self._finish()
+        self.used[line_number] = "structure"
         self.section, self.unsupported = mark.item_type, mark.unsupported_kind
         self.restart_ok, self.in_context = True, True
+        self._open_section(line_number, text, mark.item_type)
 
     def _on_question(self, mark: Mark, line_number: int) -> None:
         self._finish()
@@ -307,7 +461,7 @@ class Scanner:
         assert self.draft is not None
         self.draft.answer_seen = True
         self.draft.key = self.draft.key if mark.value is None else mark.text
-        self.phase = "answer"
+        self.phase = "answer" if mark.value is not None else "unread_key"
 
     def _on_explanation(self, mark: Mark, line_number: int) -> None:
         self.phase = "explanation"
@@ -332,7 +486,13 @@ class Scanner:
             draft.options[-1][1].append((line_number, text))
         elif self.phase == "explanation":
             draft.explanation.append((line_number, text))
+        elif self.phase == "unread_key":
+            if draft.key is None and draft.unreadable_key is None:
+                draft.unreadable_key = text.strip()
+            self.phase = "answer"
         # text after a key on its line ("答案：A。") belongs to nothing
+        if draft is not None:
+            draft.lines.add(line_number)
 
     # ------------------------------------------------------------ drafts
 
@@ -361,6 +521,7 @@ class Scanner:
         if not keep:
             self.in_context = False
             return
+        self._account(draft)
         self.items.append(build_item(draft))
         self.last_number, self.restart_ok, self.in_context = draft.number, False, True
 
@@ -370,6 +531,7 @@ class Scanner:
         The section header vouches for it, so it need not prove itself with options."""
         if not draft.stem:
             return
+        self._account(draft)
         message = _(
             "第%(number)s题是%(kind)s，题库只收单选、多选和判断题，未导入",
             number=draft.number,
@@ -379,6 +541,13 @@ class Scanner:
             SkippedQuestion(draft.line, "unsupported_type", message, draft.number, kind)
         )
         self.last_number, self.restart_ok, self.in_context = draft.number, False, True
+
+    def _account(self, draft: Draft) -> None:
+        for line in draft.lines:
+            self.used.setdefault(line, "question")
+        section = self._section()
+        section.numbers.append((draft.number, draft.line))
+        section.answered += draft.answer_seen
 
 
 def _char_before(line: str, start: int) -> str:

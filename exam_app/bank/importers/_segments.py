@@ -28,7 +28,7 @@ _WIDE_ALNUM = {
 # Document-sharing sites add disclaimers and page footers; they are never part of a question.
 _ADVERT = re.compile(
     r"下载文档前请自行甄别|仅部分预览|如文档侵犯您的权益|文件素材和资料部分来自网络"
-    r"|请预览后才下载|期待你的好评与关注|本文档由.{0,20}提供|^第\s*\d+\s*页(\s*[,，]?\s*共\s*\d+\s*页)?$"
+    r"|请预览后才下载|期待你的好评与关注|本文档由.{0,20}提供"
     r"|^[)）]\s*[。.]?$"
 )
 
@@ -38,9 +38,17 @@ def clean_lines(text: str) -> list[str]:
 
     Blanked lines stay in the list so that line numbers still match the file.
     """
+    return clean_document(text)[0]
+
+
+def clean_document(text: str) -> tuple[list[str], list[int]]:
+    """``clean_lines`` and the 1-based numbers of the advert lines it blanked."""
     text = text.translate(_INVISIBLE).translate(_SPACES).translate(_WIDE_ALNUM)
     lines = [line.strip() for line in re.split(r"\r\n|\r|\n", text)]
-    return ["" if _ADVERT.search(line) else line for line in lines]
+    adverts = [n for n, line in enumerate(lines, 1) if line and _ADVERT.search(line)]
+    for number in adverts:
+        lines[number - 1] = ""
+    return lines, adverts
 
 
 # ---------------------------------------------------------------- bank titles and sections
@@ -113,6 +121,7 @@ def is_title_like(text: str) -> bool:
         and _NOT_IN_TITLE.search(text) is None
         and _TITLE_CANNOT_START.match(text) is None
         and find_header(text, 0) is None
+        and _LINE_OPTION.match(text) is None  # "A、安全生产考试": an option, not a bank
     )
 
 
@@ -148,8 +157,17 @@ def _header_mark(match: re.Match[str]) -> Mark:
 
 # ---------------------------------------------------------------- learning-platform fields
 
+_SCORE = r"\d+(?:\.\d+)?\s*分"
 _FIELDS = (
     ("type", re.compile(rf"(?:【题型】|题型\s*[:：])\s*(?P<value>{_KIND}|单选|多选|判断)")),
+    # A course system's prefix after the number: "1. (单选题, 1.0 分) (1分) …"
+    (
+        "type",
+        re.compile(
+            rf"\s*[(（]\s*(?P<value>{_KIND}|单选|多选|判断)\s*(?:[,，]\s*{_SCORE}\s*)?[)）]"
+            rf"(?:\s*[(（]\s*{_SCORE}\s*[)）])?\s*"
+        ),
+    ),
     ("stem", re.compile(r"(?:【题干】|题干\s*[:：])(?P<value>)")),
     (
         "category",
@@ -192,17 +210,33 @@ _ANSWER = re.compile(
 _JUDGE_WORD = r"正确|错误|对|错|√|×|✓|✔|✗|✘"
 _LETTER_KEY = r"[A-HTF](?:\s*[,，、/]?\s*[A-H])*"
 _LOWER_KEY = r"[a-h](?:\s*[,，、/]?\s*[a-h])*(?![A-Za-z])"  # "答案：abd", not "答案：see"
+# "正确" is a key, but not the 正确 of a following "正确答案:" ("我的答案:正确答案:A").
 _KEY = re.compile(
-    rf"\s*[(（【\[]?\s*(?P<key>{_JUDGE_WORD}|{_LETTER_KEY}|{_LOWER_KEY})\s*[)）】\]]?"
+    rf"\s*[(（【\[]?\s*(?P<key>(?:{_JUDGE_WORD})(?!答案)|{_LETTER_KEY}|{_LOWER_KEY})\s*[)）】\]]?"
+)
+#: A key alone on its line, in brackets: ``（正确）``, ``(×)``, ``（B）`` (Word exports).
+_BARE_KEY_LINE = re.compile(
+    rf"[(（【\[]\s*(?P<key>{_JUDGE_WORD}|[A-H](?:\s*[,，、]?\s*[A-H]){{0,7}})\s*[)）】\]][。.]?"
 )
 _EXPLANATION = re.compile(
     r"(?:答案解析|试题解析|题目解析|解析)\s*[:：]|【(?:答案解析|试题解析|解析)】"
 )
 
 
+def count_answer_marks(line: str) -> int:
+    """How many answer marks ``line`` holds (the report counts them apart from the scanner)."""
+    return 1 if _BARE_KEY_LINE.fullmatch(line) else len(_ANSWER.findall(line))
+
+
 def find_answer(line: str, pos: int) -> Mark | None:
     """``正确答案:A`` / ``参考答案：A,B,D`` / ``【答案】对``; value is the key as written."""
     return _first(_index(line).answers, pos)
+
+
+def _answer_marks(line: str) -> list[Mark]:
+    if bare := _BARE_KEY_LINE.fullmatch(line):
+        return [Mark("answer", 0, len(line), bare.group("key"))]
+    return [_answer_mark(line, m) for m in _ANSWER.finditer(line)]
 
 
 def _answer_mark(line: str, match: re.Match[str]) -> Mark:
@@ -294,8 +328,9 @@ def _plain_option_plausible(line: str, match: re.Match[str]) -> bool:
     return not (before == "选" and line[match.start() - 2 : match.start()] == "选项")
 
 
-def first_option_plausible(line: str, mark: Mark) -> bool:
-    """Is this ``A`` mark, in the middle of a stem line, really where the options begin?"""
+def first_option_plausible(line: str, mark: Mark, next_line: str = "") -> bool:
+    """Is this ``A`` mark, in the middle of a stem line, really where the options begin?
+    (``next_line``: the line after, where a ``(B)`` may go on.)"""
     before = line[mark.start - 1] if mark.start else ""
     if before.isascii() and before.isalnum():
         return False  # "5A、10A" is a current, "IEC A.1" a clause
@@ -303,7 +338,8 @@ def first_option_plausible(line: str, mark: Mark) -> bool:
     if not rest or _PLAIN.match(rest):
         return False  # "A、B、C三相": letters listed in the stem, no option text
     if line[mark.start] in "(（":
-        return _PAREN.search(line, mark.end) is not None  # "(A)…(B)…", not a key "(A)。"
+        # "(A)…(B)…", or "(B)…" on the next line; not a key "(A)。"
+        return _PAREN.search(line, mark.end) is not None or _PAREN.match(next_line) is not None
     return True
 
 
@@ -348,7 +384,7 @@ class _LineIndex:
         self.headers = [_header_mark(m) for m in _NUMBERED_HEADER.finditer(line)]
         bare = _BARE_HEADER.match(line)
         self.bare_header = _header_mark(bare) if bare else None
-        self.answers = [_answer_mark(line, m) for m in _ANSWER.finditer(line)]
+        self.answers = _answer_marks(line)
         self.explanations = [
             Mark("explanation", m.start(), m.end()) for m in _EXPLANATION.finditer(line)
         ]

@@ -5,12 +5,16 @@ The documents are what trainers find on document-sharing sites: question-bank ex
 options and answers glued on one line (``…D、用户正确答案:A2.用钳形万用表…``) and excerpts that
 stop in the middle of a question. ``_segments`` finds the marks in a line, ``_scanner`` decides
 which of them open questions, ``_drafts`` builds each item, and ``bank.validation`` reports what
-is wrong with it. Nothing here invents an answer.
+is wrong with it. Banks extracted from PDF, Word or course systems carry page furniture (running
+headers, page counters, the candidate's own answer) that ``_noise`` takes out first; and
+``_accounting`` reports where every line went, so nothing is dropped without a word. Nothing
+here invents an answer.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -18,13 +22,18 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from flask_babel import gettext as _
 
-from exam_app.bank.importers._scanner import scan_lines
-from exam_app.bank.importers._segments import clean_lines
+from exam_app.bank.importers._accounting import build_report
+from exam_app.bank.importers._docx_numbering import ListNumbers
+from exam_app.bank.importers._noise import remove_noise
+from exam_app.bank.importers._scanner import Scanner
+from exam_app.bank.importers._segments import clean_document
 from exam_app.bank.parsed import ParseResult
 from exam_app.bank.validation import validate_items
 from exam_app.core import textfiles, upload_limits
 
 _ENCODINGS = ("UTF-8", "UTF-16", "GB18030")
+#: A list paragraph whose text already starts with its number gets no second one.
+_TYPED_NUMBER = re.compile(r"\s*(?:\d{1,5}|[一二三四五六七八九十]{1,3})\s*[.、．]")
 
 
 class DocumentError(Exception):
@@ -36,10 +45,16 @@ class DocumentError(Exception):
 
 
 def parse_document_text(text: str, filename: str) -> ParseResult:
-    """Read the questions in ``text`` (the content of ``filename``), validated."""
-    items, skipped = scan_lines(clean_lines(text))
-    result = ParseResult(filename=filename, items=validate_items(items), skipped=skipped)
-    if not items and not skipped:
+    """Read the questions in ``text`` (the content of ``filename``), validated, with the
+    report of where every line went (``ParseResult.report``)."""
+    cleaned, adverts = clean_document(text)
+    lines, noise = remove_noise(cleaned)
+    noise.lines.update(dict.fromkeys(adverts, "advert"))
+    scanner = Scanner(lines)
+    items = validate_items(scanner.run())
+    result = ParseResult(filename=filename, items=items, skipped=scanner.skipped)
+    result.report = build_report(lines, noise, scanner, items, scanner.skipped)
+    if not items and not scanner.skipped:
         result.file_problems.append(_("文件“%(name)s”中没有找到题目", name=filename))
     return result
 
@@ -62,31 +77,34 @@ def docx_text(data: bytes, filename: str) -> str:
         document = Document(io.BytesIO(data))
     except Exception as exc:  # no document part, broken XML: all unreadable
         raise DocumentError(not_a_document) from exc
-    return "\n".join(_block_lines(document))
+    return "\n".join(_block_lines(document, ListNumbers(document)))
 
 
-def _block_lines(block: DocxDocument | _Cell) -> list[str]:
-    """Paragraph texts of the body or of a table cell, tables included, in document order.
+def _block_lines(block: DocxDocument | _Cell, numbers: ListNumbers) -> list[str]:
+    """Paragraph texts of the body or of a table cell, tables included, in document order,
+    each list paragraph with the number Word draws in front of it (not part of its text).
 
     python-docx renders a manual line break as a line feed: it starts a new line, as in Word.
     """
     lines: list[str] = []
     for part in block.iter_inner_content():
         if isinstance(part, Paragraph):
-            lines.extend(part.text.split("\n"))
+            prefix = numbers.prefix(part)  # counted even when the text repeats it
+            text = part.text if _TYPED_NUMBER.match(part.text) else prefix + part.text
+            lines.extend(text.split("\n"))
         else:
-            lines.extend(_table_lines(part))
+            lines.extend(_table_lines(part, numbers))
     return lines
 
 
-def _table_lines(table: Table) -> list[str]:
+def _table_lines(table: Table, numbers: ListNumbers) -> list[str]:
     lines: list[str] = []
     seen: set[object] = set()  # a merged cell is returned again for every grid position
     for row in table.rows:
         for cell in row.cells:
             if cell._tc not in seen:
                 seen.add(cell._tc)
-                lines.extend(_block_lines(cell))
+                lines.extend(_block_lines(cell, numbers))
     return lines
 
 
