@@ -142,7 +142,7 @@ def test_an_option_without_a_space_inside_a_question_is_an_option_as_in_moodle()
     [item] = parse("热线是（ ）。\nA)\nB) 12345\nC.\nANSWER: B").items
     assert (texts(item), item.answer) == (["", "12345", ""], ("B",))
     assert [(p.code, p.message) for p in item.problems] == [
-        (ProblemCode.BAD_FIELD, "第1题选项A、C没有文字")
+        (ProblemCode.EMPTY_OPTION, "第1题选项 A、C 没有内容")
     ]
 
 

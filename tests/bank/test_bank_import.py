@@ -308,7 +308,7 @@ def test_web_upload_shows_where_every_line_went(client: FlaskClient, login_as) -
     )
     page = _upload(client, text.encode(), "pdf.txt").get_data(as_text=True)
     assert "文件读取情况" in page and "有需要核对的地方" in page
-    assert "页眉页脚（重复行） 3" in page
+    assert "页眉页脚（重复行）：3" in page
     assert "未读取的行 1 行" in page and "<td>10</td><td>www.example.com</td>" in page
     assert "一、单选题：1–2，读到 2 题；没有缺号" in page
 

@@ -135,10 +135,7 @@ class _Reader:
             options=tuple(OptionData(label, text) for label, text in draft.options),
             answer=(key,) if key in labels else (),
         )
-        empty = "、".join(label for label, text in draft.options if not text)
-        if empty:
-            message = _("第%(number)s题选项%(labels)s没有文字", number=self.count, labels=empty)
-            item = item.with_problem(Problem(ProblemCode.BAD_FIELD, message))
+        # an option with no text: reported by ``validation`` for every importer (empty_option)
         if not value or key in labels:
             return item
         message = _(
