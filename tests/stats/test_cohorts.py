@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from exam_app.accounts.models import OrgUnit, Role, User
 from exam_app.db import utcnow
 from exam_app.errors import DomainError
+from exam_app.i18n import DISPLAY_TZ
 from exam_app.stats import cohorts
 from exam_app.stats.cohorts import CohortSpec, Criteria
 from exam_app.stats.models import Cohort, CohortKind, CohortMember
@@ -126,7 +127,7 @@ def test_a_saved_filter_by_level_counts_valid_certificates(app: Flask, db_sessio
     with app.app_context():
         make_attempt(db_session, exam, people[0], "submitted", "key")
         make_attempt(db_session, exam, people[1], "submitted", "wrong")
-    today = utcnow().date()
+    today = utcnow().astimezone(DISPLAY_TZ).date()  # certificates are dated in Beijing
     found = cohorts.filter_members(db_session, Criteria(level="intermediate"), today)
     assert found == {people[0].id}
     assert cohorts.filter_members(db_session, Criteria(level="senior"), today) == frozenset()
