@@ -51,6 +51,8 @@ TAKERS = (Role.OPERATOR,)
 #: who reads anyone's result: the score and the categories, never the keys. A supervisor's
 #: subtree is tracking's scope (who works where now), which exams cannot see.
 RESULT_READERS = (Role.HR, Role.ADMIN)
+#: the exams page lists the latest results; the performance page (tracking) has them all
+RECENT_RESULTS = 5
 
 
 def _mine(attempt_id: int) -> Attempt:
@@ -106,6 +108,7 @@ def index() -> ResponseReturnValue:
         mine=mine,
         wrong_count=len(wrong),
         weakest=weakest,
+        RECENT_RESULTS=RECENT_RESULTS,
         form=ConfirmForm(),
     )
 

@@ -11,6 +11,7 @@ from exam_app.accounts.models import Role, User
 from exam_app.accounts.permissions import allow, any_user
 from exam_app.accounts.principal import signed_in_user
 from exam_app.db import get_session, utcnow
+from exam_app.exams.views import RESULT_READERS
 from exam_app.forms import ConfirmForm
 from exam_app.tracking import performance, progress, scope
 from exam_app.tracking.views import bp
@@ -35,6 +36,8 @@ def _page(user_id: int) -> ResponseReturnValue:
         own=own,
         # practice is the operators': the weak areas' buttons are for the person themself
         may_practise=own and viewer.has_role(Role.OPERATOR),
+        # the history links to each result where the result page would open for this viewer
+        result_links=own or viewer.has_role(*RESULT_READERS),
         min_answers=progress.MIN_ANSWERS,
         form=ConfirmForm(),
     )

@@ -200,3 +200,48 @@ def test_a_regrade_moves_the_trend_and_the_mastery(
     assert db_session.get(AttemptItem, (last.id, single.position)).earned == 0  # type: ignore[union-attr]
     assert (before.trend[-1].percent, before.trend[-1].passed) == (100.0, True)
     assert after.trend[-1].percent < 100.0
+
+
+def _history_links(html: str) -> list[str]:
+    history = html.split('data-testid="history"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'href="/exams/attempts/(\d+)/result"', history)
+
+
+def test_the_history_is_here_and_links_to_results_for_those_who_may_read_them(
+    app: Flask, db_session: Session, world: World
+) -> None:
+    """Issue 17.5: the exams page keeps the latest results and sends to this page for all of
+    them; here each links to its result page where that page would open for the reader."""
+    alice = client_for(app, world.alice)
+    exams = alice.get("/exams/").get_data(as_text=True)
+    recent = exams.split('data-testid="recent-results"', 1)[1].split("</section>", 1)[0]
+    assert 'href="/tracking/me#history"' in recent
+    assert recent.count("/result\"") == len(world.attempts)  # four, under the five kept there
+    nav = exams.split('class="mainnav"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/tracking/me"' in nav, "operators reach their results from the navigation"
+
+    own = _history_links(alice.get("/tracking/me").get_data(as_text=True))
+    assert own == [str(a) for a in reversed(world.attempts)], "newest first, every graded one"
+    for a in own:
+        assert alice.get(f"/exams/attempts/{a}/result").status_code == 200
+    url = f"/tracking/people/{world.alice.id}/performance"
+    hr = client_for(app, make_user(db_session, Role.HR))
+    assert _history_links(hr.get(url).get_data(as_text=True)) == own
+    assert hr.get(f"/exams/attempts/{own[0]}/result").status_code == 200
+    trainer = client_for(app, make_user(db_session, Role.TRAINER))
+    page = trainer.get(url).get_data(as_text=True)
+    assert _history_links(page) == [] and "中级工认证" in page, "listed, not linked"
+    assert trainer.get(f"/exams/attempts/{own[0]}/result").status_code == 403
+
+
+def test_the_exams_page_keeps_only_the_latest_results(app: Flask, db_session: Session) -> None:
+    load_bank(db_session)
+    practice = make_exam(db_session, ExamMode.PRACTICE, max_attempts=None)
+    bob = make_user(db_session, name="丙三")
+    made = [make_attempt(db_session, practice, bob, "submitted", "key").id for _ in range(7)]
+    exams = client_for(app, bob).get("/exams/").get_data(as_text=True)
+    recent = exams.split('data-testid="recent-results"', 1)[1].split("</section>", 1)[0]
+    shown = re.findall(r'href="/exams/attempts/(\d+)/result"', recent)
+    assert shown == [str(a) for a in reversed(made[-5:])]
+    page = client_for(app, bob).get("/tracking/me").get_data(as_text=True)
+    assert len(_history_links(page)) == 7
