@@ -20,7 +20,8 @@ from exam_app.exams import definitions, events, papers, proctoring
 from exam_app.exams.definitions import RuleSpec
 from exam_app.exams.forms import ExamForm, ExtraTimeForm, item_ids_from
 from exam_app.exams.models import Attempt, Exam, ExamMode
-from exam_app.exams.views import RESULT_READERS, bp
+from exam_app.exams.readers import RESULT_READERS
+from exam_app.exams.views import bp
 from exam_app.forms import ConfirmForm, tree_choices
 from exam_app.web import bounded_int, run_service
 

@@ -39,6 +39,7 @@ from exam_app.exams.models import (
     ExamStatus,
     ReviewPolicy,
 )
+from exam_app.exams.readers import RESULT_READERS
 from exam_app.exams.standing import standings, start_facts
 from exam_app.exams.wrong_book import answer_wrong_book, entries_of, wrong_book_questions
 from exam_app.forms import ConfirmForm
@@ -50,7 +51,6 @@ bp = Blueprint("exams", __name__, url_prefix="/exams")
 TAKERS = (Role.OPERATOR,)
 #: who reads anyone's result: the score and the categories, never the keys. A supervisor's
 #: subtree is tracking's scope (who works where now), which exams cannot see.
-RESULT_READERS = (Role.HR, Role.ADMIN)
 #: the exams page lists the latest results; the performance page (tracking) has them all
 RECENT_RESULTS = 5
 

@@ -11,7 +11,7 @@ from exam_app.accounts.models import Role, User
 from exam_app.accounts.permissions import allow, any_user
 from exam_app.accounts.principal import signed_in_user
 from exam_app.db import get_session, utcnow
-from exam_app.exams.views import RESULT_READERS
+from exam_app.exams.readers import RESULT_READERS
 from exam_app.forms import ConfirmForm
 from exam_app.tracking import performance, progress, scope
 from exam_app.tracking.views import bp
