@@ -216,7 +216,7 @@ def test_the_history_is_here_and_links_to_results_for_those_who_may_read_them(
     exams = alice.get("/exams/").get_data(as_text=True)
     recent = exams.split('data-testid="recent-results"', 1)[1].split("</section>", 1)[0]
     assert 'href="/tracking/me#history"' in recent
-    assert recent.count("/result\"") == len(world.attempts)  # four, under the five kept there
+    assert recent.count('/result"') == len(world.attempts)  # four, under the five kept there
     nav = exams.split('class="mainnav"', 1)[1].split("</nav>", 1)[0]
     assert 'href="/tracking/me"' in nav, "operators reach their results from the navigation"
 
