@@ -25,12 +25,17 @@ _ROOT = Path(__file__).resolve().parents[2]
 #: Elements whose label wraps onto more lines than one, each as "tag 'text' (n lines)".
 _WRAPPED = """(maxChars) => {
   const out = [];
+  // lines of the text a sighted reader sees (words only for screen readers left out)
   const lines = el => {
-    const range = document.createRange();
-    range.selectNodeContents(el);
     const tops = new Set();
-    for (const r of range.getClientRects())
-      if (r.width > 0 && r.height > 0) tops.add(Math.round(r.top));
+    const texts = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      if (!node.textContent.trim() || node.parentElement.closest('.sr-only')) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects())
+        if (r.width > 0 && r.height > 0) tops.add(Math.round(r.top));
+    }
     return tops.size;
   };
   const visible = el => el.getClientRects().length > 0
@@ -69,6 +74,7 @@ class Walk:
     def __init__(self, page: Page, name: str, width: int, height: int = 800) -> None:
         self.page = page
         self.width = width
+        self.height = height
         self.folder = artifacts(f"{name}-{width}")
         self.problems: list[str] = []
         self.seen: list[str] = []
@@ -87,7 +93,12 @@ class Walk:
         page.wait_for_load_state("load")
         slug = re.sub(r"[^\w]+", "_", where).strip("_") or "home"
         shot = self.folder / f"{len(self.seen) + 1:02d}-{slug}.png"
+        at = page.evaluate("[window.scrollX, window.scrollY]")
         page.screenshot(path=str(shot), full_page=True)
+        # a full-page shot stretches the viewport; without this the page's first click after it
+        # can land where the stretched layout had the element (seen: a row's 删除 missed)
+        page.set_viewport_size({"width": self.width, "height": self.height})
+        page.evaluate("([x, y]) => window.scrollTo(x, y)", at)
         self.seen.append(where)
         label = f"{where} at {self.width} px ({page.url})"
         scroll, client = page.evaluate(
