@@ -442,6 +442,5 @@ def recompute_all(session: Session, now: datetime) -> str:
     for exam_id in exam_ids:
         recompute_exam(session, exam_id, now, taken)
     session.execute(delete(PendingSheet).where(PendingSheet.id.in_(taken)))
-    pooling.pool_exams(session, [exam_id], now)
     pooling.pool_exams(session, exam_ids, now)
     return f"{len(exam_ids)} exams recomputed"

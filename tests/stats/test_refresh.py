@@ -177,3 +177,25 @@ def test_the_pooled_item_carries_each_exam_flag(
     )
     assert {p.item_id: p.n for p in pooled} == used
     assert all(p.flags == [] for p in pooled)  # four candidates: too few for any flag
+
+
+def test_the_daily_recomputation_with_nothing_graded_yet(db_session: Session) -> None:
+    """A fresh database (every new server's first day) has no sheets: nothing to recompute,
+    and the job says so instead of failing."""
+    assert refresh.recompute_all(db_session, utcnow()) == "0 exams recomputed"
+
+
+def test_the_daily_recomputation_takes_every_exam_and_empties_the_queue(
+    db_session: Session, exam: Exam, make_user: Callable[..., User]
+) -> None:
+    other = factories.make_exam(db_session, counts=(2, 1, 1), title="另一场考试")
+    rng = random.Random(3)
+    for person in [make_user() for _ in range(3)]:
+        _sit(db_session, exam, person, rng, 0.6)
+        _sit(db_session, other, person, rng, 0.6)
+    assert refresh.recompute_all(db_session, utcnow()) == "2 exams recomputed"
+    db_session.commit()
+    for each in (exam, other):
+        figures = _figures(db_session, each)
+        assert set(figures) == set(Counting) and figures[Counting.FIRST].sheets == 3
+    assert db_session.scalar(select(func.count()).select_from(PendingSheet)) == 0
