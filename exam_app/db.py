@@ -12,13 +12,14 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, MetaData, String, create_engine
+from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
-from exam_app import sqlite
+from exam_app import postgres, sqlite
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -94,27 +95,30 @@ def _json_dumps(value: Any) -> str:
 def make_engine(url: str, echo: bool = False, sqlite_begin: str = "BEGIN IMMEDIATE") -> Engine:
     if url.startswith("sqlite"):
         return sqlite.make_engine(url, echo, sqlite_begin, json_serializer=_json_dumps)
-    return create_engine(
-        url,
-        echo=echo,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
-        json_serializer=_json_dumps,
-    )
+    return postgres.make_engine(url, echo, json_serializer=_json_dumps)
 
 
 def read_lock_free(session: Session, statement: Executable, params: dict[str, Any]) -> Any:
     """Rows of a SELECT that needs no transaction (who is signed in), on the session's
     connection.
 
-    On SQLite a transaction here takes the single write lock at its BEGIN (``sqlite.py``); a
-    SELECT run this way before the request's first other statement goes out in autocommit
-    instead, so loading the user never makes another worker wait. Elsewhere the option is
-    ignored: other databases lock rows, not the file.
+    Run before the request's first other statement, it goes out without a BEGIN: on SQLite
+    it then never takes the write lock (``sqlite.py``), so loading the user never makes
+    another worker wait; on PostgreSQL it is one round trip instead of two (``postgres.py``).
+
+    It is every request's first statement, so it is also where a connection the database
+    closed (a restart) shows first: SQLAlchemy then invalidates the pool, and the read runs
+    once more on a new connection. Nothing had been done, so nothing is done twice.
     """
     options = {"lock_free": True}
-    return session.connection().execute(statement, params, execution_options=options).all()
+    first = not session.in_transaction()
+    try:
+        return session.connection().execute(statement, params, execution_options=options).all()
+    except DBAPIError as exc:
+        if not (first and exc.connection_invalidated):
+            raise
+        session.close()  # lets go of the dead connection; nothing was loaded yet
+        return session.connection().execute(statement, params, execution_options=options).all()
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
         "exam_app.i18n",
         "exam_app.db",
         "exam_app.sqlite",
+        "exam_app.postgres",
         "exam_app.errors",
         "exam_app.extensions",
         "exam_app.security",

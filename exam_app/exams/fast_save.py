@@ -1,0 +1,155 @@
+"""A certification answer save on PostgreSQL in one statement (``saving.save_answer`` tries
+this first there).
+
+The save's check, its write and its log entry become one data-modifying statement: a CTE
+that finds the attempt only if it is this person's, in progress and not overdue, and the
+question on its paper shown in the order the page was given (locking the attempt's row FOR
+KEY SHARE, as ``saving._TARGET`` does, so grading waits for it); the conditional upsert of
+the answer from that row; and the event insert from the upsert's row. It stands alone (no
+transaction around it, ``postgres.py``): with the signed-in user's read, a save is two round
+trips instead of seven. Whatever does not go through cleanly returns None and the caller
+takes the general path, which explains a refusal, grades an overdue attempt or reports the
+other tab's newer answer; that path sees nothing of this attempt at a save that did nothing,
+because the statement wrote either all three parts or none.
+
+Turning the displayed option positions into original labels needs the question's option
+order. It never changes once the paper is drawn, so each process keeps the orders of the
+papers it has seen (one read per paper, ``_orders``); the statement still compares the order
+it was given with the stored one, so a stale or wrong cache entry can only send a save down
+the general path, never store a wrong answer.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime
+
+from sqlalchemy import JSON, bindparam, text
+from sqlalchemy.engine import Connection
+
+from exam_app.db import UTCDateTime
+from exam_app.exams import grading, timing
+from exam_app.exams.models import AttemptEventKind, AttemptStatus, ExamMode
+
+#: papers whose option orders a process keeps (a few KB each; more than one sitting's worth)
+PAPERS_KEPT = 10_000
+
+_papers: OrderedDict[int, dict[int, tuple[str, ...]]] = OrderedDict()
+_interned: dict[tuple[str, ...], tuple[str, ...]] = {}  # many papers share the same orders
+
+_STANDALONE = {"standalone": True}
+
+#: the paper's option orders, and whether it is practice (whose saves take the general path)
+_ORDERS = text(
+    """
+    SELECT i.position, i.option_order, e.mode = :practice AS practice
+    FROM attempt_items i JOIN attempts a ON a.id = i.attempt_id JOIN exams e ON e.id = a.exam_id
+    WHERE i.attempt_id = :attempt_id
+    """
+)
+
+_SAVE = text(
+    """
+    WITH target AS (
+        SELECT a.id FROM attempts a
+        JOIN exams e ON e.id = a.exam_id
+        JOIN attempt_items i ON i.attempt_id = a.id AND i.position = :position
+        WHERE a.id = :attempt_id AND a.user_id = :user_id
+          AND a.status = :in_progress AND a.deadline_at >= :cutoff
+          AND e.mode <> :practice
+          AND CAST(i.option_order AS jsonb) = CAST(:option_order AS jsonb)
+        FOR KEY SHARE OF a
+    ),
+    saved AS (
+        INSERT INTO answers (attempt_id, position, response, flagged, final, revision, saved_at)
+        SELECT target.id, :position, :response, :flagged, false, 1, :now FROM target
+        ON CONFLICT (attempt_id, position) DO UPDATE SET
+            response = excluded.response, flagged = excluded.flagged, final = excluded.final,
+            revision = answers.revision + 1, saved_at = excluded.saved_at
+        WHERE answers.revision <= :base
+        RETURNING revision
+    ),
+    logged AS (
+        INSERT INTO attempt_events (attempt_id, kind, at, actor_id, detail)
+        SELECT :attempt_id, :answered, :now, :user_id,
+               json_build_object('position', :position, 'revision', saved.revision,
+                                 'chosen', CAST(:response AS json), 'flagged', :flagged)
+        FROM saved
+    )
+    SELECT revision FROM saved
+    """
+).bindparams(
+    bindparam("now", type_=UTCDateTime()),
+    bindparam("cutoff", type_=UTCDateTime()),
+    bindparam("response", type_=JSON()),
+    bindparam("option_order", type_=JSON()),
+)
+
+
+def try_save(
+    conn: Connection,
+    attempt_id: int,
+    user_id: int,
+    position: int,
+    chosen: list[int],
+    flagged: bool,
+    base_revision: int,
+    now: datetime,
+) -> int | None:
+    """The new revision of the answer, stored and logged; None when this path does not
+    apply (the general path then decides, and has nothing of this call to undo)."""
+    order = _orders(conn, attempt_id).get(position)
+    if order is None:
+        return None  # no such question, or not an attempt this process can read: explain
+    try:
+        response = list(grading.to_original(chosen, order))
+    except ValueError:
+        return None  # the general path refuses it with its message
+    revision: int | None = conn.execute(
+        _SAVE,
+        {
+            "attempt_id": attempt_id,
+            "user_id": user_id,
+            "position": position,
+            "option_order": list(order),
+            "response": response,
+            "flagged": flagged,
+            "base": base_revision,
+            "now": now,
+            "cutoff": timing.sweep_cutoff(now),
+            "in_progress": AttemptStatus.IN_PROGRESS.value,
+            "practice": ExamMode.PRACTICE.value,
+            "answered": AttemptEventKind.ANSWERED.value,
+        },
+        execution_options=_STANDALONE,
+    ).scalar_one_or_none()
+    return revision
+
+
+def _orders(conn: Connection, attempt_id: int) -> dict[int, tuple[str, ...]]:
+    """The paper's option orders by position, read once per process; empty for practice
+    (kept so) and for an attempt with no paper (not kept: it may not exist yet)."""
+    paper = _papers.get(attempt_id)
+    if paper is not None:
+        _papers.move_to_end(attempt_id)
+        return paper
+    rows = conn.execute(
+        _ORDERS,
+        {"attempt_id": attempt_id, "practice": ExamMode.PRACTICE.value},
+        execution_options=_STANDALONE,
+    ).all()
+    paper = {}
+    for pos, order, practice in rows:
+        if not practice:
+            key = tuple(order)
+            paper[pos] = _interned.setdefault(key, key)
+    if rows:
+        _papers[attempt_id] = paper
+        if len(_papers) > PAPERS_KEPT:
+            _papers.popitem(last=False)
+    return paper
+
+
+def forget() -> None:
+    """Drop what the process keeps (tests whose database reuses attempt ids)."""
+    _papers.clear()

@@ -1,0 +1,71 @@
+"""PostgreSQL: a lazy BEGIN, so a request pays round trips only for the statements it needs,
+and a pool that survives a database restart without a ping on every checkout.
+
+An answer save is two statements: who is signed in (``db.read_lock_free``) and the save
+itself, one data-modifying statement (``exams.fast_save``). Each is atomic on its own, so
+neither needs a transaction around it; psycopg's own transaction handling would still send
+BEGIN before the first and COMMIT after the last, and the pool's pre-ping a SELECT 1 before
+both: five round trips where two do. Here the driver runs in autocommit and BEGIN is sent
+just before the first statement that is not marked as standing alone (the execution options
+``lock_free`` and ``standalone``); ``commit()`` and ``rollback()`` still end what was begun
+(psycopg sends COMMIT or ROLLBACK whenever the server is inside a transaction), and a request
+that began nothing sends neither. This is the same scheme as SQLite's lazy BEGIN IMMEDIATE
+(``sqlite.py``), where it keeps the write lock free.
+
+No pre-ping: after a restart every pooled connection is dead. The first statement of a
+request that meets one fails as a disconnect, SQLAlchemy then invalidates the whole pool, and
+``db.read_lock_free`` (every request's first statement) runs once more on a new connection;
+nothing had been done yet, so retrying is safe.
+
+psycopg prepares a statement on the server once it has run five times on a connection
+(``prepare_threshold``), so the save's two statements run prepared after the first few saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+
+#: execution options of statements that may run outside a transaction (see the module doc)
+STANDING_ALONE = ("lock_free", "standalone")
+
+
+def make_engine(url: str, echo: bool, json_serializer: Callable[[Any], str]) -> Engine:
+    engine = create_engine(
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=10,
+        json_serializer=json_serializer,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.autocommit = True  # BEGIN is ours to send (below)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.info["begin_pending"] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(
+        conn: Connection, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if not conn.info.get("begin_pending"):
+            return
+        if context is not None and any(context.execution_options.get(o) for o in STANDING_ALONE):
+            return
+        conn.info["begin_pending"] = False
+        # on the driver's connection, not this cursor: a server-side cursor would DECLARE it
+        conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: Connection) -> None:
+        if not conn.invalidated:  # (an invalidated connection's info goes with it)
+            conn.info.pop("begin_pending", None)  # a transaction that never needed its BEGIN
+
+    return engine
