@@ -121,7 +121,7 @@ def test_the_confirm_button_is_offered_for_multiple_choice_in_practice_only(
     assert "data-confirm-answer" not in page
 
 
-def test_a_certification_save_costs_its_statements_and_no_more(db_session, make_exam, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_certification_save_costs_its_statements(db_session, make_exam, make_user) -> None:  # type: ignore[no-untyped-def]
     user = db_session.get(User, make_user(Role.OPERATOR).id)
     attempt = attempts.start_attempt(db_session, make_exam(), user, utcnow())
     db_session.commit()
