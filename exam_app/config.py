@@ -68,8 +68,11 @@ class Config:
     #: address counts; behind one balancer that peer is the balancer for everybody, so set 1.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
-    #: werkzeug's default (scrypt) is a current memory-hard algorithm.
-    PASSWORD_HASH_METHOD = "scrypt"
+    #: Argon2id with OWASP's parameters (19 MiB, t=2, p=1; ~30 ms of one core, where werkzeug's
+    #: scrypt takes ~130 ms), or "argon2id:MEMORY_KIB:TIME:LANES", or a werkzeug method
+    #: ("scrypt", "pbkdf2:sha256:600000"); see accounts/passwords.py. Hashes made under an
+    #: earlier setting still verify, and are replaced at the account's next sign-in.
+    PASSWORD_HASH_METHOD = "argon2id"
     PASSWORD_MIN_LENGTH = 8
 
     #: Demo accounts are for trying the product; production refuses them.

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
-from exam_app.accounts import services
+from exam_app.accounts import passwords, services
 from exam_app.accounts.models import OrgKind, OrgUnit, Role
 from exam_app.bank.models import Level
 from exam_app.errors import DomainError
@@ -142,7 +141,7 @@ def load_demo(
             )
             # The demo password is public on purpose, too common for the rules a chosen password
             # passes; is_demo keeps these accounts out wherever ALLOW_DEMO_DATA is off.
-            user.password_hash = generate_password_hash(DEMO_PASSWORD, method=policy.method)
+            user.password_hash = passwords.hash_password(DEMO_PASSWORD, policy.method)
             user.is_demo = True
         accounts.append(DemoAccount(employee_no, DEMO_PASSWORD, ",".join(r.value for r in roles)))
     return accounts

@@ -18,8 +18,8 @@ otherwise a distractor, the distractors being unequally attractive. Four items o
 for the item analysis to find.
 
 Demo data only: the command refuses where ALLOW_DEMO_DATA is off, the accounts are flagged
-``is_demo`` and share one password hash (the demo password; one scrypt hash per account would
-cost a minute).
+``is_demo`` and share one password hash (the demo password; one hash per account would cost
+seconds to a minute, depending on the method).
 """
 
 from __future__ import annotations
@@ -36,10 +36,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from exam_app import demo
-from exam_app.accounts import services
+from exam_app.accounts import passwords, services
 from exam_app.accounts.models import OrgKind, OrgUnit, Role, User
 from exam_app.bank.models import ItemVersion, Level
 from exam_app.bank.parsed import ItemType
@@ -355,7 +354,7 @@ def _operators(
     """The simulated operators (accounts sharing one hash of the demo password, hired in
     tracking), and the indexes of the hiring batch."""
     teams = _teams(session)
-    password_hash = generate_password_hash(demo.DEMO_PASSWORD, method=policy.method)
+    password_hash = passwords.hash_password(demo.DEMO_PASSWORD, policy.method)
     batch_day = year.day(92)
     batch = set(rng.sample(range(count), max(1, count // 10)))
     operators = []

@@ -10,7 +10,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class PasswordPolicy:
-    method: str  #: werkzeug hash method, e.g. "scrypt:32768:8:1"
+    method: str  #: a ``passwords`` method: "argon2id", "argon2id:19456:2:1", "scrypt", …
     min_length: int
 
 
@@ -23,8 +23,9 @@ class LoginLimits:
     window: timedelta
     lockout: timedelta
     #: The configured hash method: an unknown number is checked against a dummy hash made with
-    #: it, so it costs as much as a real account.
-    hash_method: str = "scrypt"
+    #: it, so it costs as much as a real account; a right password stored otherwise is
+    #: hashed again with it.
+    hash_method: str = "argon2id"
     #: Whether demo accounts (``User.is_demo``) may sign in: ALLOW_DEMO_DATA, off in production.
     allow_demo_accounts: bool = False
 

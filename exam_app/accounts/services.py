@@ -13,9 +13,8 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from exam_app.accounts import events
+from exam_app.accounts import events, passwords
 from exam_app.accounts.models import (
     ORG_KIND_PARENT,
     LoginThrottle,
@@ -138,7 +137,7 @@ def set_password(user: User, password: str, policy: PasswordPolicy, now: datetim
     """Every password set goes through the rules: chosen ones (own change, ``create-admin``)
     and generated ones alike."""
     check_password_rules(password, policy, user.employee_no, user.name)
-    user.password_hash = generate_password_hash(password, method=policy.method)
+    user.password_hash = passwords.hash_password(password, policy.method)
     user.password_changed_at = now
     revoke_sessions(user)
 
@@ -187,7 +186,7 @@ def _count_failure(
 def _dummy_hash(method: str) -> str:
     """A hash of a random password, made once per process and method: checking an unknown
     number against it costs what checking a real account's password does."""
-    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return passwords.hash_password(secrets.token_urlsafe(16), method)
 
 
 def authenticate(
@@ -209,6 +208,10 @@ def authenticate(
     Every number costs one password-hash check, known or not (an unknown one is checked against
     a dummy hash), so the time taken does not tell which numbers exist.
 
+    A right password whose stored hash is not of the configured method and parameters (made
+    under an earlier setting, e.g. scrypt before argon2id) is stored again under it, in the
+    caller's transaction: the same password, so no session ends and password_changed_at stays.
+
     :raises LoginLocked: while the account (``scope`` "account") or the address ("address") is
         locked
     :raises BadCredentials: unknown number, wrong password or deactivated account (one message,
@@ -226,11 +229,15 @@ def authenticate(
         raise LoginLocked(until, "account")
     user = find_user(session, employee_no)
     stored_hash = user.password_hash if user is not None else _dummy_hash(limits.hash_method)
-    password_ok = check_password_hash(stored_hash, password)  # the same work for every number
+    password_ok = passwords.verify_password(stored_hash, password)  # same work for every number
     if user is not None and password_ok and user.active:
         if user.is_demo and not limits.allow_demo_accounts:  # its password is public
             audit.record(session, user.id, "login.demo_refused", f"user:{user.id}")
             raise BadCredentials(_("演示账号在此环境中不能登录。"))
+        if passwords.needs_rehash(user.password_hash, limits.hash_method):
+            # The same password under the configured method: not a change of password, so
+            # sessions and password_changed_at stay as they are.
+            user.password_hash = passwords.hash_password(password, limits.hash_method)
         user_row = session.get(LoginThrottle, user_key)
         if user_row is not None:
             session.delete(user_row)
@@ -393,9 +400,9 @@ def reset_password(
 def change_own_password(
     session: Session, user: User, current: str, new: str, policy: PasswordPolicy, now: datetime
 ) -> None:
-    if not check_password_hash(user.password_hash, current):
+    if not passwords.verify_password(user.password_hash, current):
         raise DomainError(_("当前密码不正确。"), field="current_password")
-    if check_password_hash(user.password_hash, new):
+    if passwords.verify_password(user.password_hash, new):
         raise DomainError(_("新密码不能与当前密码相同。"), field="password")
     set_password(user, new, policy, now)
     user.must_change_password = False

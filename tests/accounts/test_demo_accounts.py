@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from exam_app import create_app, demo, migrate
-from exam_app.accounts import services
+from exam_app.accounts import passwords, services
 from exam_app.accounts.models import User
 from exam_app.accounts.policy import login_limits
 from exam_app.config import ProductionConfig
@@ -106,8 +106,8 @@ def test_the_migration_flags_demo_accounts_made_before_it_and_keeps_roles(
     table is altered in place: with SQLite's foreign keys on, copying it would drop the roles."""
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     migrate.upgrade(engine, "7c2d4e5f6a01")
-    demo_hash = services.generate_password_hash(demo.DEMO_PASSWORD, method=POLICY.method)
-    other_hash = services.generate_password_hash("Kx7-room-4821", method=POLICY.method)
+    demo_hash = passwords.hash_password(demo.DEMO_PASSWORD, POLICY.method)
+    other_hash = passwords.hash_password("Kx7-room-4821", POLICY.method)
     rows = [("A0001", demo_hash), ("O0001", other_hash), ("Z0001", demo_hash)]
     with engine.begin() as conn:
         for number, hash_ in rows:

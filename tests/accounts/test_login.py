@@ -8,9 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 
-from exam_app.accounts import services
+from exam_app.accounts import passwords, services
 from exam_app.accounts.models import LoginThrottle, Role, User
 from exam_app.config import Config
 from exam_app.db import utcnow
@@ -204,13 +203,13 @@ def test_weak_new_passwords_are_refused_with_the_reason(
     assert response.status_code == 200 and message in response.get_data(as_text=True)
 
 
-def test_production_hashes_with_scrypt(make_user, db_session) -> None:
+def test_production_hashes_with_argon2id_at_owasp_parameters(make_user, db_session) -> None:
     user = db_session.get(User, make_user().id)
     services.set_password(
         user, "another42x", services.PasswordPolicy(Config.PASSWORD_HASH_METHOD, 8), utcnow()
     )
-    assert user.password_hash.startswith("scrypt:")
-    assert check_password_hash(user.password_hash, "another42x")
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert passwords.verify_password(user.password_hash, "another42x")
     assert "another42x" not in user.password_hash
 
 
