@@ -5,8 +5,8 @@
 -- question cycle come from the file named by WRK_CANDIDATES, line <thread number>:
 --   cookie <TAB> csrf <TAB> attempt id <TAB> pos:options:multiple,... <TAB> pos:revision,...
 -- Every save sends the revision the server last returned for that question (else 409), and
--- the revisions acknowledged with HTTP 200 come back through done() as receipts, so the bench
--- can check each one against the database.
+-- the last revision acknowledged with HTTP 200 per question comes back through done() as a
+-- receipt, so the bench can check each one against the database.
 
 local threads = {}
 local counter = 0
@@ -24,7 +24,7 @@ local function split(text, sep)
 end
 
 local cookie, csrf, path
-local positions, options, multiple, revisions = {}, {}, {}, {}
+local positions, options, multiple, revisions, acked = {}, {}, {}, {}, {}
 local next_index, last_position = 0, nil
 receipts = ""  -- read by done() through thread:get
 ok_count, conflict_count, other_count = 0, 0, 0
@@ -79,6 +79,7 @@ function response(status, headers, body)
   if status == 200 then
     ok_count = ok_count + 1
     revisions[last_position] = revision
+    acked[last_position] = revision
   elseif status == 409 then
     conflict_count = conflict_count + 1
     if revision then revisions[last_position] = revision end
@@ -87,7 +88,9 @@ function response(status, headers, body)
   end
   -- the receipts so far (positions in paper order), for done()
   local parts = {}
-  for _, pos in ipairs(positions) do table.insert(parts, pos .. ":" .. revisions[pos]) end
+  for _, pos in ipairs(positions) do
+    if acked[pos] then table.insert(parts, pos .. ":" .. acked[pos]) end
+  end
   receipts = table.concat(parts, ",")
 end
 
