@@ -39,6 +39,7 @@ def make_engine(url: str, echo: bool, json_serializer: Callable[[Any], str]) -> 
         echo=echo,
         pool_size=10,
         max_overflow=10,
+        pool_use_lifo=True,  # the connection used last: its prepared statements are warm
         json_serializer=json_serializer,
     )
 

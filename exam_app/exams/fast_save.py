@@ -1,5 +1,5 @@
-"""A certification answer save on PostgreSQL in one statement (``saving.save_answer`` tries
-this first there).
+"""A certification answer save in one statement on PostgreSQL, two on SQLite
+(``saving.save_answer`` tries this first).
 
 The save's check, its write and its log entry become one data-modifying statement: a CTE
 that finds the attempt only if it is this person's, in progress and not overdue, and the
@@ -7,10 +7,13 @@ question on its paper shown in the order the page was given (locking the attempt
 KEY SHARE, as ``saving._TARGET`` does, so grading waits for it); the conditional upsert of
 the answer from that row; and the event insert from the upsert's row. It stands alone (no
 transaction around it, ``postgres.py``): with the signed-in user's read, a save is two round
-trips instead of seven. Whatever does not go through cleanly returns None and the caller
-takes the general path, which explains a refusal, grades an overdue attempt or reports the
-other tab's newer answer; that path sees nothing of this attempt at a save that did nothing,
-because the statement wrote either all three parts or none.
+trips instead of seven. SQLite, which has no data-modifying CTE, runs the checked upsert and
+then the event insert in the request's IMMEDIATE transaction: two statements instead of three
+(a statement there is a function call, but each costs SQLAlchemy's overhead). Whatever does
+not go through cleanly returns None and the caller takes the general path, which explains a
+refusal, grades an overdue attempt or reports the other tab's newer answer; that path sees
+nothing of this attempt at a save that did nothing, because the statement wrote either all
+three parts or none.
 
 Turning the displayed option positions into original labels needs the question's option
 order. It never changes once the paper is drawn, so each process keeps the orders of the
@@ -24,7 +27,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime
 
-from sqlalchemy import JSON, bindparam, text
+from sqlalchemy import JSON, Boolean, Integer, bindparam, text
 from sqlalchemy.engine import Connection
 
 from exam_app.db import UTCDateTime
@@ -37,7 +40,8 @@ PAPERS_KEPT = 10_000
 _papers: OrderedDict[int, dict[int, tuple[str, ...]]] = OrderedDict()
 _interned: dict[tuple[str, ...], tuple[str, ...]] = {}  # many papers share the same orders
 
-_STANDALONE = {"standalone": True}
+_STANDALONE = {"standalone": True}  # the PostgreSQL statement: atomic on its own
+_LOCK_FREE = {"lock_free": True}  # a read of what never changes: needs no transaction
 
 #: the paper's option orders, and whether it is practice (whose saves take the general path)
 _ORDERS = text(
@@ -46,7 +50,7 @@ _ORDERS = text(
     FROM attempt_items i JOIN attempts a ON a.id = i.attempt_id JOIN exams e ON e.id = a.exam_id
     WHERE i.attempt_id = :attempt_id
     """
-)
+).columns(position=Integer(), option_order=JSON(), practice=Boolean())  # JSON decoded on SQLite too
 
 _SAVE = text(
     """
@@ -86,6 +90,45 @@ _SAVE = text(
 )
 
 
+#: SQLite: the same check and upsert in one statement (``WHERE true`` before ON CONFLICT is
+#: SQLite's rule for an upsert from a SELECT), then the event
+_SQLITE_SAVE = text(
+    """
+    INSERT INTO answers (attempt_id, position, response, flagged, final, revision, saved_at)
+    SELECT a.id, :position, :response, :flagged, 0, 1, :now FROM attempts a
+    JOIN exams e ON e.id = a.exam_id
+    JOIN attempt_items i ON i.attempt_id = a.id AND i.position = :position
+    WHERE a.id = :attempt_id AND a.user_id = :user_id
+      AND a.status = :in_progress AND a.deadline_at >= :cutoff
+      AND e.mode <> :practice
+      AND json(i.option_order) = json(:option_order)
+    ON CONFLICT (attempt_id, position) DO UPDATE SET
+        response = excluded.response, flagged = excluded.flagged, final = excluded.final,
+        revision = answers.revision + 1, saved_at = excluded.saved_at
+    WHERE answers.revision <= :base
+    RETURNING revision
+    """
+).bindparams(
+    bindparam("now", type_=UTCDateTime()),
+    bindparam("cutoff", type_=UTCDateTime()),
+    bindparam("response", type_=JSON()),
+    bindparam("option_order", type_=JSON()),
+)
+
+_SQLITE_LOG = text(
+    """
+    INSERT INTO attempt_events (attempt_id, kind, at, actor_id, detail)
+    VALUES (:attempt_id, :answered, :now, :user_id,
+            json_object('position', :position, 'revision', :revision,
+                        'chosen', json(:response), 'flagged', json(CASE WHEN :flagged
+                        THEN 'true' ELSE 'false' END)))
+    """
+).bindparams(
+    bindparam("now", type_=UTCDateTime()),
+    bindparam("response", type_=JSON()),
+)
+
+
 def try_save(
     conn: Connection,
     attempt_id: int,
@@ -105,24 +148,34 @@ def try_save(
         response = list(grading.to_original(chosen, order))
     except ValueError:
         return None  # the general path refuses it with its message
-    revision: int | None = conn.execute(
-        _SAVE,
-        {
-            "attempt_id": attempt_id,
-            "user_id": user_id,
-            "position": position,
-            "option_order": list(order),
-            "response": response,
-            "flagged": flagged,
-            "base": base_revision,
-            "now": now,
-            "cutoff": timing.sweep_cutoff(now),
-            "in_progress": AttemptStatus.IN_PROGRESS.value,
-            "practice": ExamMode.PRACTICE.value,
-            "answered": AttemptEventKind.ANSWERED.value,
-        },
-        execution_options=_STANDALONE,
-    ).scalar_one_or_none()
+    params = {
+        "attempt_id": attempt_id,
+        "user_id": user_id,
+        "position": position,
+        "option_order": list(order),
+        "response": response,
+        "flagged": flagged,
+        "base": base_revision,
+        "now": now,
+        "cutoff": timing.sweep_cutoff(now),
+        "in_progress": AttemptStatus.IN_PROGRESS.value,
+        "practice": ExamMode.PRACTICE.value,
+        "answered": AttemptEventKind.ANSWERED.value,
+    }
+    if conn.dialect.name == "postgresql":
+        revision: int | None = conn.execute(
+            _SAVE, params, execution_options=_STANDALONE
+        ).scalar_one_or_none()
+    else:
+        # SQLite has no data-modifying CTE: the checked upsert, then the event, in the
+        # request's IMMEDIATE transaction (which the upsert begins, and the view commits)
+        revision = conn.execute(_SQLITE_SAVE, params).scalar_one_or_none()
+        if revision is not None:
+            conn.execute(_SQLITE_LOG, {**params, "revision": revision})
+    if revision is None:
+        # Usually a finished attempt or another tab's newer answer; if the order kept here was
+        # wrong (an id SQLite gave out again), the next save reads the paper anew.
+        _papers.pop(attempt_id, None)
     return revision
 
 
@@ -136,7 +189,7 @@ def _orders(conn: Connection, attempt_id: int) -> dict[int, tuple[str, ...]]:
     rows = conn.execute(
         _ORDERS,
         {"attempt_id": attempt_id, "practice": ExamMode.PRACTICE.value},
-        execution_options=_STANDALONE,
+        execution_options=_LOCK_FREE,
     ).all()
     paper = {}
     for pos, order, practice in rows:
@@ -151,5 +204,5 @@ def _orders(conn: Connection, attempt_id: int) -> dict[int, tuple[str, ...]]:
 
 
 def forget() -> None:
-    """Drop what the process keeps (tests whose database reuses attempt ids)."""
+    """Drop what the process keeps (the tests empty the database between tests)."""
     _papers.clear()

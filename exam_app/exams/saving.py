@@ -119,7 +119,7 @@ def save_answer(
         while the person sits a certification (``CertificationInProgress``)
     """
     conn = session.connection()
-    if conn.dialect.name == "postgresql":  # one statement, when nothing unusual is going on
+    if not confirm:  # certification: the checked write in one statement, if nothing is unusual
         revision = fast_save.try_save(
             conn, attempt_id, user_id, position, chosen, flagged, base_revision, now
         )
