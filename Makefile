@@ -9,7 +9,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 # certificates embed only the glyphs they use, poppler to read PDFs back); once, as root.
 SYSTEM_PACKAGES := chromium fonts-wqy-microhei libharfbuzz-subset0 poppler-utils
 
-.PHONY: install translations system-deps axe db run serve test test-pg lint clean
+.PHONY: install translations system-deps bench-deps axe db run serve test test-pg lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ system-deps:
 	  echo "installing Debian packages: $(SYSTEM_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
+
+# The load bench's clients and balancer (bench/load_bench.py): Debian's wrk and nginx, and
+# aiohttp, a dev tool rather than an app dependency.
+bench-deps: install
+	@command -v wrk >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null; }
+	$(BIN)/pip install --quiet aiohttp
 
 # axe-core, the accessibility checker the browser tests run: one pinned tarball from the npm
 # registry (integrity checked), kept under .cache/ (ignored by git).

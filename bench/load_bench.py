@@ -1,51 +1,51 @@
 """Load test: candidates taking an exam through the real routes of the app under gunicorn.
 
 Run: .venv/bin/python bench/load_bench.py [--database-url URL] [--workers N]
-     [--worker-class sync|gthread] [--threads N] [--phases ping,starts,save-max,save-levels,draw]
+     [--worker-class sync|gthread] [--threads N]
+     [--phases ping,wrk,storm,starts,save-max,save-levels,balanced,draw]
 
-The load generator is aiohttp (a dev tool, not an app dependency): .venv/bin/pip install aiohttp.
-``--help`` lists the knobs (durations, candidate counts, levels); the defaults are the brief's.
+Needs ``make bench-deps``: the bench's own client is aiohttp (a dev tool, not an app
+dependency); Debian's wrk is the second client and Debian's nginx the balancer. ``--help``
+lists the knobs (durations, candidate counts, levels); the defaults are the brief's.
 
-What it does, all on 127.0.0.1 and bounded in requests and time (about 8 minutes on the 2-core
-machine with SQLite; about 12 with PostgreSQL, 5 of them importing the 100,000 items):
+What it does, all on 127.0.0.1 and bounded in requests and time (15-20 minutes on the 2-core
+machine, most of it the setup of 5,000-10,000 signed-in candidates with attempts):
 
 * builds a fresh database (a SQLite file in a temporary folder by default; with
   ``--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres`` a new PostgreSQL
-  database, dropped at the end), loads the shipped bank, inserts the operators C00001…
-  (one cheap pbkdf2 hash, computed once) and publishes a 30-item certification exam
-  (20 single, 5 multiple, 5 judge; open from an hour ago to tomorrow, no attempt limit);
-* starts ``gunicorn wsgi:app`` on a free port with EXAM_APP_ENV=production and waits until the
-  workers have booted; every candidate signs in through ``/accounts/login`` (the real form and
-  CSRF token) and keeps a session cookie of their own;
-* measures, printing one line per figure:
-  1. ``GET /ping`` (no database): requests/s with 64 connections sending back to back;
+  database, dropped at the end), loads the shipped bank, inserts the operators C00001… (one
+  cheap hash for all, computed once) and S00001… (the storm's, hashed as production hashes,
+  argon2id) and publishes a 30-item certification exam (20 single, 5 multiple, 5 judge);
+* setup, not measured: on a gunicorn that keeps the cheap hash (PASSWORD_HASH_METHOD), every
+  C candidate signs in through the real form and the savers start their attempt; all servers
+  of a run share one SECRET_KEY, so those sessions hold on the measured server;
+* then, on ``gunicorn wsgi:app`` with EXAM_APP_ENV=production (two sync workers; ``--workers
+  4`` suits PostgreSQL, whose saves wait for the server and the WAL), one line per figure:
+  1. ``GET /ping`` (no database), with the bench client (64 connections) and with wrk;
+  4. the storm: 1,000 S candidates each at a random moment of one minute take a browser's
+     path: the sign-in page, signing in (argon2id), the home page, 我的考试, the start page,
+     开始答题, the paper. Served count, sign-in and start p50/p99, when the last paper opened;
+     (``starts``: the older figure, 1,000 starts by candidates signed in before);
   2. ``POST /exams/attempts/<id>/answer``: the highest accepted-save rate, closed loop with
-     2, 4 and 16 clients (each a different candidate) for 5 s each, and its ratio to (1);
-  3. save latency p50/p99 at 1,000 and 5,000 candidates each saving every 10 s for 30 s (open
-     loop: start phases spread over the 10 s, latency counted from the scheduled moment, so a
-     server that falls behind cannot slow the senders down; saves still unanswered 20 s after
-     the end are cancelled and count as slower than every answered one);
-  4. 1,000 different candidates starting the exam within one minute (``POST /exams/<id>/start``
-     at random moments of a 60 s window, each then opening the attempt page): served count,
-     p50/p99 latency of the start, wall time;
-  5. in process, on a second fresh database holding 100,000 published items (imported with
-     ``importing.import_result`` in chunks of 10,000): median and p95 ms of
-     ``attempts.start_attempt`` drawing a 100-item practice paper, 50 starts by 50 users;
-* after every phase, the CPU used by gunicorn, by PostgreSQL and by this client: the load
-  generator shares the 2 cores with the server, and the split shows what a figure is limited by;
-* stops gunicorn (in ``finally``), drops the PostgreSQL databases, prints a summary block in
+     2, 4 and 16 candidates for 5 s each, by the bench client and by wrk (``wrk_save.lua``:
+     each connection its own candidate, cookie, CSRF header, question cycle and revision), and
+     both ratios to (1): the bench client's own CPU limits its figures, wrk's barely;
+  3. save latency p50/p99 at 1,000, 5,000 and 10,000 candidates each saving every 10 s for
+     30 s (open loop: latency from the scheduled moment; saves unanswered 20 s after the end
+     count as slower than every answered one);
+  5. ``balanced`` (PostgreSQL by default): nginx round robin in front of one app server with
+     one worker, then in front of two on two ports: saves by both clients and 5,000 candidates;
+  6. every save acknowledged with HTTP 200, checked against the database at the end: a stored
+     revision older than the one acknowledged is a lost save, and fails the run;
+  7. ``draw``, in process, on a second fresh database holding 100,000 published items: median
+     and p95 ms of ``attempts.start_attempt`` drawing a 100-item practice paper;
+* after every phase, the CPU used by gunicorn, by PostgreSQL and by the bench client;
+* stops every server (in ``finally``), drops the PostgreSQL databases, prints a summary block in
   which every figure that has a target is marked [met] or [MISSED].
 
-Every save counted as served is a real, accepted save (HTTP 200): each candidate cycles through
-the questions of their own attempt with the revision the server last returned; any other answer
-is an error and is reported.
-
-Server settings: two sync workers on either database (--workers/--worker-class change that).
-On SQLite the workers queue for the single write lock on a file lock (``sqlite.WriterLock``) and
-load the signed-in user outside it, so the second worker adds throughput (about +35 % over one)
-instead of lock waits; without that queue SQLite's busy handler sleeps 1-100 ms per collision.
-gthread workers measured slower here. Figures move by up to ±25 % from run to run on the shared
-2-core machine.
+Saves answered 409 right after a phase are counted apart: a save in flight when the phase
+stopped moved that question's revision on (the reply carries the new one). Figures move by up
+to ±25 % from run to run on the shared 2-core machine.
 """
 
 from __future__ import annotations
@@ -132,6 +132,7 @@ class Figures:
     """Every printed figure, kept for the summary block."""
 
     lines: list[str] = field(default_factory=list)
+    lost: int = 0  #: acknowledged saves not found in the database: the run fails
 
     def add(self, label: str, value: str, met: bool | None = None) -> None:
         """One figure on its own line; ``met`` marks a figure that has a target."""
@@ -1163,12 +1164,15 @@ def main() -> None:
                     f"against the database)  target 0",
                     lost == 0,
                 )
+                figures.lost = lost
         if "draw" in args.phases:
             measure_draw(args.database_url, workdir, args.bank_items, args.draw_starts, figures)
     print("\n=== summary ===")
     for line in figures.lines:
         print(line)
     print(f"total run {time.perf_counter() - started:.0f} s")
+    if figures.lost:
+        raise SystemExit(f"{figures.lost} acknowledged saves are not in the database")
 
 
 if __name__ == "__main__":
