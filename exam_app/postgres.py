@@ -9,8 +9,8 @@ both: five round trips where two do. Here the driver runs in autocommit and BEGI
 just before the first statement that is not marked as standing alone (the execution options
 ``lock_free`` and ``standalone``); ``commit()`` and ``rollback()`` still end what was begun
 (psycopg sends COMMIT or ROLLBACK whenever the server is inside a transaction), and a request
-that began nothing sends neither. This is the same scheme as SQLite's lazy BEGIN IMMEDIATE
-(``sqlite.py``), where it keeps the write lock free.
+that began nothing sends neither. SQLite's lazy BEGIN IMMEDIATE (``sqlite.py``), where it keeps
+the write lock free, is the same mechanism: ``lazy_begin.py``.
 
 No pre-ping: after a restart every pooled connection is dead. The first statement of a
 request that meets one fails as a disconnect, SQLAlchemy then invalidates the whole pool, and
@@ -28,6 +28,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
+
+from exam_app import lazy_begin
 
 #: execution options of statements that may run outside a transaction (see the module doc)
 STANDING_ALONE = ("lock_free", "standalone")
@@ -47,26 +49,9 @@ def make_engine(url: str, echo: bool, json_serializer: Callable[[Any], str]) -> 
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.autocommit = True  # BEGIN is ours to send (below)
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.info["begin_pending"] = True
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before_execute(
-        conn: Connection, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
-    ) -> None:
-        if not conn.info.get("begin_pending"):
-            return
-        if context is not None and any(context.execution_options.get(o) for o in STANDING_ALONE):
-            return
-        conn.info["begin_pending"] = False
+    def _begin(conn: Connection, _cursor: Any) -> None:
         # on the driver's connection, not this cursor: a server-side cursor would DECLARE it
         conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
 
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _on_end(conn: Connection) -> None:
-        if not conn.invalidated:  # (an invalidated connection's info goes with it)
-            conn.info.pop("begin_pending", None)  # a transaction that never needed its BEGIN
-
+    lazy_begin.install(engine, STANDING_ALONE, _begin)
     return engine

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from exam_app import lazy_begin
+
 
 def make_engine(url: str, echo: bool, begin: str, json_serializer: Callable[[Any], str]) -> Engine:
     """An engine whose transactions begin with ``begin`` (IMMEDIATE for the app; the tests'
@@ -47,28 +49,12 @@ def make_engine(url: str, echo: bool, begin: str, json_serializer: Callable[[Any
     # start: a deferred transaction that read and then writes fails at once
     # (SQLITE_BUSY_SNAPSHOT, no waiting) when another request wrote in between; queuing for the
     # lock up front never loses a save.
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.info["begin_pending"] = True
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before_execute(
-        conn: Connection, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
-    ) -> None:
-        if not conn.info.get("begin_pending"):
-            return
-        if context is not None and context.execution_options.get("lock_free"):
-            return
-        conn.info["begin_pending"] = False
+    def _begin(conn: Connection, cursor: Any) -> None:
         if writer_lock is not None:
             writer_lock.acquire(conn.connection)
         cursor.execute(begin)
 
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _on_end(conn: Connection) -> None:
-        conn.info.pop("begin_pending", None)  # a transaction that never needed its BEGIN
-
+    lazy_begin.install(engine, ("lock_free",), _begin)
     return engine
 
 
