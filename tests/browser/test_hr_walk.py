@@ -59,7 +59,11 @@ def test_the_hr_officers_path(
     units = factories.make_org_tree(db_session)
     factories.load_bank(db_session)
     exam = factories.make_exam(
-        db_session, title="中级工 认证考试", review_policy=ReviewPolicy.FULL, certificate_months=36
+        db_session,
+        title="中级工 认证考试",
+        review_policy=ReviewPolicy.FULL,
+        certificate_months=36,
+        shuffle_questions=False,  # question 1 is single choice: a second click changes it
     )
     operator = factories.make_user(
         db_session, Role.OPERATOR, employee_no="O1702", name="张受理", org_unit=units["GD-GZ-TH"]
