@@ -38,14 +38,7 @@ def take(session: Session, upload_id: int, owner_id: int, kind: str, now: dateti
 
     :raises NotFound: for a missing, used, or someone else's upload (all look the same)
     """
-    upload = session.get(StagedUpload, upload_id, with_for_update=True)
-    if (
-        upload is None
-        or upload.owner_id != owner_id
-        or upload.kind != kind
-        or upload.consumed_at is not None
-    ):
-        raise NotFound("staged upload not found")
+    upload = _waiting(session, upload_id, owner_id, kind, lock=True)
     upload.consumed_at = now
     return upload
 
@@ -55,7 +48,15 @@ def peek(session: Session, upload_id: int, owner_id: int, kind: str) -> StagedUp
 
     :raises NotFound: as ``take``
     """
-    upload = session.get(StagedUpload, upload_id)
+    return _waiting(session, upload_id, owner_id, kind, lock=False)
+
+
+def _waiting(
+    session: Session, upload_id: int, owner_id: int, kind: str, *, lock: bool
+) -> StagedUpload:
+    """The owner's unconsumed upload of that kind (locked for ``take``), else NotFound: a
+    missing, used or someone else's upload all look the same."""
+    upload = session.get(StagedUpload, upload_id, with_for_update=lock)
     if (
         upload is None
         or upload.owner_id != owner_id
