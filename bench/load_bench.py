@@ -165,6 +165,8 @@ def insert_operators(
     """``count`` operators PREFIX00001…, one hash computed once (real logins still check it):
     a cheap one for the candidates signed in as setup, production's (``method``) for those
     whose sign-in is measured; returns their ids."""
+    if count == 0:
+        return []  # an empty executemany would insert one row of defaults
     password_hash = passwords.hash_password(PASSWORD, method)
     numbers = [f"{prefix}{n:05d}" for n in range(1, count + 1)]
     session.execute(

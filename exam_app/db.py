@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmake
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
-from exam_app import postgres, sqlite
+from exam_app import optimistic, postgres, sqlite
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -126,6 +126,8 @@ def init_app(app: Flask) -> None:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     app.extensions["db_engine"] = engine
     app.extensions["db_session"] = scoped_session(factory)
+    if engine.dialect.name == "sqlite":  # reads take no write lock (optimistic.py)
+        app.wsgi_app = optimistic.OptimisticReads(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.teardown_appcontext
     def _remove_session(exc: BaseException | None) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as _HTTP_NOT_FOUND
+
+from exam_app import optimistic
 
 
 class DomainError(Exception):
@@ -39,6 +42,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound) -> ResponseReturnValue:
         return _http_error(_HTTP_NOT_FOUND())
+
+    @app.errorhandler(OperationalError)
+    def _refused_write(exc: OperationalError) -> ResponseReturnValue:
+        if not optimistic.refused_in_this_request():
+            raise exc  # a real database error: the 500 page, logged
+        # SQLite refused a write to what this request read first: it runs again from the
+        # start, and this response is thrown away unsent
+        app.extensions["db_session"].rollback()
+        return "", 503
 
     @app.errorhandler(500)
     def _server_error(exc: Exception) -> ResponseReturnValue:

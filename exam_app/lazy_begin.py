@@ -18,9 +18,12 @@ from sqlalchemy.engine import Connection, Engine
 
 
 def install(
-    engine: Engine, standing_alone: tuple[str, ...], begin: Callable[[Connection, Any], None]
+    engine: Engine,
+    standing_alone: tuple[str, ...],
+    begin: Callable[[Connection, Any, str], None],
 ) -> None:
-    """``begin(connection, cursor)`` sends the BEGIN (and whatever must come with it)."""
+    """``begin(connection, cursor, statement)`` sends the BEGIN (and whatever must come with
+    it) for the transaction whose first statement is ``statement``."""
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -28,14 +31,14 @@ def install(
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before_execute(
-        conn: Connection, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+        conn: Connection, cursor: Any, sql: str, _params: Any, context: Any, _many: bool
     ) -> None:
         if not conn.info.get("begin_pending"):
             return
         if context is not None and any(context.execution_options.get(o) for o in standing_alone):
             return
         conn.info["begin_pending"] = False
-        begin(conn, cursor)
+        begin(conn, cursor, sql)
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")

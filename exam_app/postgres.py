@@ -49,7 +49,7 @@ def make_engine(url: str, echo: bool, json_serializer: Callable[[Any], str]) -> 
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.autocommit = True  # BEGIN is ours to send (below)
 
-    def _begin(conn: Connection, _cursor: Any) -> None:
+    def _begin(conn: Connection, _cursor: Any, _statement: str) -> None:
         # on the driver's connection, not this cursor: a server-side cursor would DECLARE it
         conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
 

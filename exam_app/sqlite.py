@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from exam_app import lazy_begin
+from exam_app import lazy_begin, optimistic
 
 
 def make_engine(url: str, echo: bool, begin: str, json_serializer: Callable[[Any], str]) -> Engine:
@@ -46,15 +46,49 @@ def make_engine(url: str, echo: bool, begin: str, json_serializer: Callable[[Any
     # BEGIN is sent lazily, just before the first statement that needs it, so the statements a
     # request runs first without needing a transaction (who is signed in: ``read_lock_free``)
     # run in autocommit and never hold the write lock. IMMEDIATE takes the write lock at the
-    # start: a deferred transaction that read and then writes fails at once
-    # (SQLITE_BUSY_SNAPSHOT, no waiting) when another request wrote in between; queuing for the
-    # lock up front never loses a save.
-    def _begin(conn: Connection, cursor: Any) -> None:
-        if writer_lock is not None:
-            writer_lock.acquire(conn.connection)
+    # start; within a request, a transaction that reads first begins DEFERRED and takes the
+    # lock at its first write, the request running again if SQLite refuses that
+    # (``optimistic.py``).
+    def _begin(conn: Connection, cursor: Any, statement: str) -> None:
+        if optimistic.may_read_first() and optimistic.reads(statement):
+            cursor.execute("BEGIN DEFERRED")
+            conn.info["reading"] = True
+            return
+        _take_writer_lock(conn)
         cursor.execute(begin)
 
+    def _take_writer_lock(conn: Connection) -> None:
+        optimistic.began_writing()
+        if writer_lock is not None:
+            writer_lock.acquire(conn.connection)
+
     lazy_begin.install(engine, ("lock_free",), _begin)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _first_write(
+        conn: Connection, _cursor: Any, sql: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        # after lazy_begin's listener (registered first), so a DEFERRED BEGIN went out already
+        if conn.info.get("reading") and not optimistic.reads(sql):
+            conn.info["reading"] = False
+            conn.info["upgrading"] = True  # until the transaction ends
+            _take_writer_lock(conn)  # queue here, then SQLite upgrades (or refuses) the snapshot
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn: Connection) -> None:
+        if not conn.invalidated:
+            conn.info.pop("reading", None)
+            conn.info.pop("upgrading", None)
+
+    @event.listens_for(engine, "handle_error")
+    def _refused(context: Any) -> None:
+        # only a transaction that read first can be refused for it, and nothing of its request
+        # was committed before (``optimistic.began_writing``)
+        conn = context.connection
+        if conn is not None and not conn.invalidated and conn.info.get("upgrading"):
+            optimistic.refused(context.original_exception)
+
     return engine
 
 
