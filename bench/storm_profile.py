@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import event
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -47,6 +49,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL")
     parser.add_argument("-n", type=int, default=100, help="candidates arriving")
     parser.add_argument("--top", default="", help="also print the 40 top functions by this key")
+    parser.add_argument("--statements", action="store_true", help="print the last arrival's SQL")
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -57,14 +60,20 @@ def main() -> None:
         app = create_app({**settings, "DATABASE_URL": url, "SECRET_KEY": "x" * 48})
         app.config["SESSION_COOKIE_SECURE"] = False  # the test client speaks plain HTTP
         spent = dict.fromkeys(STEPS, 0.0)
+        statements = dict.fromkeys(STEPS, 0)
+        sent: list[str] = []
+        event.listen(
+            app.extensions["db_engine"], "before_cursor_execute", lambda *a: sent.append(a[2])
+        )
         profiler = cProfile.Profile(time.process_time) if args.top else None
 
         def timed(step: str, call: Callable[[], object]) -> object:
             if profiler:
                 profiler.enable()
-            t0 = time.process_time()
+            t0, before = time.process_time(), len(sent)
             result = call()
             spent[step] += time.process_time() - t0
+            statements[step] += len(sent) - before
             if profiler:
                 profiler.disable()
             return result
@@ -92,12 +101,19 @@ def main() -> None:
         for number in range(args.n + 1, args.n + 6):  # warm: templates compiled, caches full
             arrive(number, measured=False)
         for number in range(1, args.n + 1):
+            mark = len(sent)
             arrive(number, measured=True)
+        if args.statements:
+            for sql in sent[mark:]:
+                print(" ".join(sql.split())[:300])
         database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-        print(f"{database}, {args.n} candidates arriving, WSGI called in process (CPU ms each)")
+        print(f"{database}, {args.n} candidates arriving, WSGI called in process, each:")
+        print(f"  {'':<28} {'CPU':>7}    statements")
         for step, seconds in spent.items():
-            print(f"  {step:<28} {seconds / args.n * 1000:7.1f} ms")
-        print(f"  {'the whole arrival':<28} {sum(spent.values()) / args.n * 1000:7.1f} ms")
+            count = statements[step] / args.n
+            print(f"  {step:<28} {seconds / args.n * 1000:7.1f} ms {count:6.1f}")
+        total, count = sum(spent.values()) / args.n * 1000, sum(statements.values()) / args.n
+        print(f"  {'the whole arrival':<28} {total:7.1f} ms {count:6.1f}")
         if profiler:
             pstats.Stats(profiler).sort_stats(args.top).print_stats(40)
         app.extensions["db_engine"].dispose()

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
 
-from exam_app.accounts.models import Role
+from exam_app.accounts.models import OrgUnit, Role
 from exam_app.accounts.permissions import any_user, public
 from exam_app.accounts.principal import signed_in_user
 from exam_app.certificates.issuing import certificates_of, shown_status
@@ -23,13 +23,15 @@ bp = Blueprint("site", __name__)
 @bp.route("/")
 @any_user
 def index() -> ResponseReturnValue:
-    session = get_session()
-    user = signed_in_user(session)
+    # The signed-in principal, not the ORM user: the page needs no more, and every sitting
+    # lands here after signing in.
+    session, user = get_session(), current_user
     today = utcnow().astimezone(DISPLAY_TZ).date()
     certs = [(c, shown_status(c, today)) for c in certificates_of(session, user.id)]
     requirements = person_statuses(session, user.id, today) if user.has_role(Role.OPERATOR) else []
+    org_unit = session.get(OrgUnit, user.org_unit_id) if user.org_unit_id is not None else None
     return render_template(
-        "site/index.html", org_unit=user.org_unit, certs=certs, requirements=requirements
+        "site/index.html", org_unit=org_unit, certs=certs, requirements=requirements
     )
 
 

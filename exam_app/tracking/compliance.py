@@ -110,6 +110,9 @@ def people_facts(session: Session, user_ids: Iterable[int]) -> dict[int, Facts]:
                 )
             )
         }
+        tracked = list(hired)
+        if not tracked:  # nobody here is tracked: no history to read (a trainer's own pages)
+            continue
         positions: dict[int, list[rules.Spell[str]]] = defaultdict(list)
         for user_id, starts, ends, position in session.execute(
             select(
@@ -117,20 +120,20 @@ def people_facts(session: Session, user_ids: Iterable[int]) -> dict[int, Facts]:
                 PositionSpell.starts_on,
                 PositionSpell.ends_on,
                 PositionSpell.position,
-            ).where(PositionSpell.user_id.in_(chunk))
+            ).where(PositionSpell.user_id.in_(tracked))
         ):
             positions[user_id].append(rules.Spell(starts, ends, position))
         units: dict[int, list[rules.Spell[int]]] = defaultdict(list)
         for user_id, starts, ends, unit_id in session.execute(
             select(
                 UnitSpell.user_id, UnitSpell.starts_on, UnitSpell.ends_on, UnitSpell.unit_id
-            ).where(UnitSpell.user_id.in_(chunk))
+            ).where(UnitSpell.user_id.in_(tracked))
         ):
             units[user_id].append(rules.Spell(starts, ends, unit_id))
         absences: dict[int, list[rules.Absence]] = defaultdict(list)
         for user_id, starts, ends, reason in session.execute(
             select(Absence.user_id, Absence.starts_on, Absence.ends_on, Absence.reason).where(
-                Absence.user_id.in_(chunk)
+                Absence.user_id.in_(tracked)
             )
         ):
             absences[user_id].append(rules.Absence(starts, ends, reason))
@@ -143,7 +146,6 @@ def people_facts(session: Session, user_ids: Iterable[int]) -> dict[int, Facts]:
                     tuple(absences[user_id]),
                 )
             )
-        tracked = list(hired)
         for user_id, level, valid_from, expires_on, revoked_at, superseded_at in session.execute(
             select(
                 Certificate.user_id,
