@@ -1,46 +1,81 @@
 """Where an answer save's time goes, in process (no HTTP server, no client): the WSGI app
-called directly for N saves of one signed-in candidate, under cProfile, with the time spent
-in each layer a save passes through per save.
+called directly for N saves of one signed-in candidate, each layer a save passes through timed
+by a wrapper around it (wall time, µs per save; no profiler, whose own cost per call would
+swell the layers made of many small calls).
 
 Run: .venv/bin/python bench/save_profile.py [--database-url postgresql+psycopg://…] [-n 3000]
+     [--top tottime [--callers NAME]]   and, separately, N saves under cProfile
 
-The layers (cumulative µs per save, a function's callees included):
-  the whole request                 werkzeug's test client calling the app
-  Flask-Login: load the user         the user loader (one SELECT, ``db.read_lock_free``)
-  Flask-WTF: check the CSRF token    ``CSRFProtect.protect`` (an HMAC and the session lookup)
-  session cookie: open and save      itsdangerous' signature check and, when sent, the re-sign
-  the save itself                    ``saving.save_answer`` (SQL)
-  the rest of Flask                  routing, the access rule, JSON in and out, headers
+The layers (a function's callees included):
+  the whole request                   werkzeug's test client calling the app
+  Flask: the request context           opening the session cookie (``signed_cookies``)
+  the access rule (enforce_access)     who is signed in and the CSRF check, below
+    Flask-Login: load the user         the user loader (one SELECT, ``db.read_lock_free``)
+    Flask-WTF: check the CSRF token    ``RememberingCSRFProtect.protect``
+  the view                             JSON in, the save, the commit, the receipt
+    the save itself                    ``saving.save_answer`` (SQL)
+    the commit                         ``Session.commit``
+  the response                         headers, the session cookie when it changed
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import pstats
 import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from databases import fresh_database  # noqa: E402
+from flask import Flask  # noqa: E402
 from load_bench import CSRF_INPUT, CSRF_META, PASSWORD, prepare_server_database  # noqa: E402
 
 from exam_app import create_app  # noqa: E402
 from exam_app.config import ProductionConfig  # noqa: E402
 
-LAYERS = {
-    "Flask-Login: load the user": ("__init__.py", "_load_user"),
-    "Flask-WTF: check the CSRF token": ("csrf.py", "protect"),
-    "session cookie: open": ("sessions.py", "open_session"),
-    "session cookie: save": ("sessions.py", "save_session"),
-    "the save itself (saving.save_answer)": ("saving.py", "save_answer"),
-}
+
+def _layers() -> dict[str, tuple[Any, str]]:
+    """Label -> (owner, attribute) of each timed layer."""
+    import flask
+    import flask_login
+    from sqlalchemy.orm import Session
+
+    from exam_app.accounts import permissions
+    from exam_app.exams import saving
+    from exam_app.signed_cookies import RememberingCSRFProtect
+
+    return {
+        "Flask: the request context (cookie)": (flask.ctx.RequestContext, "push"),
+        "the access rule (enforce_access)": (permissions, "enforce_access"),
+        "  Flask-Login: load the user": (flask_login.LoginManager, "_load_user"),
+        "  Flask-WTF: check the CSRF token": (RememberingCSRFProtect, "protect"),
+        "the view (exams.save_answer)": (None, "exams.save_answer"),
+        "  the save itself (saving.save_answer)": (saving, "save_answer"),
+        "  the commit (Session.commit)": (Session, "commit"),
+        "the response (process_response)": (flask.Flask, "process_response"),
+    }
+
+
+def _timed(spent: dict[str, float], label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[label] += time.perf_counter() - t0
+
+    return timed
 
 
 def main() -> None:
@@ -85,38 +120,40 @@ def main() -> None:
         for i in range(args.n):
             save(i)
         plain = (time.perf_counter() - t0) / args.n * 1e6
-        # CPU time, not wall time: waiting for PostgreSQL is not this process's cost
-        profiler = cProfile.Profile(time.process_time)
-        profiler.enable()
+        spent = _time_layers(app)
         for i in range(args.n):
             save(i)
-        profiler.disable()
-        stats = pstats.Stats(profiler)
         database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-        print(f"{database}, {args.n} saves of one candidate, WSGI called in process")
-        print(f"{'a save, unprofiled':<44} {plain:8.0f} µs")
-        total = _cumulative(stats, ("app.py", "wsgi_app"))
-        print(f"{'a save under the profiler (Flask wsgi_app)':<44} {total / args.n * 1e6:8.0f} µs")
-        accounted = 0.0
-        for label, key in LAYERS.items():
-            spent = _cumulative(stats, key)
-            accounted += spent if "save_answer" in label or "load" in label else 0.0
-            share = 100 * spent / total if total else 0.0
-            print(f"  {label:<42} {spent / args.n * 1e6:8.0f} µs  {share:4.0f} %")
+        print(f"{database}, {args.n} saves of one candidate, WSGI called in process (wall µs)")
+        print(f"{'a save (test client to response)':<44} {plain:8.0f} µs")
+        for label, seconds in spent.items():
+            print(f"  {label:<42} {seconds / args.n * 1e6:8.0f} µs")
         if args.top:
+            # CPU time, not wall time: waiting for PostgreSQL is not this process's cost
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
+            for i in range(args.n):
+                save(i)
+            profiler.disable()
+            stats = pstats.Stats(profiler)
             stats.sort_stats(args.top).print_stats(30)
             if args.callers:
                 stats.print_callers(args.callers)
         app.extensions["db_engine"].dispose()
 
 
-def _cumulative(stats: pstats.Stats, key: tuple[str, str]) -> float:
-    """Cumulative seconds of the functions named ``key[1]`` in files ending ``key[0]``."""
-    found = 0.0
-    for (filename, _line, name), row in stats.stats.items():  # type: ignore[attr-defined]
-        if name == key[1] and filename.endswith(key[0]):
-            found += row[3]
-    return found
+def _time_layers(app: Flask) -> dict[str, float]:
+    """Wrap every layer of ``_layers`` with a timer; the seconds each has taken so far."""
+    spent = dict.fromkeys(_layers(), 0.0)
+    for label, (owner, name) in _layers().items():
+        if owner is None:  # a view, by endpoint
+            app.view_functions[name] = _timed(spent, label, app.view_functions[name])
+        elif name == "enforce_access":  # registered as a hook: replace it there
+            hooks = app.before_request_funcs[None]
+            hooks[:] = [_timed(spent, label, f) if f is owner.enforce_access else f for f in hooks]
+        else:
+            setattr(owner, name, _timed(spent, label, getattr(owner, name)))
+    return spent
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from exam_app.core import jobs
 from exam_app.errors import register_error_handlers
 from exam_app.extensions import babel, csrf, login_manager
 from exam_app.i18n import LOCALES, select_locale
+from exam_app.signed_cookies import RememberingSessionInterface
 
 #: Every domain has the same face: ``bp`` (its blueprint, routes registered by importing its
 #: view modules), ``cli`` (its command group, or None) and ``TEMPLATE_GLOBALS`` (its labels).
@@ -61,6 +62,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
 
     db.init_app(app)
+    app.session_interface = RememberingSessionInterface()  # each cookie verified once per process
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -2,8 +2,9 @@
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
+
+from exam_app.signed_cookies import RememberingCSRFProtect
 
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = RememberingCSRFProtect()  # Flask-WTF's, each token verified once per process
 babel = Babel()

@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
         "exam_app.postgres",
         "exam_app.lazy_begin",
         "exam_app.optimistic",
+        "exam_app.signed_cookies",
         "exam_app.errors",
         "exam_app.extensions",
         "exam_app.security",
