@@ -16,10 +16,13 @@ nothing of this attempt at a save that did nothing, because the statement wrote 
 three parts or none.
 
 Turning the displayed option positions into original labels needs the question's option
-order. It never changes once the paper is drawn, so each process keeps the orders of the
-papers it has seen (one read per paper, ``_orders``); the statement still compares the order
+order. On PostgreSQL the statement reads it from the paper's own row. SQLite's statement
+cannot, so each process keeps the orders of the papers it has seen (one read per paper,
+``_orders``: a function call there, not a round trip); the statement still compares the order
 it was given with the stored one, so a stale or wrong cache entry can only send a save down
-the general path, never store a wrong answer.
+the general path, never store a wrong answer. (PostgreSQL once used that cache too: with four
+workers a candidate's first saves land on workers that have not seen the paper, and each such
+miss cost a round trip; at 5,000 candidates most saves of a 30 s run missed.)
 """
 
 from __future__ import annotations
@@ -52,32 +55,45 @@ _ORDERS = text(
     """
 ).columns(position=Integer(), option_order=JSON(), practice=Boolean())  # JSON decoded on SQLite too
 
+#: the displayed positions become original labels in the statement itself, from the paper's
+#: own row: ``chosen`` arrives checked as distinct non-negative ints, and a position past the
+#: question's options leaves ``labels`` short, so nothing matches (the general path explains).
+#: Labels are sorted by code point (COLLATE "C"), as Python sorts them.
 _SAVE = text(
     """
     WITH target AS (
-        SELECT a.id FROM attempts a
+        SELECT a.id, CAST(i.option_order AS jsonb) AS shown FROM attempts a
         JOIN exams e ON e.id = a.exam_id
         JOIN attempt_items i ON i.attempt_id = a.id AND i.position = :position
         WHERE a.id = :attempt_id AND a.user_id = :user_id
           AND a.status = :in_progress AND a.deadline_at >= :cutoff
           AND e.mode <> :practice
-          AND CAST(i.option_order AS jsonb) = CAST(:option_order AS jsonb)
         FOR KEY SHARE OF a
+    ),
+    labels AS (
+        SELECT target.id,
+               COALESCE(jsonb_agg(target.shown -> c.n ORDER BY (target.shown ->> c.n) COLLATE "C")
+                        FILTER (WHERE c.n IS NOT NULL), '[]'::jsonb) AS response,
+               count(c.n) AS picked
+        FROM target
+        LEFT JOIN unnest(CAST(:chosen AS int[])) AS c(n) ON c.n < jsonb_array_length(target.shown)
+        GROUP BY target.id
     ),
     saved AS (
         INSERT INTO answers (attempt_id, position, response, flagged, final, revision, saved_at)
-        SELECT target.id, :position, :response, :flagged, false, 1, :now FROM target
+        SELECT labels.id, :position, CAST(labels.response AS json), :flagged, false, 1, :now
+        FROM labels WHERE labels.picked = :picked
         ON CONFLICT (attempt_id, position) DO UPDATE SET
             response = excluded.response, flagged = excluded.flagged, final = excluded.final,
             revision = answers.revision + 1, saved_at = excluded.saved_at
         WHERE answers.revision <= :base
-        RETURNING revision
+        RETURNING revision, response
     ),
     logged AS (
         INSERT INTO attempt_events (attempt_id, kind, at, actor_id, detail)
         SELECT :attempt_id, :answered, :now, :user_id,
                json_build_object('position', :position, 'revision', saved.revision,
-                                 'chosen', CAST(:response AS json), 'flagged', :flagged)
+                                 'chosen', saved.response, 'flagged', :flagged)
         FROM saved
     )
     SELECT revision FROM saved
@@ -85,8 +101,6 @@ _SAVE = text(
 ).bindparams(
     bindparam("now", type_=UTCDateTime()),
     bindparam("cutoff", type_=UTCDateTime()),
-    bindparam("response", type_=JSON()),
-    bindparam("option_order", type_=JSON()),
 )
 
 
@@ -141,19 +155,12 @@ def try_save(
 ) -> int | None:
     """The new revision of the answer, stored and logged; None when this path does not
     apply (the general path then decides, and has nothing of this call to undo)."""
-    order = _orders(conn, attempt_id).get(position)
-    if order is None:
-        return None  # no such question, or not an attempt this process can read: explain
-    try:
-        response = list(grading.to_original(chosen, order))
-    except ValueError:
+    if not _plain_choice(chosen):
         return None  # the general path refuses it with its message
     params = {
         "attempt_id": attempt_id,
         "user_id": user_id,
         "position": position,
-        "option_order": list(order),
-        "response": response,
         "flagged": flagged,
         "base": base_revision,
         "now": now,
@@ -163,20 +170,37 @@ def try_save(
         "answered": AttemptEventKind.ANSWERED.value,
     }
     if conn.dialect.name == "postgresql":
+        # the option order is read in the statement: one round trip, and nothing a process
+        # must have seen before (with several workers a candidate's saves land on any of them)
+        params.update(chosen=chosen, picked=len(chosen))
         revision: int | None = conn.execute(
             _SAVE, params, execution_options=_STANDALONE
         ).scalar_one_or_none()
+        return revision
+    order = _orders(conn, attempt_id).get(position)
+    if order is None:
+        return None  # no such question, or not an attempt this process can read: explain
+    try:
+        response = list(grading.to_original(chosen, order))
+    except ValueError:
+        return None  # the general path refuses it with its message
+    params.update(option_order=list(order), response=response)
+    # SQLite has no data-modifying CTE: the checked upsert, then the event, in the request's
+    # IMMEDIATE transaction (which the upsert begins, and the view commits)
+    revision = conn.execute(_SQLITE_SAVE, params).scalar_one_or_none()
+    if revision is not None:
+        conn.execute(_SQLITE_LOG, {**params, "revision": revision})
     else:
-        # SQLite has no data-modifying CTE: the checked upsert, then the event, in the
-        # request's IMMEDIATE transaction (which the upsert begins, and the view commits)
-        revision = conn.execute(_SQLITE_SAVE, params).scalar_one_or_none()
-        if revision is not None:
-            conn.execute(_SQLITE_LOG, {**params, "revision": revision})
-    if revision is None:
         # Usually a finished attempt or another tab's newer answer; if the order kept here was
         # wrong (an id SQLite gave out again), the next save reads the paper anew.
         _papers.pop(attempt_id, None)
     return revision
+
+
+def _plain_choice(chosen: list[int]) -> bool:
+    """Distinct non-negative ints (``grading.to_original``'s rules but the upper bound, which
+    needs the question: the statement checks that one)."""
+    return all(type(n) is int and n >= 0 for n in chosen) and len(set(chosen)) == len(chosen)
 
 
 def _orders(conn: Connection, attempt_id: int) -> dict[int, tuple[str, ...]]:
