@@ -20,13 +20,11 @@ The layers (a function's callees included):
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import functools
 import pstats
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,12 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from databases import fresh_database  # noqa: E402
+import in_process  # noqa: E402
 from flask import Flask  # noqa: E402
-from load_bench import CSRF_INPUT, CSRF_META, PASSWORD, prepare_server_database  # noqa: E402
-
-from exam_app import create_app  # noqa: E402
-from exam_app.config import ProductionConfig  # noqa: E402
+from load_bench import CSRF_INPUT, CSRF_META, PASSWORD  # noqa: E402
 
 
 def _layers() -> dict[str, tuple[Any, str]]:
@@ -79,20 +74,16 @@ def _timed(spent: dict[str, float], label: str, fn: Callable[..., Any]) -> Calla
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL")
+    parser = in_process.parser(__doc__)
     parser.add_argument("-n", type=int, default=3000, help="saves profiled")
     parser.add_argument("--top", default="", help="also print the 30 top functions by this key")
     parser.add_argument("--callers", default="", help="and the callers of functions matching this")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        fresh_database(args.database_url, Path(tmp), "profile") as url,
+    with in_process.production_app(args.database_url, "profile", 1, 0) as (
+        app,
+        exam_id,
+        url,
     ):
-        exam_id = prepare_server_database(url, 1, 0)
-        settings = {k: getattr(ProductionConfig, k) for k in dir(ProductionConfig) if k.isupper()}
-        app = create_app({**settings, "DATABASE_URL": url, "SECRET_KEY": "x" * 48})
-        app.config["SESSION_COOKIE_SECURE"] = False  # the test client speaks plain HTTP
         client = app.test_client()
         page = client.get("/accounts/login").get_data(as_text=True)
         form = {"employee_no": "C00001", "password": PASSWORD}
@@ -139,7 +130,6 @@ def main() -> None:
             stats.sort_stats(args.top).print_stats(30)
             if args.callers:
                 stats.print_callers(args.callers)
-        app.extensions["db_engine"].dispose()
 
 
 def _time_layers(app: Flask) -> dict[str, float]:

@@ -11,12 +11,10 @@ CPU comes on top, and the load bench measures it).
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import pstats
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,11 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from databases import fresh_database  # noqa: E402
-from load_bench import CSRF_INPUT, PASSWORD, prepare_server_database  # noqa: E402
-
-from exam_app import create_app  # noqa: E402
-from exam_app.config import ProductionConfig  # noqa: E402
+import in_process  # noqa: E402
+from load_bench import CSRF_INPUT, PASSWORD  # noqa: E402
 
 STEPS = (
     "GET  /accounts/login",
@@ -45,20 +40,16 @@ STEPS = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL")
+    parser = in_process.parser(__doc__)
     parser.add_argument("-n", type=int, default=100, help="candidates arriving")
     parser.add_argument("--top", default="", help="also print the 40 top functions by this key")
     parser.add_argument("--statements", action="store_true", help="print the last arrival's SQL")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        fresh_database(args.database_url, Path(tmp), "storm") as url,
+    with in_process.production_app(args.database_url, "storm", 0, args.n + 5) as (
+        app,
+        exam_id,
+        url,
     ):
-        exam_id = prepare_server_database(url, 0, args.n + 5)
-        settings = {k: getattr(ProductionConfig, k) for k in dir(ProductionConfig) if k.isupper()}
-        app = create_app({**settings, "DATABASE_URL": url, "SECRET_KEY": "x" * 48})
-        app.config["SESSION_COOKIE_SECURE"] = False  # the test client speaks plain HTTP
         spent = dict.fromkeys(STEPS, 0.0)
         statements = dict.fromkeys(STEPS, 0)
         sent: list[str] = []
@@ -116,7 +107,6 @@ def main() -> None:
         print(f"  {'the whole arrival':<28} {total:7.1f} ms {count:6.1f}")
         if profiler:
             pstats.Stats(profiler).sort_stats(args.top).print_stats(40)
-        app.extensions["db_engine"].dispose()
 
 
 def _token(response: object) -> str:
