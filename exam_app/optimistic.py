@@ -20,8 +20,9 @@ transactions begin IMMEDIATE too: a run again after a commit would do that commi
 
 A request is only run again if its body can be: the wrapper keeps bodies up to
 ``REPLAYABLE_BYTES`` (every form and JSON call); an upload larger than that begins IMMEDIATE.
-Nothing outside the database happens before a request's first write (e-mail goes through the
-outbox table), so the first run leaves nothing behind.
+Nothing outside the database happens in a request before its first write (e-mail goes out only
+from the scheduled reminder job, which runs outside any request), so the first run leaves
+nothing behind.
 
 Outside a request (jobs, the command line, tests' own sessions) nothing changes.
 PostgreSQL needs none of this: it locks rows, and reads never wait for writers.
@@ -38,9 +39,8 @@ from typing import Any
 #: request bodies kept so the request can run again (forms, JSON; uploads are larger)
 REPLAYABLE_BYTES = 256 * 1024
 
-#: SQLite's result codes for "somebody wrote since your snapshot" (SQLITE_BUSY_SNAPSHOT) and
-#: the busy family it belongs to (a lock that did not come in time)
-BUSY_SNAPSHOT = 517
+#: SQLite's busy family of result codes: SQLITE_BUSY_SNAPSHOT (517, "somebody wrote since your
+#: snapshot") and a lock that did not come in time
 BUSY = 5
 
 
@@ -99,10 +99,14 @@ class OptimisticReads:
         body = _replayable_body(environ)
         if body is None:  # too large (or of no stated length) to keep: IMMEDIATE throughout
             return self._run(environ, start_response, _Run(optimistic=False))
-        first = dict(environ, **{"wsgi.input": io.BytesIO(body)})
+        first = _Run(optimistic=True)
         held: list[Any] = []
-        result = self._run(first, lambda *args: held.append(args), _Run(optimistic=True))
-        if not _stale(first):
+        result = self._run(
+            dict(environ, **{"wsgi.input": io.BytesIO(body)}),
+            lambda *args: held.append(args),
+            first,
+        )
+        if not first.stale:
             start_response(*held[0])
             return result
         if hasattr(result, "close"):
@@ -111,16 +115,11 @@ class OptimisticReads:
         return self._run(again, start_response, _Run(optimistic=False))
 
     def _run(self, environ: dict[str, Any], start_response: Any, run: _Run) -> Iterable[bytes]:
-        environ["exam_app.run"] = run
         token = _RUN.set(run)
         try:
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         finally:
             _RUN.reset(token)  # a streamed body's later reads begin IMMEDIATE
-
-
-def _stale(environ: dict[str, Any]) -> bool:
-    return environ["exam_app.run"].stale  # type: ignore[no-any-return]
 
 
 def _replayable_body(environ: dict[str, Any]) -> bytes | None:

@@ -57,9 +57,6 @@ class Verified:
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
 
-    def clear(self) -> None:
-        self._seen.clear()
-
 
 class RememberingSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, each cookie verified once per process."""
@@ -108,9 +105,8 @@ class RememberingCSRFProtect(CSRFProtect):
         field = config["WTF_CSRF_FIELD_NAME"]
         pair = (token, session.get(field))
         limit = config["WTF_CSRF_TIME_LIMIT"]
-        if token and pair[1] and self.verified.get(pair, limit, time.time()) is not None:
-            pass  # verified before, and still young enough
-        else:
+        remembered = token and pair[1] and self.verified.get(pair, limit, time.time())
+        if not remembered:  # not verified before, or no longer young enough: the full check
             try:
                 validate_csrf(token)
             except ValidationError as exc:
