@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from exam_app import create_app
 from exam_app.accounts.models import Role
-from exam_app.config import ProductionConfig, TestConfig
+from exam_app.config import PROJECT_ROOT, ProductionConfig, TestConfig
 from exam_app.security import ConfigError
 from tests.factories import load_bank
 
@@ -129,3 +133,24 @@ def test_downloads_are_never_stored_by_browsers_or_proxies(
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Pragma"] == "no-cache"
+
+
+def test_the_served_app_leaves_its_import_out_of_garbage_collection(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A worker's full collection must not walk the libraries and the app it imported (a
+    120-170 ms pause in the middle of some answer save, before ``wsgi.py`` froze them)."""
+    probe = (
+        "import gc, wsgi; "
+        "print(gc.get_freeze_count(), len(gc.get_objects()))"  # frozen, and what a pass walks
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        "SCHEDULER_ENABLED": "false",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    frozen, walked = map(int, out.stdout.split())
+    assert frozen > 100_000 and walked < frozen / 10
