@@ -52,10 +52,11 @@ def _layers() -> dict[str, tuple[Any, str]]:
     return {
         "Flask: the request context (cookie)": (flask.ctx.RequestContext, "push"),
         "the access rule (enforce_access)": (permissions, "enforce_access"),
+        # nothing here once the save's statement checks the session's claim (claims.py)
         "  Flask-Login: load the user": (flask_login.LoginManager, "_load_user"),
         "  Flask-WTF: check the CSRF token": (RememberingCSRFProtect, "protect"),
         "the view (exams.save_answer)": (None, "exams.save_answer"),
-        "  the save itself (saving.save_answer)": (saving, "save_answer"),
+        "  the save itself (saving.save_claimed)": (saving, "save_claimed"),
         "  the commit (Session.commit)": (Session, "commit"),
         "the response (process_response)": (flask.Flask, "process_response"),
     }

@@ -7,13 +7,14 @@ is built from config in ``init_app``, services take a ``Session``, the request b
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import DateTime, MetaData, String
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.sql.base import Executable
@@ -21,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 
 from exam_app import optimistic, postgres, sqlite
 
+_T = TypeVar("_T")
 E = TypeVar("E", bound=StrEnum)
 
 NAMING_CONVENTION = {
@@ -105,20 +107,30 @@ def read_lock_free(session: Session, statement: Executable, params: dict[str, An
     Run before the request's first other statement, it goes out without a BEGIN: on SQLite
     it then never takes the write lock (``sqlite.py``), so loading the user never makes
     another worker wait; on PostgreSQL it is one round trip instead of two (``postgres.py``).
-
-    It is every request's first statement, so it is also where a connection the database
-    closed (a restart) shows first: SQLAlchemy then invalidates the pool, and the read runs
-    once more on a new connection. Nothing had been done, so nothing is done twice.
     """
     options = {"lock_free": True}
+    return first_statement(
+        session,
+        lambda conn: conn.execute(statement, params, execution_options=options).all(),
+    )
+
+
+def first_statement(session: Session, run: Callable[[Connection], _T]) -> _T:
+    """``run`` on the session's connection; if it is the request's first statement and the
+    connection proves dead (the database restarted: every pooled connection is), SQLAlchemy
+    invalidates the pool and ``run`` goes once more on a new connection. Nothing had been
+    done on the dead one, so nothing is done twice. (A reply lost after PostgreSQL committed a
+    save is the one exception: the save runs again, finds its revision moved on, and the
+    candidate is shown the stored answer as a conflict; nothing is lost.)
+    """
     first = not session.in_transaction()
     try:
-        return session.connection().execute(statement, params, execution_options=options).all()
+        return run(session.connection())
     except DBAPIError as exc:
         if not (first and exc.connection_invalidated):
             raise
-        session.close()  # lets go of the dead connection; nothing was loaded yet
-        return session.connection().execute(statement, params, execution_options=options).all()
+        session.close()  # lets go of the dead connection
+        return run(session.connection())
 
 
 def init_app(app: Flask) -> None:

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
+from exam_app.accounts.claims import Claim, session_claim
 from exam_app.accounts.models import Role
 from exam_app.extensions import csrf
 
@@ -27,6 +29,9 @@ class Access:
 
     public: bool = False
     roles: frozenset[Role] | None = None  # None: any signed-in user
+    #: the view's own statement checks the signed-in user (``claims.py``); it must call
+    #: ``confirm_access()`` before doing anything else
+    checked_in_statement: bool = False
 
     def admits(self, roles: frozenset[Role] | None) -> bool:
         """Whether a caller holding ``roles`` (``None`` = anonymous) may call the view."""
@@ -45,11 +50,13 @@ def _declare(access: Access) -> Callable[[F], F]:
     return decorate
 
 
-def allow(*roles: Role) -> Callable[[F], F]:
-    """Signed-in users holding any of ``roles``."""
+def allow(*roles: Role, checked_in_statement: bool = False) -> Callable[[F], F]:
+    """Signed-in users holding any of ``roles``. ``checked_in_statement``: the view's write
+    checks the session's claim itself (``claims.py``), and calls ``confirm_access()`` when it
+    wrote nothing."""
     if not roles:
         raise ValueError("allow() needs at least one role; use any_user for every signed-in user")
-    return _declare(Access(roles=frozenset(roles)))
+    return _declare(Access(roles=frozenset(roles), checked_in_statement=checked_in_statement))
 
 
 public = _declare(Access(public=True))
@@ -98,6 +105,43 @@ def enforce_access() -> ResponseReturnValue | None:
     if access.public:
         csrf.protect()
         return None
+    if access.checked_in_statement and (claim := _claim_with_token()) is not None:
+        g.unconfirmed_claim = claim
+        return None
+    return _check_signed_in(access)
+
+
+def unconfirmed_claim() -> Claim | None:
+    """For a view ``checked_in_statement``: the claim its statement must check, or None when
+    the usual check already ran (the principal is loaded and admitted)."""
+    return g.get("unconfirmed_claim")
+
+
+def confirm_access() -> ResponseReturnValue | None:
+    """The usual check, for a view ``checked_in_statement`` whose statement wrote nothing:
+    None when the caller is admitted (go on with ``current_user``), else the answer any view
+    gives (sign-in page, password change, 403)."""
+    if g.pop("unconfirmed_claim", None) is None:
+        return None  # enforce_access ran it already
+    access = access_for(request.endpoint or "")
+    assert access is not None  # enforce_access refused undeclared views
+    return _check_signed_in(access)
+
+
+def _claim_with_token() -> Claim | None:
+    """The session's claim, once the request's CSRF token is good. With a bad token the
+    usual check runs instead, so a caller without the role still learns only 403."""
+    claim = session_claim()
+    if claim is None:
+        return None
+    try:
+        csrf.protect()
+    except CSRFError:
+        return None
+    return claim
+
+
+def _check_signed_in(access: Access) -> ResponseReturnValue | None:
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:

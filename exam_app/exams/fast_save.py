@@ -30,12 +30,17 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, bindparam, text
+from sqlalchemy import JSON, Boolean, Integer, TextClause, bindparam, text
 from sqlalchemy.engine import Connection
 
+from exam_app.accounts.claims import Claim, claim_holds
+from exam_app.accounts.models import Role
 from exam_app.db import UTCDateTime
 from exam_app.exams import grading, timing
 from exam_app.exams.models import AttemptEventKind, AttemptStatus, ExamMode
+
+#: who takes exams (the exam views declare the same): the statements write only for them
+TAKERS = frozenset({Role.OPERATOR})
 
 #: papers whose option orders a process keeps (a few KB each; more than one sitting's worth)
 PAPERS_KEPT = 10_000
@@ -55,17 +60,25 @@ _ORDERS = text(
     """
 ).columns(position=Integer(), option_order=JSON(), practice=Boolean())  # JSON decoded on SQLite too
 
-#: the displayed positions become original labels in the statement itself, from the paper's
-#: own row: ``chosen`` arrives checked as distinct non-negative ints, and a position past the
-#: question's options leaves ``labels`` short, so nothing matches (the general path explains).
-#: Labels are sorted by code point (COLLATE "C"), as Python sorts them.
-_SAVE = text(
-    """
+_WHOSE = "a.user_id = :user_id"  # the caller checked who is signed in
+#: the session's claim is checked here instead (``claims.py``)
+_WHOSE_CLAIMED = f"a.user_id = :user_id AND {claim_holds(TAKERS)}"
+_CLAIMED_JOIN = "JOIN users u ON u.id = a.user_id"
+
+
+def _save_statement(whose: str, join: str) -> TextClause:
+    """The displayed positions become original labels in the statement itself, from the
+    paper's own row: ``chosen`` arrives checked as distinct non-negative ints, and a position
+    past the question's options leaves ``labels`` short, so nothing matches (the general path
+    explains). Labels are sorted by code point (COLLATE "C"), as Python sorts them."""
+    return text(
+        f"""
     WITH target AS (
         SELECT a.id, CAST(i.option_order AS jsonb) AS shown FROM attempts a
         JOIN exams e ON e.id = a.exam_id
         JOIN attempt_items i ON i.attempt_id = a.id AND i.position = :position
-        WHERE a.id = :attempt_id AND a.user_id = :user_id
+        {join}
+        WHERE a.id = :attempt_id AND {whose}
           AND a.status = :in_progress AND a.deadline_at >= :cutoff
           AND e.mode <> :practice
         FOR KEY SHARE OF a
@@ -98,21 +111,26 @@ _SAVE = text(
     )
     SELECT revision FROM saved
     """
-).bindparams(
-    bindparam("now", type_=UTCDateTime()),
-    bindparam("cutoff", type_=UTCDateTime()),
-)
+    ).bindparams(
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("cutoff", type_=UTCDateTime()),
+    )
 
 
-#: SQLite: the same check and upsert in one statement (``WHERE true`` before ON CONFLICT is
-#: SQLite's rule for an upsert from a SELECT), then the event
-_SQLITE_SAVE = text(
-    """
+_SAVE = _save_statement(_WHOSE, "")
+_SAVE_CLAIMED = _save_statement(_WHOSE_CLAIMED, _CLAIMED_JOIN)
+
+
+def _sqlite_save_statement(whose: str, join: str) -> TextClause:
+    """SQLite: the same check and upsert in one statement, then the event (``_SQLITE_LOG``)."""
+    return text(
+        f"""
     INSERT INTO answers (attempt_id, position, response, flagged, final, revision, saved_at)
     SELECT a.id, :position, :response, :flagged, 0, 1, :now FROM attempts a
     JOIN exams e ON e.id = a.exam_id
     JOIN attempt_items i ON i.attempt_id = a.id AND i.position = :position
-    WHERE a.id = :attempt_id AND a.user_id = :user_id
+    {join}
+    WHERE a.id = :attempt_id AND {whose}
       AND a.status = :in_progress AND a.deadline_at >= :cutoff
       AND e.mode <> :practice
       AND json(i.option_order) = json(:option_order)
@@ -122,12 +140,16 @@ _SQLITE_SAVE = text(
     WHERE answers.revision <= :base
     RETURNING revision
     """
-).bindparams(
-    bindparam("now", type_=UTCDateTime()),
-    bindparam("cutoff", type_=UTCDateTime()),
-    bindparam("response", type_=JSON()),
-    bindparam("option_order", type_=JSON()),
-)
+    ).bindparams(
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("cutoff", type_=UTCDateTime()),
+        bindparam("response", type_=JSON()),
+        bindparam("option_order", type_=JSON()),
+    )
+
+
+_SQLITE_SAVE = _sqlite_save_statement(_WHOSE, "")
+_SQLITE_SAVE_CLAIMED = _sqlite_save_statement(_WHOSE_CLAIMED, _CLAIMED_JOIN)
 
 _SQLITE_LOG = text(
     """
@@ -152,12 +174,15 @@ def try_save(
     flagged: bool,
     base_revision: int,
     now: datetime,
+    claim: Claim | None = None,
 ) -> int | None:
     """The new revision of the answer, stored and logged; None when this path does not
-    apply (the general path then decides, and has nothing of this call to undo)."""
+    apply (the general path then decides, and has nothing of this call to undo). With a
+    ``claim`` (``user_id``'s, unchecked) it writes only if the claim holds (``claims.py``)."""
     if not _plain_choice(chosen):
         return None  # the general path refuses it with its message
     params = {
+        **(claim.params() if claim is not None else {}),
         "attempt_id": attempt_id,
         "user_id": user_id,
         "position": position,
@@ -173,8 +198,9 @@ def try_save(
         # the option order is read in the statement: one round trip, and nothing a process
         # must have seen before (with several workers a candidate's saves land on any of them)
         params.update(chosen=chosen, picked=len(chosen))
+        statement = _SAVE if claim is None else _SAVE_CLAIMED
         revision: int | None = conn.execute(
-            _SAVE, params, execution_options=_STANDALONE
+            statement, params, execution_options=_STANDALONE
         ).scalar_one_or_none()
         return revision
     order = _orders(conn, attempt_id).get(position)
@@ -187,7 +213,8 @@ def try_save(
     params.update(option_order=list(order), response=response)
     # SQLite has no data-modifying CTE: the checked upsert, then the event, in the request's
     # IMMEDIATE transaction (which the upsert begins, and the view commits)
-    revision = conn.execute(_SQLITE_SAVE, params).scalar_one_or_none()
+    statement = _SQLITE_SAVE if claim is None else _SQLITE_SAVE_CLAIMED
+    revision = conn.execute(statement, params).scalar_one_or_none()
     if revision is not None:
         conn.execute(_SQLITE_LOG, {**params, "revision": revision})
     else:

@@ -45,8 +45,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from exam_app.accounts.claims import Claim
 from exam_app.bank.models import ItemVersion
 from exam_app.bank.parsed import ItemType
+from exam_app.db import first_statement
 from exam_app.errors import DomainError
 from exam_app.exams import fast_save, grading, timing
 from exam_app.exams.attempts import (
@@ -97,6 +99,31 @@ class Receipt:
     final: bool = False
 
 
+def save_claimed(
+    session: Session,
+    attempt_id: int,
+    claim: Claim,
+    position: int,
+    chosen: list[int],
+    flagged: bool,
+    base_revision: int,
+    now: datetime,
+) -> Receipt | None:
+    """A certification answer saved in one statement that also checks the session's
+    ``claim`` (``accounts.claims``); None when it wrote nothing, and the caller confirms who
+    is signed in before ``save_answer(..., fast=False)`` explains why."""
+    revision = first_statement(  # survives a database restart, as the user's read did
+        session,
+        lambda conn: fast_save.try_save(
+            conn, attempt_id, claim.user_id, position, chosen, flagged, base_revision, now, claim
+        ),
+    )
+    if revision is None:
+        return None
+    _forget_loaded(session, attempt_id, position)
+    return Receipt(position, revision, now)
+
+
 def save_answer(
     session: Session,
     attempt_id: int,
@@ -107,10 +134,12 @@ def save_answer(
     base_revision: int,
     now: datetime,
     confirm: bool = False,
+    fast: bool = True,
 ) -> Receipt:
     """Store ``user_id``'s answer to one question of their attempt; the receipt carries the
     server's time. ``chosen`` are displayed option positions, stored as original labels.
     ``confirm`` (practice, multiple choice): this is the answer; show the feedback.
+    ``fast=False``: ``save_claimed`` tried the one-statement save already.
 
     :raises NotFound: no such attempt, or not this user's (``no_such_attempt``)
     :raises StaleAnswer: when ``base_revision`` is older than the stored answer's
@@ -119,7 +148,7 @@ def save_answer(
         while the person sits a certification (``CertificationInProgress``)
     """
     conn = session.connection()
-    if not confirm:  # certification: the checked write in one statement, if nothing is unusual
+    if fast and not confirm:  # certification: the checked write in one statement, if usual
         revision = fast_save.try_save(
             conn, attempt_id, user_id, position, chosen, flagged, base_revision, now
         )

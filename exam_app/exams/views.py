@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Locked
 
-from exam_app.accounts.models import Role
-from exam_app.accounts.permissions import allow
+from exam_app.accounts.permissions import allow, confirm_access, unconfirmed_claim
 from exam_app.accounts.principal import signed_in_user
 from exam_app.bank.models import Category
 from exam_app.db import get_session, utcnow
@@ -21,6 +20,7 @@ from exam_app.errors import DomainError
 from exam_app.exams import (
     attempts,
     events,
+    fast_save,
     papers,
     practice,
     priorities,
@@ -48,7 +48,7 @@ from exam_app.study.links import clause_url
 from exam_app.web import bounded_int, json_object, run_service
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
-TAKERS = (Role.OPERATOR,)
+TAKERS = tuple(fast_save.TAKERS)  # the save's statement checks the same roles
 #: who reads anyone's result: the score and the categories, never the keys. A supervisor's
 #: subtree is tracking's scope (who works where now), which exams cannot see.
 #: the exams page lists the latest results; the performance page (tracking) has them all
@@ -219,19 +219,33 @@ def _receipt_json(receipt: saving.Receipt) -> dict[str, object]:
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
-@allow(*TAKERS)
+@allow(*TAKERS, checked_in_statement=True)
 def save_answer(attempt_id: int) -> ResponseReturnValue:
     """One answer, saved at once. 409 with the stored answer when another tab was newer; 423
     when the attempt is over, or for practice while a certification runs. ``confirm``: a
-    practice multiple-choice answer is final (its feedback comes back)."""
-    session, data = get_session(), json_object()
+    practice multiple-choice answer is final (its feedback comes back).
+
+    Who is signed in is checked by the save's own statement when it can be (``claims.py``);
+    whatever that statement does not write goes through the usual check first."""
+    session, data, now = get_session(), json_object(), utcnow()
     try:
         position = bounded_int(data["position"])
         chosen = [bounded_int(i) for i in data.get("chosen", [])]
         base = bounded_int(data.get("base_revision", 0))
     except (KeyError, TypeError, ValueError):
-        return jsonify(ok=False, error=_("请求格式错误。")), 400
-    confirm = data.get("confirm") is True
+        return confirm_access() or (jsonify(ok=False, error=_("请求格式错误。")), 400)
+    confirm, flagged = data.get("confirm") is True, bool(data.get("flagged"))
+    claim = unconfirmed_claim()
+    if claim is not None and not confirm:
+        receipt = saving.save_claimed(
+            session, attempt_id, claim, position, chosen, flagged, base, now
+        )
+        if receipt is not None:
+            session.commit()
+            return jsonify(_receipt_json(receipt))
+    refused = confirm_access()
+    if refused is not None:
+        return refused
     try:
         receipt = saving.save_answer(
             session,
@@ -239,10 +253,11 @@ def save_answer(attempt_id: int) -> ResponseReturnValue:
             current_user.id,
             position,
             chosen,
-            bool(data.get("flagged")),
+            flagged,
             base,
-            utcnow(),
+            now,
             confirm=confirm,
+            fast=claim is None,
         )
     except saving.StaleAnswer as exc:
         session.commit()  # keep the conflict in the log

@@ -66,7 +66,7 @@ def _simple_queries(lines: list[str]) -> list[str]:
     return [line.split("\t")[-1].strip() for line in lines if "\tQuery\t" in line]
 
 
-def test_a_certification_save_is_two_round_trips(
+def test_a_certification_save_is_one_round_trip(
     client: FlaskClient, login_as, make_exam, db_session
 ) -> None:  # type: ignore[no-untyped-def]
     operator = login_as(Role.OPERATOR)
@@ -80,9 +80,9 @@ def test_a_certification_save_is_two_round_trips(
                 client, attempt_id, token, position=1, chosen=chosen, base_revision=revision
             )
             assert saved.status_code == 200 and saved.get_json()["revision"] == revision + 1
-    # who is signed in, then the save: no ping, no BEGIN, no COMMIT
-    assert _round_trips(lines) == 3 * 2, "\n".join(lines)
-    assert _simple_queries(lines) == [], "nothing sent outside the two statements"
+    # the save, which checks who is signed in itself: no user read, no ping, BEGIN or COMMIT
+    assert _round_trips(lines) == 3, "\n".join(lines)
+    assert _simple_queries(lines) == [], "nothing sent outside the statement"
     db_session.expire_all()
     answer = db_session.get(Answer, (attempt_id, 1))
     assert answer is not None and answer.revision == 4
