@@ -119,10 +119,7 @@ def first_statement(session: Session, run: Callable[[Connection], _T]) -> _T:
     """``run`` on the session's connection; if it is the request's first statement and the
     connection proves dead (the database restarted: every pooled connection is), SQLAlchemy
     invalidates the pool and ``run`` goes once more on a new connection. Nothing had been
-    done on the dead one, so nothing is done twice. (A reply lost after PostgreSQL committed a
-    save is the one exception: the save runs again, finds its revision moved on, and the
-    candidate is shown the stored answer as a conflict; nothing is lost.)
-    """
+    done on the dead one, so nothing is done twice."""
     first = not session.in_transaction()
     try:
         return run(session.connection())
@@ -131,6 +128,20 @@ def first_statement(session: Session, run: Callable[[Connection], _T]) -> _T:
             raise
         session.close()  # lets go of the dead connection
         return run(session.connection())
+
+
+def first_on_connection(conn: Connection, run: Callable[[Connection], _T]) -> _T:
+    """``first_statement`` for a Core connection just taken from the pool (the answer save
+    runs on one, without the ORM session's bookkeeping). A reply lost after PostgreSQL had
+    committed a save is the one case where the work runs again: it then finds its revision
+    moved on and writes nothing, and the candidate is shown the stored answer."""
+    try:
+        return run(conn)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        conn.rollback()  # the Connection takes a new DBAPI connection at its next statement
+        return run(conn)
 
 
 def init_app(app: Flask) -> None:

@@ -48,7 +48,7 @@ from sqlalchemy.orm.util import identity_key
 from exam_app.accounts.claims import Claim
 from exam_app.bank.models import ItemVersion
 from exam_app.bank.parsed import ItemType
-from exam_app.db import first_statement
+from exam_app.db import first_on_connection
 from exam_app.errors import DomainError
 from exam_app.exams import fast_save, grading, timing
 from exam_app.exams.attempts import (
@@ -100,7 +100,7 @@ class Receipt:
 
 
 def save_claimed(
-    session: Session,
+    conn: Connection,
     attempt_id: int,
     claim: Claim,
     position: int,
@@ -110,18 +110,17 @@ def save_claimed(
     now: datetime,
 ) -> Receipt | None:
     """A certification answer saved in one statement that also checks the session's
-    ``claim`` (``accounts.claims``); None when it wrote nothing, and the caller confirms who
-    is signed in before ``save_answer(..., fast=False)`` explains why."""
-    revision = first_statement(  # survives a database restart, as the user's read did
-        session,
-        lambda conn: fast_save.try_save(
-            conn, attempt_id, claim.user_id, position, chosen, flagged, base_revision, now, claim
+    ``claim`` (``accounts.claims``), on a Core connection of its own (the caller commits);
+    None when it wrote nothing, and the caller confirms who is signed in before
+    ``save_answer(..., fast=False)`` explains why. Nothing is loaded into an ORM session, so
+    there is nothing to expire."""
+    revision = first_on_connection(  # survives a database restart, as the user's read did
+        conn,
+        lambda c: fast_save.try_save(
+            c, attempt_id, claim.user_id, position, chosen, flagged, base_revision, now, claim
         ),
     )
-    if revision is None:
-        return None
-    _forget_loaded(session, attempt_id, position)
-    return Receipt(position, revision, now)
+    return None if revision is None else Receipt(position, revision, now)
 
 
 def save_answer(

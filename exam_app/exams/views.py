@@ -15,7 +15,7 @@ from werkzeug.exceptions import Locked
 from exam_app.accounts.permissions import allow, confirm_access, unconfirmed_claim
 from exam_app.accounts.principal import signed_in_user
 from exam_app.bank.models import Category
-from exam_app.db import get_session, utcnow
+from exam_app.db import get_engine, get_session, utcnow
 from exam_app.errors import DomainError
 from exam_app.exams import (
     attempts,
@@ -227,7 +227,7 @@ def save_answer(attempt_id: int) -> ResponseReturnValue:
 
     Who is signed in is checked by the save's own statement when it can be (``claims.py``);
     whatever that statement does not write goes through the usual check first."""
-    session, data, now = get_session(), json_object(), utcnow()
+    data, now = json_object(), utcnow()
     try:
         position = bounded_int(data["position"])
         chosen = [bounded_int(i) for i in data.get("chosen", [])]
@@ -237,15 +237,18 @@ def save_answer(attempt_id: int) -> ResponseReturnValue:
     confirm, flagged = data.get("confirm") is True, bool(data.get("flagged"))
     claim = unconfirmed_claim()
     if claim is not None and not confirm:
-        receipt = saving.save_claimed(
-            session, attempt_id, claim, position, chosen, flagged, base, now
-        )
-        if receipt is not None:
-            session.commit()
-            return jsonify(_receipt_json(receipt))
+        # a Core connection: the ORM session's transaction bookkeeping was 8 % of a save
+        with get_engine().connect() as conn:
+            receipt = saving.save_claimed(
+                conn, attempt_id, claim, position, chosen, flagged, base, now
+            )
+            if receipt is not None:
+                conn.commit()
+                return jsonify(_receipt_json(receipt))
     refused = confirm_access()
     if refused is not None:
         return refused
+    session = get_session()
     try:
         receipt = saving.save_answer(
             session,
