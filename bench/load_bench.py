@@ -361,15 +361,20 @@ def postgres_cpu_seconds() -> float:
 def cpu_note(server: Server, label: str) -> Iterator[None]:
     """Print the app server's, PostgreSQL's and this client's CPU use over the block (2 cores =
     200 %): on a shared 2-core machine that shows what the figure is limited by."""
-    # What the bench set up (thousands of candidates, their cookies and tokens) lives for the
-    # whole run, yet each full collection walked it again: ~250 ms with this client stopped,
-    # and every save due meanwhile counted against the server (one such stall a run was the
-    # 5,000-candidate level's p99). Frozen, a collection walks only what the phase makes.
+    # The client's own pauses must not count as the server's latency. What the bench set up
+    # (thousands of candidates, their cookies and tokens) lives for the whole run, yet each
+    # full collection walked it again: ~250 ms with this client stopped, and every save due
+    # meanwhile counted against the server. So that is frozen, and within the phase the
+    # collector is off (the 5,000 candidates' tasks, made in the phase, cost the same again).
     gc.collect()
     gc.freeze()
+    gc.disable()
     s0, d0, c0 = server.cpu_seconds(), postgres_cpu_seconds(), time.process_time()
     t0 = time.perf_counter()
-    yield
+    try:
+        yield
+    finally:
+        gc.enable()
     wall = max(time.perf_counter() - t0, 1e-9)
     s, c = server.cpu_seconds() - s0, time.process_time() - c0
     d = postgres_cpu_seconds() - d0
