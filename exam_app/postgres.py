@@ -1,11 +1,11 @@
 """PostgreSQL: a lazy BEGIN, so a request pays round trips only for the statements it needs,
 and a pool that survives a database restart without a ping on every checkout.
 
-An answer save is two statements: who is signed in (``db.read_lock_free``) and the save
-itself, one data-modifying statement (``exams.fast_save``). Each is atomic on its own, so
-neither needs a transaction around it; psycopg's own transaction handling would still send
-BEGIN before the first and COMMIT after the last, and the pool's pre-ping a SELECT 1 before
-both: five round trips where two do. Here the driver runs in autocommit and BEGIN is sent
+An answer save is one data-modifying statement (``exams.fast_save``) that also checks who is
+signed in (``accounts.claims``); other requests read the user first (``db.read_lock_free``).
+Each such statement is atomic on its own, so none needs a transaction around it; psycopg's
+own transaction handling would still send BEGIN before the first and COMMIT after the last,
+and the pool's pre-ping a SELECT 1 before each checkout: four round trips where one does. Here the driver runs in autocommit and BEGIN is sent
 just before the first statement that is not marked as standing alone (the execution options
 ``lock_free`` and ``standalone``); ``commit()`` and ``rollback()`` still end what was begun
 (psycopg sends COMMIT or ROLLBACK whenever the server is inside a transaction), and a request
@@ -18,7 +18,7 @@ request that meets one fails as a disconnect, SQLAlchemy then invalidates the wh
 nothing had been done yet, so retrying is safe.
 
 psycopg prepares a statement on the server once it has run five times on a connection
-(``prepare_threshold``), so the save's two statements run prepared after the first few saves.
+(``prepare_threshold``), so the save's statement runs prepared after the first few saves.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ that finds the attempt only if it is this person's, in progress and not overdue,
 question on its paper shown in the order the page was given (locking the attempt's row FOR
 KEY SHARE, as ``saving._TARGET`` does, so grading waits for it); the conditional upsert of
 the answer from that row; and the event insert from the upsert's row. It stands alone (no
-transaction around it, ``postgres.py``): with the signed-in user's read, a save is two round
-trips instead of seven. SQLite, which has no data-modifying CTE, runs the checked upsert and
+transaction around it, ``postgres.py``). The answer view's variant (``_SAVE_CLAIMED``) also
+checks who is signed in (``accounts.claims``), so a save is one round trip instead of seven.
+SQLite, which has no data-modifying CTE, runs the checked upsert and
 then the event insert in the request's IMMEDIATE transaction: two statements instead of three
 (a statement there is a function call, but each costs SQLAlchemy's overhead). Whatever does
 not go through cleanly returns None and the caller takes the general path, which explains a
