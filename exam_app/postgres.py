@@ -5,17 +5,19 @@ An answer save is one data-modifying statement (``exams.fast_save``) that also c
 signed in (``accounts.claims``); other requests read the user first (``db.read_lock_free``).
 Each such statement is atomic on its own, so none needs a transaction around it; psycopg's
 own transaction handling would still send BEGIN before the first and COMMIT after the last,
-and the pool's pre-ping a SELECT 1 before each checkout: four round trips where one does. Here the driver runs in autocommit and BEGIN is sent
-just before the first statement that is not marked as standing alone (the execution options
-``lock_free`` and ``standalone``); ``commit()`` and ``rollback()`` still end what was begun
-(psycopg sends COMMIT or ROLLBACK whenever the server is inside a transaction), and a request
-that began nothing sends neither. SQLite's lazy BEGIN IMMEDIATE (``sqlite.py``), where it keeps
-the write lock free, is the same mechanism: ``lazy_begin.py``.
+and the pool's pre-ping a SELECT 1 before each checkout: four round trips where one does.
+Here the driver runs in autocommit and BEGIN is sent just before the first statement that is not
+marked as standing alone (the execution options ``lock_free`` and ``standalone``); ``commit()``
+and ``rollback()`` still end what was begun (psycopg sends COMMIT or ROLLBACK whenever the
+server is inside a transaction), and a request that began nothing sends neither. SQLite's lazy
+BEGIN IMMEDIATE (``sqlite.py``), where it keeps the write lock free, is the same mechanism:
+``lazy_begin.py``.
 
 No pre-ping: after a restart every pooled connection is dead. The first statement of a
 request that meets one fails as a disconnect, SQLAlchemy then invalidates the whole pool, and
-``db.read_lock_free`` (every request's first statement) runs once more on a new connection;
-nothing had been done yet, so retrying is safe.
+``db.read_lock_free`` (every other request's first statement) or the answer save
+(``db.first_on_connection``) runs once more on a new connection; nothing had been done yet,
+so retrying is safe.
 
 psycopg prepares a statement on the server once it has run five times on a connection
 (``prepare_threshold``), so the save's statement runs prepared after the first few saves.

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import Locked
+from werkzeug.exceptions import BadRequest, Locked
 
 from exam_app.accounts.permissions import allow, confirm_access, unconfirmed_claim
 from exam_app.accounts.principal import signed_in_user
@@ -227,12 +227,13 @@ def save_answer(attempt_id: int) -> ResponseReturnValue:
 
     Who is signed in is checked by the save's own statement when it can be (``claims.py``);
     whatever that statement does not write goes through the usual check first."""
-    data, now = json_object(), utcnow()
+    now = utcnow()
     try:
+        data = json_object()
         position = bounded_int(data["position"])
         chosen = [bounded_int(i) for i in data.get("chosen", [])]
         base = bounded_int(data.get("base_revision", 0))
-    except (KeyError, TypeError, ValueError):
+    except (BadRequest, KeyError, TypeError, ValueError):  # who asks is checked first
         return confirm_access() or (jsonify(ok=False, error=_("请求格式错误。")), 400)
     confirm, flagged = data.get("confirm") is True, bool(data.get("flagged"))
     claim = unconfirmed_claim()

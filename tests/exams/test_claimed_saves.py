@@ -145,3 +145,18 @@ def test_someone_elses_attempt_is_not_found(
     taken = save_answer(other, attempt_id, token, position=1, chosen=[1], base_revision=1)
     assert taken.status_code == 404
     assert _stored(db_session, attempt_id) == 1
+
+
+@pytest.mark.parametrize("body", [[1], {"chosen": [0]}], ids=["not an object", "no position"])
+def test_a_malformed_save_of_a_revoked_session_is_refused_before_it_is_explained(
+    client: FlaskClient, sitting, db_session: Session, body: object
+) -> None:  # type: ignore[no-untyped-def]
+    operator, attempt_id, token = sitting
+    url = f"/exams/attempts/{attempt_id}/answer"
+    assert post_json(client, url, token, body).status_code == 400  # signed in: explained
+    user = db_session.get(User, operator.id)
+    assert user is not None
+    _revoke(user)
+    db_session.commit()
+    refused = post_json(client, url, token, body)
+    assert refused.status_code == 302 and _page(refused) == "/accounts/login"
