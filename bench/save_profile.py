@@ -43,7 +43,7 @@ def _layers() -> dict[str, tuple[Any, str]]:
     """Label -> (owner, attribute) of each timed layer."""
     import flask
     import flask_login
-    from sqlalchemy.orm import Session
+    from sqlalchemy.engine import Connection
 
     from exam_app.accounts import permissions
     from exam_app.exams import saving
@@ -57,7 +57,7 @@ def _layers() -> dict[str, tuple[Any, str]]:
         "  Flask-WTF: check the CSRF token": (RememberingCSRFProtect, "protect"),
         "the view (exams.save_answer)": (None, "exams.save_answer"),
         "  the save itself (saving.save_claimed)": (saving, "save_claimed"),
-        "  the commit (Session.commit)": (Session, "commit"),
+        "  the commit (Connection.commit)": (Connection, "commit"),
         "the response (process_response)": (flask.Flask, "process_response"),
     }
 
