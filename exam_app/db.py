@@ -107,34 +107,29 @@ def read_lock_free(session: Session, statement: Executable, params: dict[str, An
     Run before the request's first other statement, it goes out without a BEGIN: on SQLite
     it then never takes the write lock (``sqlite.py``), so loading the user never makes
     another worker wait; on PostgreSQL it is one round trip instead of two (``postgres.py``).
+
+    It is every request's first statement but the answer save's, so it is also where a
+    connection the database closed (a restart) shows first: SQLAlchemy then invalidates the
+    pool, and the read runs once more on a new connection. Nothing had been done, so nothing
+    is done twice.
     """
     options = {"lock_free": True}
-    return first_statement(
-        session,
-        lambda conn: conn.execute(statement, params, execution_options=options).all(),
-    )
-
-
-def first_statement(session: Session, run: Callable[[Connection], _T]) -> _T:
-    """``run`` on the session's connection; if it is the request's first statement and the
-    connection proves dead (the database restarted: every pooled connection is), SQLAlchemy
-    invalidates the pool and ``run`` goes once more on a new connection. Nothing had been
-    done on the dead one, so nothing is done twice."""
     first = not session.in_transaction()
     try:
-        return run(session.connection())
+        return session.connection().execute(statement, params, execution_options=options).all()
     except DBAPIError as exc:
         if not (first and exc.connection_invalidated):
             raise
-        session.close()  # lets go of the dead connection
-        return run(session.connection())
+        session.close()  # lets go of the dead connection; nothing was loaded yet
+        return session.connection().execute(statement, params, execution_options=options).all()
 
 
 def first_on_connection(conn: Connection, run: Callable[[Connection], _T]) -> _T:
-    """``first_statement`` for a Core connection just taken from the pool (the answer save
-    runs on one, without the ORM session's bookkeeping). A reply lost after PostgreSQL had
-    committed a save is the one case where the work runs again: it then finds its revision
-    moved on and writes nothing, and the candidate is shown the stored answer."""
+    """``run`` on a Core connection just taken from the pool (the answer save runs on one,
+    without the ORM session's bookkeeping); if the connection proves dead (a restart), once
+    more on a new one, as ``read_lock_free`` does for every other request. A reply lost after
+    PostgreSQL had committed a save is the one case where the work runs again: it then finds
+    its revision moved on and writes nothing, and the candidate is shown the stored answer."""
     try:
         return run(conn)
     except DBAPIError as exc:

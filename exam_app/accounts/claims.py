@@ -5,7 +5,7 @@ every candidate sends every few seconds, the answer save, that read was a sixth 
 CPU and, on PostgreSQL, one of its two round trips (py-spy under the load bench). A view
 declared ``allow(..., checked_in_statement=True)`` instead gets the cookie's *claim*, the
 ``<id>:<session_version>`` Flask-Login keeps there: authentic, since the cookie is signed, but
-not yet known to be current. The view's statement writes only if ``CLAIM_HOLDS`` is true of
+not yet known to be current. The view's statement writes only if ``claim_holds`` is true of
 the claimed user, the same conditions ``load_principal`` and ``enforce_access`` check (active,
 the session not revoked, a demo account only where those are allowed, no password to change,
 one of the view's roles). When it writes nothing, the view calls
@@ -30,7 +30,7 @@ class Claim:
     allow_demo: bool  #: ALLOW_DEMO_DATA: whether a demo account may act here
 
     def params(self) -> dict[str, object]:
-        """The bound values ``CLAIM_HOLDS`` reads."""
+        """The bound values ``claim_holds`` reads."""
         return {
             "claim_user_id": self.user_id,
             "claim_version": self.session_version,
