@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
         "exam_app.sqlite",
         "exam_app.postgres",
         "exam_app.lazy_begin",
+        "exam_app.direct",
         "exam_app.optimistic",
         "exam_app.signed_cookies",
         "exam_app.errors",
