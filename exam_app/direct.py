@@ -10,6 +10,7 @@ only converts the values and calls the cursor. What must happen around a stateme
 
 - the engine's ``before_cursor_execute`` listeners run, with the statement's execution options
   (the lazy BEGIN and SQLite's writer lock, ``lazy_begin.py``; the tests' statement records);
+  what they return is not used, since none of them rewrites a statement;
 - a driver error comes back as SQLAlchemy's exception, and a lost connection is invalidated, so
   ``db.first_on_connection`` runs the save again on a new one, as it did before.
 
