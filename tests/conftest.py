@@ -22,7 +22,6 @@ from exam_app import create_app, migrate
 from exam_app.accounts.models import Role, User
 from exam_app.config import TestConfig
 from exam_app.db import Base, make_engine
-from exam_app.exams import fast_save
 from tests import factories
 from tests.web import login
 
@@ -73,7 +72,6 @@ def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     app: Flask = request.getfixturevalue("app")
     app.extensions["db_session"].remove()
-    fast_save.forget()  # what the process kept about papers of the emptied database
     with app.extensions["db_engine"].begin() as conn:
         # items and item_versions point at each other; cut that link before deleting either.
         conn.execute(Base.metadata.tables["items"].update().values(current_version_id=None))

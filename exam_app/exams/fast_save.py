@@ -19,50 +19,31 @@ nothing of this attempt at a save that did nothing, because the statement wrote 
 three parts or none.
 
 Turning the displayed option positions into original labels needs the question's option
-order. On PostgreSQL the statement reads it from the paper's own row. SQLite's statement
-cannot, so each process keeps the orders of the papers it has seen (one read per paper,
-``_orders``: a function call there, not a round trip); the statement still compares the order
-it was given with the stored one, so a stale or wrong cache entry can only send a save down
-the general path, never store a wrong answer. (PostgreSQL once used that cache too: with four
-workers a candidate's first saves land on workers that have not seen the paper, and each such
-miss cost a round trip; at 5,000 candidates most saves of a 30 s run missed.)
+order: both statements read it from the paper's own row (PostgreSQL with jsonb, SQLite with
+json_each and json_extract), so a save needs nothing a process must have seen before. SQLite
+once kept each paper's orders per process: with 5,000 candidates saving every 10 s, a 30 s
+stretch gave each worker a first save of almost every paper, and each such miss read the
+paper's 30 rows (the same happened to PostgreSQL's round trips earlier).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, bindparam, text
+from sqlalchemy import JSON, bindparam, text
 from sqlalchemy.engine import Connection
 
 from exam_app.accounts.claims import Claim, claim_holds
 from exam_app.accounts.models import Role
 from exam_app.db import UTCDateTime
 from exam_app.direct import DirectStatement
-from exam_app.exams import grading, timing
+from exam_app.exams import timing
 from exam_app.exams.models import AttemptEventKind, AttemptStatus, ExamMode
 
 #: who takes exams (the exam views declare the same): the statements write only for them
 TAKERS = frozenset({Role.OPERATOR})
 
-#: papers whose option orders a process keeps (a few KB each; more than one sitting's worth)
-PAPERS_KEPT = 10_000
-
-_papers: OrderedDict[int, dict[int, tuple[str, ...]]] = OrderedDict()
-_interned: dict[tuple[str, ...], tuple[str, ...]] = {}  # many papers share the same orders
-
 _STANDALONE = {"standalone": True}  # the PostgreSQL statement: atomic on its own
-_LOCK_FREE = {"lock_free": True}  # a read of what never changes: needs no transaction
-
-#: the paper's option orders, and whether it is practice (whose saves take the general path)
-_ORDERS = text(
-    """
-    SELECT i.position, i.option_order, e.mode = :practice AS practice
-    FROM attempt_items i JOIN attempts a ON a.id = i.attempt_id JOIN exams e ON e.id = a.exam_id
-    WHERE i.attempt_id = :attempt_id
-    """
-).columns(position=Integer(), option_order=JSON(), practice=Boolean())  # JSON decoded on SQLite too
 
 _WHOSE = "a.user_id = :user_id"  # the caller checked who is signed in
 #: the session's claim is checked here instead (``claims.py``)
@@ -127,29 +108,37 @@ _SAVE_CLAIMED = _save_statement(_WHOSE_CLAIMED, _CLAIMED_JOIN)
 
 
 def _sqlite_save_statement(whose: str, join: str) -> DirectStatement:
-    """SQLite: the same check and upsert in one statement, then the event (``_SQLITE_LOG``)."""
+    """SQLite: the same check, conversion and upsert in one statement, then the event
+    (``_SQLITE_LOG``). ``chosen`` arrives as a JSON array of distinct non-negative ints; a
+    position past the question's options is not counted, so nothing matches (the general path
+    explains). Labels sort by SQLite's BINARY collation: code point order, as Python sorts."""
     clause = text(
         f"""
     INSERT INTO answers (attempt_id, position, response, flagged, final, revision, saved_at)
-    SELECT a.id, :position, :response, :flagged, 0, 1, :now FROM attempts a
+    SELECT a.id, :position,
+           (SELECT json_group_array(label) FROM (
+                SELECT json_extract(i.option_order, '$[' || c.value || ']') AS label
+                FROM json_each(:chosen) c ORDER BY label)),
+           :flagged, 0, 1, :now
+    FROM attempts a
     JOIN exams e ON e.id = a.exam_id
     JOIN attempt_items i ON i.attempt_id = a.id AND i.position = :position
     {join}
     WHERE a.id = :attempt_id AND {whose}
       AND a.status = :in_progress AND a.deadline_at >= :cutoff
       AND e.mode <> :practice
-      AND json(i.option_order) = json(:option_order)
+      AND (SELECT count(*) FROM json_each(:chosen) c
+           WHERE c.value < json_array_length(i.option_order)) = :picked
     ON CONFLICT (attempt_id, position) DO UPDATE SET
         response = excluded.response, flagged = excluded.flagged, final = excluded.final,
         revision = answers.revision + 1, saved_at = excluded.saved_at
     WHERE answers.revision <= :base
-    RETURNING revision
+    RETURNING revision, response
     """
     ).bindparams(
         bindparam("now", type_=UTCDateTime()),
         bindparam("cutoff", type_=UTCDateTime()),
-        bindparam("response", type_=JSON()),
-        bindparam("option_order", type_=JSON()),
+        bindparam("chosen", type_=JSON()),
     )
     return DirectStatement(clause)
 
@@ -166,10 +155,7 @@ _SQLITE_LOG = DirectStatement(
                         'chosen', json(:response), 'flagged', json(CASE WHEN :flagged
                         THEN 'true' ELSE 'false' END)))
     """
-    ).bindparams(
-        bindparam("now", type_=UTCDateTime()),
-        bindparam("response", type_=JSON()),
-    )
+    ).bindparams(bindparam("now", type_=UTCDateTime()))  # response: the upsert's stored text
 )
 
 
@@ -208,57 +194,18 @@ def try_save(
         params.update(chosen=chosen, picked=len(chosen))
         saved = (_SAVE if claim is None else _SAVE_CLAIMED).first_row(conn, params)
         return None if saved is None else int(saved[0])
-    order = _orders(conn, attempt_id).get(position)
-    if order is None:
-        return None  # no such question, or not an attempt this process can read: explain
-    try:
-        response = list(grading.to_original(chosen, order))
-    except ValueError:
-        return None  # the general path refuses it with its message
-    params.update(option_order=list(order), response=response)
+    params.update(chosen=chosen, picked=len(chosen))
     # SQLite has no data-modifying CTE: the checked upsert, then the event, in the request's
     # IMMEDIATE transaction (which the upsert begins, and the view commits)
     saved = (_SQLITE_SAVE if claim is None else _SQLITE_SAVE_CLAIMED).first_row(conn, params)
-    revision = None if saved is None else int(saved[0])
-    if revision is not None:
-        _SQLITE_LOG.first_row(conn, {**params, "revision": revision})
-    else:
-        # Usually a finished attempt or another tab's newer answer; if the order kept here was
-        # wrong (an id SQLite gave out again), the next save reads the paper anew.
-        _papers.pop(attempt_id, None)
-    return revision
+    if saved is None:
+        return None  # a finished attempt, another tab's newer answer, a bad position: explain
+    revision, response = saved
+    _SQLITE_LOG.first_row(conn, {**params, "revision": revision, "response": response})
+    return int(revision)
 
 
 def _plain_choice(chosen: list[int]) -> bool:
     """Distinct non-negative ints (``grading.to_original``'s rules but the upper bound, which
     needs the question: the statement checks that one)."""
     return all(type(n) is int and n >= 0 for n in chosen) and len(set(chosen)) == len(chosen)
-
-
-def _orders(conn: Connection, attempt_id: int) -> dict[int, tuple[str, ...]]:
-    """The paper's option orders by position, read once per process; empty for practice
-    (kept so) and for an attempt with no paper (not kept: it may not exist yet)."""
-    paper = _papers.get(attempt_id)
-    if paper is not None:
-        _papers.move_to_end(attempt_id)
-        return paper
-    rows = conn.execute(
-        _ORDERS,
-        {"attempt_id": attempt_id, "practice": ExamMode.PRACTICE.value},
-        execution_options=_LOCK_FREE,
-    ).all()
-    paper = {}
-    for pos, order, practice in rows:
-        if not practice:
-            key = tuple(order)
-            paper[pos] = _interned.setdefault(key, key)
-    if rows:
-        _papers[attempt_id] = paper
-        if len(_papers) > PAPERS_KEPT:
-            _papers.popitem(last=False)
-    return paper
-
-
-def forget() -> None:
-    """Drop what the process keeps (the tests empty the database between tests)."""
-    _papers.clear()
