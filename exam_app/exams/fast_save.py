@@ -188,13 +188,12 @@ def try_save(
         "practice": ExamMode.PRACTICE.value,
         "answered": AttemptEventKind.ANSWERED.value,
     }
+    # both statements read the option order themselves: nothing a process must have seen
+    # before (with several workers a candidate's saves land on any of them)
+    params.update(chosen=chosen, picked=len(chosen))
     if conn.dialect.name == "postgresql":
-        # the option order is read in the statement: one round trip, and nothing a process
-        # must have seen before (with several workers a candidate's saves land on any of them)
-        params.update(chosen=chosen, picked=len(chosen))
         saved = (_SAVE if claim is None else _SAVE_CLAIMED).first_row(conn, params)
         return None if saved is None else int(saved[0])
-    params.update(chosen=chosen, picked=len(chosen))
     # SQLite has no data-modifying CTE: the checked upsert, then the event, in the request's
     # IMMEDIATE transaction (which the upsert begins, and the view commits)
     saved = (_SQLITE_SAVE if claim is None else _SQLITE_SAVE_CLAIMED).first_row(conn, params)
