@@ -11,8 +11,9 @@ only converts the values and calls the cursor. What must happen around a stateme
 - the engine's ``before_cursor_execute`` listeners run, with the statement's execution options
   (the lazy BEGIN and SQLite's writer lock, ``lazy_begin.py``; the tests' statement records);
   what they return is not used, since none of them rewrites a statement;
-- a driver error comes back as SQLAlchemy's exception, and a lost connection is invalidated, so
-  ``db.first_on_connection`` runs the save again on a new one, as it did before.
+- a driver error comes back as SQLAlchemy's exception, and a lost connection invalidates the
+  pool as SQLAlchemy would, so ``db.first_on_connection`` runs the save again on a new one and
+  no other request later meets a connection the same restart closed.
 
 Rows come back as the driver returns them: the statements here return plain integers.
 """
@@ -73,6 +74,9 @@ class DirectStatement:
         except conn.dialect.loaded_dbapi.Error as exc:
             lost = conn.dialect.is_disconnect(exc, pooled.dbapi_connection, cursor)
             if lost:
+                # what Connection.execute does on a disconnect: the whole pool is stale (a
+                # restart closed every connection), so each pooled one is replaced at checkout
+                conn.engine.pool._invalidate(pooled, exc)
                 conn.invalidate(exc)
             raise DBAPIError.instance(
                 compiled.sql,

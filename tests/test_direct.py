@@ -96,21 +96,30 @@ def test_a_driver_error_is_sqlalchemys_and_leaves_nothing(engine: Engine) -> Non
         assert conn.execute(_COUNT).scalar_one() == 0, "the whole transaction went"
 
 
-def test_a_closed_connection_is_invalidated_so_the_caller_can_run_again(engine: Engine) -> None:
+def test_a_closed_connection_invalidates_the_pool_as_sqlalchemy_would(engine: Engine) -> None:
+    """A restart closes every connection: the one that finds out is replaced, and so is each
+    one waiting in the pool, before anyone else takes it."""
     if engine.dialect.name != "postgresql":
         pytest.skip("a connection the server closes is PostgreSQL's (make test-pg)")
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
+    kill = text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (:a, :b)")
+    with engine.connect() as conn, engine.connect() as waiting:
+        pids = {
+            "a": conn.execute(text("SELECT pg_backend_pid()")).scalar_one(),
+            "b": waiting.execute(text("SELECT pg_backend_pid()")).scalar_one(),
+        }
         conn.rollback()
-        with engine.connect() as admin:
-            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-            conn.rollback()
-            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        waiting.rollback()
+    admin = make_engine(engine.url.render_as_string(hide_password=False))  # a pool of its own
+    with admin.connect() as killer:
+        killer.execute(kill, pids)
+        killer.commit()
+    admin.dispose()
+    with engine.connect() as conn:
         with pytest.raises(DBAPIError) as raised:
             _DIRECT.first_row(conn, _values(1))
         assert raised.value.connection_invalidated
         conn.rollback()
         assert _DIRECT.first_row(conn, _values(1)) == (2,), "a new connection, the same call"
         conn.commit()
-    with engine.connect() as conn:
-        assert conn.execute(_COUNT).scalar_one() == 1
+        with engine.connect() as other:  # would be the other closed one, were the pool kept
+            assert other.execute(_COUNT).scalar_one() == 1
