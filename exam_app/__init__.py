@@ -27,6 +27,7 @@ from exam_app import (
     site,
     stats,
     study,
+    template_gettext,
     tracking,
     web,
 )
@@ -65,6 +66,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.session_interface = RememberingSessionInterface()  # each cookie verified once per process
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    template_gettext.install(app)  # after Babel's own callables
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself

@@ -16,6 +16,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "exam_app.config",
         "exam_app.i18n",
+        "exam_app.template_gettext",
         "exam_app.db",
         "exam_app.sqlite",
         "exam_app.postgres",
