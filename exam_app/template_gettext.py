@@ -10,7 +10,8 @@ Here a context processor puts the translations into every page's context once
 the callables read them from there; a template rendered some other way (a macro imported
 without context, ``Environment.get_template().render()``) falls back to Flask-Babel's lookup.
 What comes out is what Jinja's new-style gettext gives: marked safe under autoescape, and
-always %-formatted with the keyword arguments (so ``%%`` means ``%`` in every string).
+always %-formatted with the keyword arguments (so ``%%`` means ``%`` in every string),
+whatever their names (the callables' own parameters are positional only).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _translations(context: Context) -> Any:
 
 
 @pass_context
-def _gettext(context: Context, string: str, **variables: Any) -> str:
+def _gettext(context: Context, string: str, /, **variables: Any) -> str:
     text = _translations(context).ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)
@@ -47,7 +48,7 @@ def _gettext(context: Context, string: str, **variables: Any) -> str:
 
 
 @pass_context
-def _ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+def _ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
     variables.setdefault("num", num)
     text = _translations(context).ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:

@@ -15,6 +15,7 @@ CASES = [
     '{{ _("%(n)d 条未读", n=3) }}',
     '{{ _("<b>%(x)s</b>", x="<i>") }}',  # the string is markup, the value is escaped
     '{{ _("100%%") }}',  # always a format string
+    '{{ _("%(string)s %(context)s", string="a", context="b") }}',  # any variable names
     '{{ ngettext("%(num)d item", "%(num)d items", 1) }}',
     '{{ ngettext("%(num)s item", "%(num)s items", 2, num="<2>") }}',
     "{% trans n=4 %}{{ n }} 条未读{% endtrans %}",
