@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from exam_app.accounts.models import Role, User, UserRole
 from exam_app.db import read_lock_free
@@ -43,8 +43,10 @@ class Principal:
 
 
 def signed_in_user(session: Session) -> User:
-    """The signed-in user as an ORM entity, for views that change it or follow its relations."""
-    user = session.get(User, current_user.id)
+    """The signed-in user as an ORM entity, for views that change it or follow its relations.
+    Its roles are not loaded with it (a second SELECT every time): the principal has them, and
+    ``User.roles`` loads them if asked."""
+    user = session.get(User, current_user.id, options=[lazyload(User.role_rows)])
     if user is None:  # deleted during this request; the next request signs them out
         raise LookupError(f"user {current_user.id} no longer exists")
     return user

@@ -333,8 +333,12 @@ def person_statuses(session: Session, user_id: int, on: date) -> list[Row]:
 def all_rows_for(session: Session, user_id: int, on: date) -> list[Row]:
     facts = compliance.people_facts(session, [user_id])
     person = facts.get(user_id)
-    user = session.get(User, user_id)
-    if person is None or user is None:
+    if person is None:  # not tracked: no requirement asks anything of them
+        return []
+    user = session.execute(
+        select(User.name, User.employee_no).where(User.id == user_id)
+    ).one_or_none()
+    if user is None:
         return []
     unit = person.history.unit_on(on)
     position = person.history.position_on(on) or ""
