@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from exam_app.accounts.models import User
 from exam_app.bank.models import Item
@@ -217,7 +217,8 @@ def ensure_open(session: Session, attempt: Attempt, now: datetime) -> None:
 
 
 def own_attempt(session: Session, attempt_id: int, user_id: int) -> Attempt:
-    attempt = session.get(Attempt, attempt_id)
+    """The person's attempt, with its exam (in the same SELECT: every page of it shows both)."""
+    attempt = session.get(Attempt, attempt_id, options=[joinedload(Attempt.exam)])
     if attempt is None or attempt.user_id != user_id:
         raise no_such_attempt()
     return attempt

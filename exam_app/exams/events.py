@@ -34,6 +34,15 @@ def log(
     )
 
 
+def was_opened(session: Session, attempt_id: int) -> bool:
+    """Whether the paper was opened before: one EXISTS, where reading the log would load an
+    event for every save so far."""
+    opened = select(AttemptEvent.id).where(
+        AttemptEvent.attempt_id == attempt_id, AttemptEvent.kind == AttemptEventKind.OPENED.value
+    )
+    return bool(session.scalar(select(opened.exists())))
+
+
 # --- the proctor's record ------------------------------------------------------------------
 
 #: the events a proctor should look at twice

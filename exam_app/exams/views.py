@@ -185,7 +185,7 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
     except DomainError:
         session.commit()  # an overdue attempt was just graded
         return redirect(url_for("exams.result", attempt_id=attempt.id))
-    opened_before = any(e.kind == AttemptEventKind.OPENED for e in attempt.events)
+    opened_before = events.was_opened(session, attempt.id)
     # Opened again means a reload, another tab or another device: the proctor sees which.
     kind = AttemptEventKind.RESUMED if opened_before else AttemptEventKind.OPENED
     events.log(session, attempt, kind, now, current_user.id, agent=request.user_agent.string[:200])
