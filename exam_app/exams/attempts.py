@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import User
 from exam_app.bank.models import Item
@@ -217,8 +217,9 @@ def ensure_open(session: Session, attempt: Attempt, now: datetime) -> None:
 
 
 def own_attempt(session: Session, attempt_id: int, user_id: int) -> Attempt:
-    """The person's attempt, with its exam (in the same SELECT: every page of it shows both)."""
-    attempt = session.get(Attempt, attempt_id, options=[joinedload(Attempt.exam)])
+    # (not with its exam joined in: a later refresh FOR UPDATE keeps the load's options, and
+    # PostgreSQL refuses FOR UPDATE on an outer join's nullable side)
+    attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user_id:
         raise no_such_attempt()
     return attempt
