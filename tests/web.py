@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from werkzeug.test import TestResponse
 
 from exam_app.accounts.models import User
@@ -48,6 +51,22 @@ def client_for(app: Flask, user: User, password: str = PASSWORD) -> FlaskClient:
     response = login(client, user.employee_no, password)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+@contextmanager
+def sent_statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL the app sends to its database while the block runs, in order."""
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
 
 
 # --- taking an exam ------------------------------------------------------------------------

@@ -8,14 +8,13 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from exam_app.accounts.models import User
 from exam_app.db import utcnow
 from exam_app.tracking import notices
 from tests.factories import make_user
-from tests.web import client_for, csrf_from
+from tests.web import client_for, csrf_from, sent_statements
 
 
 @pytest.fixture
@@ -71,16 +70,7 @@ def test_marking_all_read_clears_the_badge_and_leaves_others_alone(
 def test_the_badge_costs_one_count_query(app: Flask, people: tuple[User, User]) -> None:
     me, _other = people
     client = client_for(app, me)
-    statements: list[str] = []
-    engine = app.extensions["db_engine"]
-
-    def seen(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with sent_statements(app) as statements:
         client.get("/study/")
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert sum("tracking_notices" in s for s in statements) == 1
     assert sum("count(" in s.lower() and "tracking_notices" in s for s in statements) == 1
