@@ -55,11 +55,12 @@ def client_for(app: Flask, user: User, password: str = PASSWORD) -> FlaskClient:
 
 @contextmanager
 def sent_statements(app: Flask) -> Iterator[list[str]]:
-    """The SQL the app sends to its database while the block runs, in order."""
+    """The SQL the app sends to its database while the block runs, in order, each statement's
+    whitespace collapsed to single spaces."""
     sent: list[str] = []
 
     def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        sent.append(statement)
+        sent.append(" ".join(statement.split()))
 
     engine = app.extensions["db_engine"]
     event.listen(engine, "before_cursor_execute", seen)

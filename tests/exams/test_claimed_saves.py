@@ -5,36 +5,25 @@ change, a demo account where those are off, a bad CSRF token, someone else's att
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from exam_app.accounts.models import Role, User
 from exam_app.exams.models import Answer
-from tests.web import client_for, csrf_token, page_token, post_json, save_answer, start_exam
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """Every statement the app's engine sends meanwhile."""
-    sent: list[str] = []
-
-    def record(_c: Any, _cur: Any, sql: str, *_rest: Any) -> None:
-        sent.append(" ".join(sql.split()))
-
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.web import (
+    client_for,
+    csrf_token,
+    page_token,
+    post_json,
+    save_answer,
+    sent_statements,
+    start_exam,
+)
 
 
 @pytest.fixture
@@ -56,7 +45,7 @@ def _stored(db_session: Session, attempt_id: int) -> int:
 
 def test_a_save_reads_no_user_of_its_own(client: FlaskClient, sitting, db_session) -> None:  # type: ignore[no-untyped-def]
     _, attempt_id, token = sitting
-    with statements(client.application) as sent:
+    with sent_statements(client.application) as sent:
         saved = save_answer(client, attempt_id, token, position=1, chosen=[1], base_revision=1)
     assert saved.status_code == 200 and saved.get_json()["revision"] == 2
     assert not [s for s in sent if s.startswith("SELECT") and "FROM users" in s], sent
