@@ -4,6 +4,7 @@ called directly, and the CPU time of each step is printed per candidate.
 
 Run: .venv/bin/python bench/storm_profile.py [--database-url postgresql+psycopg://…] [-n 100]
      [--top cumulative]   the 40 top functions over all steps, under cProfile
+     [--dump FILE]        the cProfile stats written to FILE (for pstats or snakeviz)
 
 CPU time, not wall time: waiting for PostgreSQL is not this process's cost (the database's own
 CPU comes on top, and the load bench measures it).
@@ -44,6 +45,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=100, help="candidates arriving")
     parser.add_argument("--top", default="", help="also print the 40 top functions by this key")
     parser.add_argument("--statements", action="store_true", help="print the last arrival's SQL")
+    parser.add_argument("--dump", default="", help="also write the cProfile stats to this file")
     args = parser.parse_args()
     with in_process.production_app(args.database_url, "storm", 0, args.n + 5) as (
         app,
@@ -56,7 +58,7 @@ def main() -> None:
         event.listen(
             app.extensions["db_engine"], "before_cursor_execute", lambda *a: sent.append(a[2])
         )
-        profiler = cProfile.Profile(time.process_time) if args.top else None
+        profiler = cProfile.Profile(time.process_time) if args.top or args.dump else None
 
         def timed(step: str, call: Callable[[], object]) -> object:
             if profiler:
@@ -105,7 +107,9 @@ def main() -> None:
             print(f"  {step:<28} {seconds / args.n * 1000:7.1f} ms {count:6.1f}")
         total, count = sum(spent.values()) / args.n * 1000, sum(statements.values()) / args.n
         print(f"  {'the whole arrival':<28} {total:7.1f} ms {count:6.1f}")
-        if profiler:
+        if profiler and args.dump:
+            profiler.dump_stats(args.dump)
+        if profiler and args.top:
             pstats.Stats(profiler).sort_stats(args.top).print_stats(40)
 
 
